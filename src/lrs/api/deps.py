@@ -1,0 +1,59 @@
+"""Dependency aliases so handlers read like plain functions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from lrs.api.context import AppContext
+from lrs.auth.principal import Principal
+from lrs.auth.scopes import Access
+from lrs.settings import Settings
+from lrs.xapi.versions import XapiVersion
+
+
+def get_context(request: Request) -> AppContext:
+    context: AppContext = request.app.state.lrs
+    return context
+
+
+def get_version(request: Request) -> XapiVersion:
+    version = getattr(request.state, "xapi_version", None)
+    if isinstance(version, XapiVersion):
+        return version
+    return XapiVersion(get_context(request).settings.primary_xapi_version)
+
+
+async def get_principal(request: Request) -> Principal:
+    """HTTP Basic credentials to a principal; 401 when missing or refused (AUTH-003)."""
+    authenticator = get_context(request).authenticator
+    return await authenticator.authenticate(request.headers.get("authorization"))
+
+
+ContextDep = Annotated[AppContext, Depends(get_context)]
+VersionDep = Annotated[XapiVersion, Depends(get_version)]
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def get_engine(request: Request) -> AsyncEngine:
+    return get_context(request).engine
+
+
+def get_settings(request: Request) -> Settings:
+    return get_context(request).settings
+
+
+EngineDep = Annotated[AsyncEngine, Depends(get_engine)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def requires(access: Access) -> object:
+    """A dependency that authenticates, then checks the scope (AUTH-005)."""
+
+    async def dependency(principal: PrincipalDep) -> Principal:
+        principal.require(access)
+        return principal
+
+    return Depends(dependency)

@@ -1,0 +1,50 @@
+"""Prometheus metrics: requests by route and status, latency, database pool use.
+
+Each app has its own registry (so tests can build many apps); with several workers each
+worker reports its own figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "lrs_http_requests",
+            "HTTP requests answered, by method, route and status",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "lrs_http_request_duration_seconds",
+            "Time to answer HTTP requests, by route",
+            ["method", "route"],
+            buckets=_BUCKETS,
+            registry=self.registry,
+        )
+        self.pool_checked_out = Gauge(
+            "lrs_db_pool_connections_in_use",
+            "Database connections checked out of the pool",
+            registry=self.registry,
+        )
+        self.pool_size = Gauge(
+            "lrs_db_pool_size", "Connections the pool keeps open", registry=self.registry
+        )
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        self.requests.labels(method, route, str(status)).inc()
+        self.latency.labels(method, route).observe(seconds)
+
+    def render(self, pool_stats: Callable[[], tuple[int, int]] | None) -> bytes:
+        if pool_stats is not None:
+            in_use, size = pool_stats()
+            self.pool_checked_out.set(in_use)
+            self.pool_size.set(size)
+        return generate_latest(self.registry)

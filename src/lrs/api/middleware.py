@@ -1,0 +1,141 @@
+"""Pure ASGI middleware: request context, xAPI version negotiation, request body limit."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from lrs.api.errors import error_response
+from lrs.api.metrics import Metrics
+from lrs.errors import LRSError, PayloadTooLarge
+from lrs.logs import request_id_var
+from lrs.xapi.versions import VERSION_HEADER, XapiVersion, negotiate
+
+access_log = logging.getLogger("lrs.access")
+
+XAPI_PREFIX = "/xAPI/"
+ABOUT_PATH = "/xAPI/about"
+EXTENSIONS_PREFIX = "/xAPI/extensions/"
+
+
+class RequestContextMiddleware:
+    """Request id, access log, metrics, and no body on HEAD responses (CT-007)."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = Headers(scope=scope).get("x-request-id") or uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        status = 500
+        is_head = scope["method"] == "HEAD"
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message).append("X-Request-ID", request_id)
+            elif is_head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            self.metrics.observe(scope["method"], template, status, elapsed)
+            access_log.info(
+                "%s %s %s",
+                scope["method"],
+                scope["path"],
+                status,
+                extra={"status": status, "duration_ms": round(elapsed * 1000, 2)},
+            )
+            request_id_var.reset(token)
+
+
+class XapiVersionMiddleware:
+    """Negotiates X-Experience-API-Version (HDR-001..009, VER-001) and echoes it on every
+    response, errors included. `/xAPI/about` is exempt; `/xAPI/extensions/` accepts the
+    header but does not require it."""
+
+    def __init__(self, app: ASGIApp, primary: XapiVersion) -> None:
+        self.app = app
+        self.primary = primary
+
+    def _choose(self, scope: Scope) -> XapiVersion:
+        path: str = scope["path"]
+        header = Headers(scope=scope).get(VERSION_HEADER)
+        if path == ABOUT_PATH or path == ABOUT_PATH + "/":
+            try:
+                return negotiate(header) if header else self.primary
+            except LRSError:
+                return self.primary
+        if path.startswith(EXTENSIONS_PREFIX) and not header:
+            return self.primary
+        return negotiate(header)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(XAPI_PREFIX):
+            await self.app(scope, receive, send)
+            return
+        try:
+            version = self._choose(scope)
+        except LRSError as error:
+            response = error_response(error, headers={VERSION_HEADER: self.primary.value})
+            await response(scope, receive, send)
+            return
+        scope.setdefault("state", {})["xapi_version"] = version
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers[VERSION_HEADER] = version.value
+            await send(message)
+
+        await self.app(scope, receive, send_wrapper)
+
+
+class BodyLimitMiddleware:
+    """413 for request bodies past LRS_MAX_BODY_BYTES, announced or streamed (ERR-011)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    def _too_large(self) -> PayloadTooLarge:
+        return PayloadTooLarge(
+            f"request body larger than the limit of {self.max_bytes} bytes (LRS_MAX_BODY_BYTES)"
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await error_response(self._too_large())(scope, receive, send)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise self._too_large()
+            return message
+
+        await self.app(scope, limited_receive, send)

@@ -1,0 +1,17 @@
+"""Every resource router the app mounts, in one list."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from lrs.api import about, documents, identities, ops, statements
+
+
+def resource_routers() -> list[APIRouter]:
+    return [
+        about.router,
+        ops.router,
+        documents.router,
+        identities.router,
+        statements.router,
+    ]

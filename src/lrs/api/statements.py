@@ -1,0 +1,140 @@
+"""The Statement Resource: PUT, POST, GET and HEAD /xAPI/statements (STR-*, ATT-*, SIG-*)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from email.utils import format_datetime
+
+import orjson
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from lrs.api.deps import ContextDep, VersionDep, requires
+from lrs.api.responses import JSONResponse
+from lrs.auth.principal import Principal
+from lrs.auth.scopes import Access
+from lrs.errors import BadRequest
+from lrs.services import statement_query as reads
+from lrs.services.statement_input import parse_statement_input
+from lrs.services.statements import store_statements
+from lrs.storage.statements import StoredRow
+from lrs.xapi.languages import parse_accept_language
+from lrs.xapi.multipart import build_multipart_response
+from lrs.xapi.validate import check_param_names, parse_uuid_param
+
+router = APIRouter(tags=["statements"])
+
+CONSISTENT_THROUGH = "X-Experience-API-Consistent-Through"
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _through_header(moment: datetime) -> dict[str, str]:
+    return {CONSISTENT_THROUGH: _iso(moment)}
+
+
+@router.put("/xAPI/statements", status_code=204)
+async def put_statement(
+    request: Request,
+    context: ContextDep,
+    version: VersionDep,
+    principal: Principal = requires(Access.STATEMENTS_WRITE),
+) -> Response:
+    """Store one statement under `statementId` (STR-W-001..006)."""
+    items = request.query_params.multi_items()
+    check_param_names([n for n, _ in items], ("statementId",), required=("statementId",))
+    statement_id = parse_uuid_param(request.query_params["statementId"], name="statementId")
+    data = parse_statement_input(
+        await request.body(),
+        request.headers.get("content-type"),
+        version,
+        single=True,
+        max_statements=context.settings.max_batch_statements,
+    )
+    statement = data.statements[0]
+    if "id" in statement and str(statement["id"]).lower() != statement_id:
+        raise BadRequest(
+            f"the statement id {statement['id']} differs from statementId {statement_id} "
+            "(STR-W-003)",
+            path="$.id",
+        )
+    statement = {**statement, "id": statement_id}
+    await store_statements(
+        context.engine,
+        [statement],
+        principal=principal,
+        version=version,
+        attachments=data.attachments,
+    )
+    return Response(status_code=204, headers=_through_header(datetime.now().astimezone()))
+
+
+@router.post("/xAPI/statements")
+async def post_statements(
+    request: Request,
+    context: ContextDep,
+    version: VersionDep,
+    principal: Principal = requires(Access.STATEMENTS_WRITE),
+) -> JSONResponse:
+    """Store one statement or a batch, all or nothing; answer the ids in order (STR-W-007/008)."""
+    check_param_names([n for n, _ in request.query_params.multi_items()], ())
+    data = parse_statement_input(
+        await request.body(),
+        request.headers.get("content-type"),
+        version,
+        single=False,
+        max_statements=context.settings.max_batch_statements,
+    )
+    ids = await store_statements(
+        context.engine,
+        data.statements,
+        principal=principal,
+        version=version,
+        attachments=data.attachments,
+    )
+    return JSONResponse(ids, headers=_through_header(datetime.now().astimezone()))
+
+
+@router.api_route("/xAPI/statements", methods=["GET", "HEAD"])
+async def get_statements(
+    request: Request,
+    context: ContextDep,
+    version: VersionDep,
+    principal: Principal = requires(Access.STATEMENTS_READ),
+) -> Response:
+    """One statement by id, or a StatementResult page (STR-R-*, STR-Q-*, STR-M-*, ATT-014)."""
+    parsed = reads.parse_get(
+        request.query_params.multi_items(),
+        version,
+        max_limit=context.settings.max_query_limit,
+    )
+    languages = parse_accept_language(request.headers.get("accept-language"))
+    if isinstance(parsed, reads.SingleRequest):
+        row, through, canonical, attachments = await reads.run_single(
+            context.engine, parsed, principal
+        )
+        body = reads.render_rows([row], parsed.presentation, canonical, languages)[0]
+        return _respond(body, [row], through, parsed.presentation, attachments)
+    page = await reads.run_query(context.engine, parsed, principal)
+    rendered = reads.render_rows(page.rows, parsed.presentation, page.canonical, languages)
+    body = b'{"statements":[' + b",".join(rendered) + b'],"more":' + orjson.dumps(page.more) + b"}"
+    return _respond(body, page.rows, page.consistent_through, parsed.presentation, page.attachments)
+
+
+def _respond(
+    body: bytes,
+    rows: Sequence[StoredRow],
+    through: datetime,
+    presentation: reads.Presentation,
+    attachments: list[tuple[str, str, bytes]],
+) -> Response:
+    headers = _through_header(through)
+    if rows:
+        headers["Last-Modified"] = format_datetime(max(r.stored for r in rows), usegmt=True)
+    if presentation.attachments:
+        multipart, content_type = build_multipart_response(body, attachments)
+        return Response(multipart, media_type=content_type, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)

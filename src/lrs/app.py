@@ -1,0 +1,130 @@
+"""create_app(settings): the ASGI application. Nothing happens at import time."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
+
+from lrs import __version__
+from lrs.api.context import AppContext
+from lrs.api.errors import install_error_handlers
+from lrs.api.metrics import Metrics
+from lrs.api.routes import resource_routers
+from lrs.api.middleware import BodyLimitMiddleware, RequestContextMiddleware, XapiVersionMiddleware
+from lrs.api.responses import JSONResponse
+from lrs.auth.authenticator import Authenticator
+from lrs.errors import LRSError
+from lrs.services.credentials import ensure_bootstrap
+from lrs.settings import Settings, load_settings
+from lrs.storage.database import make_engine
+from lrs.storage.embedded import EmbeddedPostgres
+from lrs.storage.migrate import current_revision, head_revision, upgrade
+from lrs.xapi.versions import VERSION_HEADER, XapiVersion
+
+log = logging.getLogger("lrs")
+
+EXPOSED_HEADERS = [
+    VERSION_HEADER,
+    "X-Experience-API-Consistent-Through",
+    "ETag",
+    "Last-Modified",
+    "X-Request-ID",
+]
+ALLOWED_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    VERSION_HEADER,
+    "If-Match",
+    "If-None-Match",
+    "Accept-Language",
+    "X-Request-ID",
+]
+
+
+class SchemaBehind(LRSError):
+    """The external database's schema is older than this release expects."""
+
+
+async def prepare_database(settings: Settings, url: str, *, migrate: bool) -> None:
+    """Migrate, or refuse to run on a schema that is behind (external databases)."""
+    engine = make_engine(url, pool_size=1)
+    try:
+        if migrate:
+            await upgrade(engine)
+            return
+        current, head = await current_revision(engine), head_revision()
+        if current != head:
+            raise SchemaBehind(
+                f"the database schema is at revision {current or 'none'} but this lrs needs "
+                f"{head}; run `lrs migrate` or start with `lrs serve --migrate`"
+            )
+    finally:
+        await engine.dispose()
+
+
+def create_app(settings: Settings | None = None, *, migrate: bool = False) -> FastAPI:
+    """Build the app. Without LRS_DATABASE_URL the lifespan starts the embedded PostgreSQL
+    (and migrates it); with one it checks the schema, migrating only when asked."""
+    settings = settings or load_settings()
+    metrics = Metrics()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        embedded: EmbeddedPostgres | None = None
+        url = settings.async_database_url
+        if url is None:
+            embedded = EmbeddedPostgres(settings.data_dir)
+            url = embedded.start()
+        try:
+            await prepare_database(settings, url, migrate=migrate or embedded is not None)
+            engine = make_engine(url, pool_size=settings.pool_size)
+            if settings.bootstrap_key and settings.bootstrap_secret:
+                await ensure_bootstrap(engine, settings.bootstrap_key, settings.bootstrap_secret)
+            app.state.lrs = AppContext(
+                settings=settings,
+                engine=engine,
+                authenticator=Authenticator(engine),
+                metrics=metrics,
+            )
+            try:
+                yield
+            finally:
+                await engine.dispose()
+        finally:
+            if embedded is not None:
+                embedded.stop()
+
+    app = FastAPI(
+        title="lrs",
+        version=__version__,
+        description="An xAPI 1.0.3 and 2.0.0 Learning Record Store on PostgreSQL.",
+        lifespan=lifespan,
+        default_response_class=JSONResponse,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    install_error_handlers(app)
+    for router in resource_routers():
+        app.include_router(router)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(XapiVersionMiddleware, primary=XapiVersion(settings.primary_xapi_version))
+    app.add_middleware(RequestContextMiddleware, metrics=metrics)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"],
+        allow_headers=ALLOWED_HEADERS,
+        expose_headers=EXPOSED_HEADERS,
+        allow_credentials="*" not in settings.cors_origins,
+        max_age=600,
+    )
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Factory for `uvicorn --factory` (used by `lrs serve --workers N`)."""
+    return create_app(load_settings())

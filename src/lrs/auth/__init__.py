@@ -1,0 +1,1 @@
+"""Credentials to principal: HTTP Basic, slow-KDF secrets, xAPI scopes."""

@@ -1,0 +1,77 @@
+"""Create, list and revoke credentials; bootstrap the operator's credential at start."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from lrs.auth.principal import authority_for
+from lrs.auth.scopes import Scope
+from lrs.auth.secrets import hash_secret, new_key, new_secret
+from lrs.errors import BadRequest, Conflict, NotFound
+from lrs.storage import credentials as repo
+from lrs.storage.database import transaction
+
+
+@dataclass(frozen=True)
+class IssuedCredential:
+    key: str
+    secret: str
+    name: str
+    scopes: tuple[str, ...]
+
+
+def _check_key(key: str) -> None:
+    if not key or ":" in key or any(ch.isspace() for ch in key):
+        raise BadRequest("a credential key must be non-empty, without ':' or white space")
+
+
+async def create_credential(
+    engine: AsyncEngine,
+    *,
+    name: str | None = None,
+    key: str | None = None,
+    secret: str | None = None,
+    scopes: list[Scope] | None = None,
+) -> IssuedCredential:
+    key = key or new_key()
+    _check_key(key)
+    secret = secret or new_secret()
+    chosen = [s.value for s in (scopes or [Scope.ALL])]
+    name = name or key
+    secret_hash = await asyncio.to_thread(hash_secret, secret)
+    async with transaction(engine) as conn:
+        written = await repo.insert_credential(
+            conn,
+            key=key,
+            secret_hash=secret_hash,
+            name=name,
+            scopes=chosen,
+            authority=authority_for(key, name),
+            if_absent=True,
+        )
+    if not written:
+        raise Conflict(f"a credential with key {key!r} already exists")
+    return IssuedCredential(key=key, secret=secret, name=name, scopes=tuple(chosen))
+
+
+async def ensure_bootstrap(engine: AsyncEngine, key: str, secret: str) -> bool:
+    """Create the `all`-scoped bootstrap credential unless its key exists. True if created."""
+    try:
+        await create_credential(engine, name="bootstrap", key=key, secret=secret)
+    except Conflict:
+        return False
+    return True
+
+
+async def list_credentials(engine: AsyncEngine) -> list[repo.CredentialRow]:
+    async with transaction(engine) as conn:
+        return await repo.list_credentials(conn)
+
+
+async def revoke_credential(engine: AsyncEngine, key: str) -> None:
+    async with transaction(engine) as conn:
+        if not await repo.revoke_credential(conn, key):
+            raise NotFound(f"no active credential with key {key!r}")

@@ -1,0 +1,164 @@
+"""Document use cases (DOC-*, CONC-*): each opens one transaction.
+
+A write locks the current row (``SELECT ... FOR UPDATE``), evaluates the preconditions
+against it and writes in the same transaction, so two conditional writers are serialised
+and the second sees the first one's ETag: exactly one wins, no update is lost. When no row
+exists there is nothing to lock; two creators then meet in the unique key, the loser's
+insert does nothing, and it evaluates its preconditions again against the winner's row
+(an ``If-None-Match: *`` loser gets 412, an unconditional State write replaces it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from lrs.errors import Conflict, NotFound
+from lrs.storage import documents as repo
+from lrs.storage.database import read_only, transaction
+from lrs.storage.documents import DocumentIds, StoredDocument
+from lrs.xapi.documents import (
+    DEFAULT_CONTENT_TYPE,
+    DocumentKey,
+    DocumentScope,
+    Preconditions,
+    check_json_body,
+    check_preconditions,
+    check_size,
+    check_unconditional_put,
+    etag_for,
+    merge_json,
+    parse_json_object,
+    serialize_json,
+)
+
+__all__ = [
+    "DocumentIds",
+    "StoredDocument",
+    "delete_document",
+    "delete_documents",
+    "get_document",
+    "list_document_ids",
+    "post_document",
+    "put_document",
+]
+
+# Each extra attempt needs a row created by another writer and deleted again in between.
+_ATTEMPTS = 3
+
+NewContent = Callable[[StoredDocument | None], tuple[str, bytes]]
+
+
+async def _write(
+    engine: AsyncEngine,
+    key: DocumentKey,
+    conditions: Preconditions,
+    new_content: NewContent,
+    *,
+    max_bytes: int,
+    is_put: bool,
+) -> None:
+    async with transaction(engine) as conn:
+        for _ in range(_ATTEMPTS):
+            current = await repo.fetch(conn, key, for_update=True)
+            check_preconditions(conditions, current.etag if current is not None else None)
+            if is_put:
+                # The 409 rule is about PUT only (CONC-009); POST merges need no header.
+                check_unconditional_put(key.kind, conditions, current is not None)
+            content_type, content = new_content(current)
+            check_size(content, max_bytes)
+            etag = etag_for(content)
+            if current is not None:
+                await repo.replace(
+                    conn, current.id, content_type=content_type, content=content, etag=etag
+                )
+                return
+            if await repo.insert_new(
+                conn, key, content_type=content_type, content=content, etag=etag
+            ):
+                return
+    raise Conflict("the document kept changing while this request ran; retry it")
+
+
+async def put_document(
+    engine: AsyncEngine,
+    key: DocumentKey,
+    content: bytes,
+    content_type: str | None,
+    conditions: Preconditions,
+    *,
+    max_bytes: int,
+) -> None:
+    """Create or wholly replace the document, stored byte for byte with its Content-Type
+    (DOC-002, CT-005); preconditions and the profile 409 rule apply (CONC-005/006/009/010)."""
+    check_size(content, max_bytes)
+    check_json_body(content, content_type)
+    stored_type = content_type or DEFAULT_CONTENT_TYPE
+
+    def replacement(_: StoredDocument | None) -> tuple[str, bytes]:
+        return stored_type, content
+
+    await _write(engine, key, conditions, replacement, max_bytes=max_bytes, is_put=True)
+
+
+async def post_document(
+    engine: AsyncEngine,
+    key: DocumentKey,
+    content: bytes,
+    content_type: str | None,
+    conditions: Preconditions,
+    *,
+    max_bytes: int,
+) -> None:
+    """Merge a posted JSON object into the stored one (DOC-003), or store it as sent when
+    there is none (DOC-004); 400 unless both are JSON objects (DOC-005, CT-006)."""
+    check_size(content, max_bytes)
+    posted = parse_json_object(content, content_type, what="posted")
+    posted_type = content_type or DEFAULT_CONTENT_TYPE
+
+    def merged(current: StoredDocument | None) -> tuple[str, bytes]:
+        if current is None:
+            return posted_type, content
+        stored = parse_json_object(current.content, current.content_type, what="stored")
+        return posted_type, serialize_json(merge_json(stored, posted))
+
+    await _write(engine, key, conditions, merged, max_bytes=max_bytes, is_put=False)
+
+
+async def get_document(engine: AsyncEngine, key: DocumentKey) -> StoredDocument:
+    """The stored bytes, type, ETag and change time (DOC-006/007, CONC-001); 404 (DOC-009)."""
+    async with read_only(engine) as conn:
+        document = await repo.fetch(conn, key)
+    if document is None:
+        raise NotFound(f"no document with id {key.doc_id!r} exists here")
+    return document
+
+
+async def list_document_ids(
+    engine: AsyncEngine, scope: DocumentScope, *, since: datetime | None
+) -> DocumentIds:
+    """The ids in scope changed after ``since`` (DOC-011/012, DOC-ST-003, DOC-ACP-002,
+    DOC-AGP-002) with the latest change time (DOC-008)."""
+    async with read_only(engine) as conn:
+        return await repo.list_ids(conn, scope, since=since)
+
+
+async def delete_document(engine: AsyncEngine, key: DocumentKey, conditions: Preconditions) -> None:
+    """Remove one document (DOC-010) if the preconditions hold (CONC-007, CONC-013).
+
+    Deleting a document that does not exist is not an error: the end state is the one asked
+    for (the specification leaves this case open).
+    """
+    async with transaction(engine) as conn:
+        current = await repo.fetch(conn, key, for_update=True)
+        check_preconditions(conditions, current.etag if current is not None else None)
+        if current is not None:
+            await repo.remove(conn, current.id)
+
+
+async def delete_documents(engine: AsyncEngine, scope: DocumentScope) -> int:
+    """Remove every State document of activity + agent (+ registration) (DOC-ST-004)."""
+    async with transaction(engine) as conn:
+        return await repo.remove_scope(conn, scope)

@@ -1,0 +1,283 @@
+"""GET /statements: parameters to a query, a keyset page, the `more` link, the formats.
+
+The `more` link carries the whole query state (STR-M-005): the original parameters and the
+(stored, seq) position of the last statement served, so it stays valid indefinitely (STR-M-004)
+and a page deep in the result costs what the first costs.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from lrs.auth.principal import Principal
+from lrs.errors import BadRequest
+from lrs.services.statements import statement_terms_for_filter
+from lrs.storage import statement_queries as queries
+from lrs.storage import statements as repo
+from lrs.storage.database import transaction
+from lrs.xapi.formats import StatementFormat, render_statement
+from lrs.xapi.ifi import ifi_key
+from lrs.xapi.validate import (
+    check_param_names,
+    parse_agent_param,
+    parse_bool_param,
+    parse_format_param,
+    parse_iri_param,
+    parse_limit_param,
+    parse_timestamp_param,
+    parse_uuid_param,
+)
+from lrs.xapi.versions import XapiVersion
+
+STATEMENTS_PATH = "/xAPI/statements"
+SINGLE_PARAMS = ("statementId", "voidedStatementId")
+FORMAT_PARAMS = ("format", "attachments")
+FILTER_PARAMS = (
+    "agent",
+    "verb",
+    "activity",
+    "registration",
+    "related_activities",
+    "related_agents",
+    "since",
+    "until",
+    "limit",
+    "ascending",
+)
+MORE_PARAM = "more"
+
+
+@dataclass(frozen=True)
+class Presentation:
+    format: StatementFormat = "exact"
+    attachments: bool = False
+
+
+@dataclass(frozen=True)
+class SingleRequest:
+    statement_id: str
+    voided: bool
+    presentation: Presentation
+
+
+@dataclass(frozen=True)
+class QueryRequest:
+    params: tuple[tuple[str, str], ...]
+    terms: tuple[str, ...]
+    since: datetime | None
+    until: datetime | None
+    limit: int
+    ascending: bool
+    presentation: Presentation
+    after: tuple[datetime, int] | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[repo.StoredRow]
+    more: str
+    consistent_through: datetime
+    canonical: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    attachments: list[tuple[str, str, bytes]] = field(default_factory=list)
+
+
+def _presentation(values: dict[str, str]) -> Presentation:
+    fmt = parse_format_param(values["format"]) if "format" in values else "exact"
+    attachments = (
+        parse_bool_param(values["attachments"], name="attachments")
+        if "attachments" in values
+        else False
+    )
+    return Presentation(fmt, attachments)
+
+
+def parse_get(
+    items: Sequence[tuple[str, str]], version: XapiVersion, *, max_limit: int
+) -> SingleRequest | QueryRequest:
+    """Read GET /statements parameters (STR-R-003/004, STR-Q-001..024, ERR-005..008)."""
+    names = [name for name, _ in items]
+    if MORE_PARAM in names:
+        if len(names) != 1:
+            raise BadRequest("'more' cannot be combined with other parameters", path="param:more")
+        return _decode_more(items[0][1], version, max_limit=max_limit)
+    check_param_names(names, (*SINGLE_PARAMS, *FORMAT_PARAMS, *FILTER_PARAMS))
+    values: dict[str, str] = {}
+    for name, value in items:
+        if name in values:
+            raise BadRequest(f"parameter {name!r} is given more than once", path=f"param:{name}")
+        values[name] = value
+    if "statementId" in values and "voidedStatementId" in values:
+        raise BadRequest(
+            "give statementId or voidedStatementId, not both (STR-R-003)",
+            path="param:voidedStatementId",
+        )
+    for single in SINGLE_PARAMS:
+        if single in values:
+            extra = [n for n in values if n not in (single, *FORMAT_PARAMS)]
+            if extra:
+                raise BadRequest(
+                    f"{single} may only be combined with format and attachments, not "
+                    f"{extra[0]!r} (STR-R-004)",
+                    path=f"param:{extra[0]}",
+                )
+            return SingleRequest(
+                parse_uuid_param(values[single], name=single),
+                single == "voidedStatementId",
+                _presentation(values),
+            )
+    return _query(values, version, max_limit=max_limit)
+
+
+def _query(values: dict[str, str], version: XapiVersion, *, max_limit: int) -> QueryRequest:
+    related_agents = _flag(values, "related_agents")
+    related_activities = _flag(values, "related_activities")
+    agent_key = None
+    if "agent" in values:
+        agent_key = ifi_key(parse_agent_param(values["agent"], version))
+    verb = parse_iri_param(values["verb"], name="verb") if "verb" in values else None
+    activity = (
+        parse_iri_param(values["activity"], name="activity") if "activity" in values else None
+    )
+    registration = (
+        parse_uuid_param(values["registration"], name="registration")
+        if "registration" in values
+        else None
+    )
+    since = parse_timestamp_param(values["since"], name="since") if "since" in values else None
+    until = parse_timestamp_param(values["until"], name="until") if "until" in values else None
+    limit = parse_limit_param(values["limit"]) if "limit" in values else 0
+    return QueryRequest(
+        params=tuple(sorted(values.items())),
+        terms=statement_terms_for_filter(
+            agent_key=agent_key,
+            related_agents=related_agents,
+            verb=verb,
+            activity=activity,
+            related_activities=related_activities,
+            registration=registration,
+        ),
+        since=since,
+        until=until,
+        limit=max_limit if limit == 0 else min(limit, max_limit),
+        ascending=_flag(values, "ascending"),
+        presentation=_presentation(values),
+    )
+
+
+def _flag(values: dict[str, str], name: str) -> bool:
+    return parse_bool_param(values[name], name=name) if name in values else False
+
+
+def _encode_more(query: QueryRequest, last: repo.StoredRow) -> str:
+    state = {"p": query.params, "c": [last.stored.isoformat(), last.seq]}
+    token = base64.urlsafe_b64encode(orjson.dumps(state)).rstrip(b"=").decode()
+    return f"{STATEMENTS_PATH}?{MORE_PARAM}={token}"
+
+
+def _decode_more(token: str, version: XapiVersion, *, max_limit: int) -> QueryRequest:
+    try:
+        state = orjson.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        params = [(str(k), str(v)) for k, v in state["p"]]
+        stored = datetime.fromisoformat(state["c"][0])
+        seq = int(state["c"][1])
+    except (binascii.Error, ValueError, KeyError, TypeError, IndexError, orjson.JSONDecodeError):
+        raise BadRequest("the 'more' token is not one this LRS issued", path="param:more") from None
+    parsed = parse_get(params, version, max_limit=max_limit)
+    if not isinstance(parsed, QueryRequest):
+        raise BadRequest("the 'more' token is not one this LRS issued", path="param:more")
+    return QueryRequest(**{**parsed.__dict__, "after": (stored, seq)})
+
+
+async def run_query(engine: AsyncEngine, query: QueryRequest, principal: Principal) -> Page:
+    """One keyset page of a statement query (STR-Q-*, ORD-001/002/005, LIM-005)."""
+    own = principal.authority_key if principal.reads_only_own_statements else None
+    page_query = queries.PageQuery(
+        terms=query.terms,
+        since=query.since,
+        until=query.until,
+        authority_key=own,
+        ascending=query.ascending,
+        limit=query.limit,
+        after=query.after,
+    )
+    async with transaction(engine) as conn:
+        through = await queries.consistent_through(conn)
+        rows, has_more = await queries.find_page(conn, page_query)
+        extras = await _extras(conn, rows, query.presentation)
+    more = _encode_more(query, rows[-1]) if has_more and rows else ""
+    return Page(rows, more, through, *extras)
+
+
+async def run_single(
+    engine: AsyncEngine, request: SingleRequest, principal: Principal
+) -> tuple[repo.StoredRow, datetime, dict[str, dict[str, Any] | None], list[tuple[str, str, bytes]]]:
+    from lrs.services.statements import get_statement
+
+    row = await get_statement(
+        engine, request.statement_id, voided=request.voided, principal=principal
+    )
+    async with transaction(engine) as conn:
+        through = await queries.consistent_through(conn)
+        canonical, attachments = await _extras(conn, [row], request.presentation)
+    return row, through, canonical, attachments
+
+
+async def _extras(
+    conn: Any, rows: Sequence[repo.StoredRow], presentation: Presentation
+) -> tuple[dict[str, dict[str, Any] | None], list[tuple[str, str, bytes]]]:
+    """Canonical definitions (format=canonical) and payloads (attachments=true) to serve."""
+    canonical: dict[str, dict[str, Any] | None] = {}
+    attachments: list[tuple[str, str, bytes]] = []
+    if presentation.format == "canonical" or presentation.attachments:
+        parsed = [orjson.loads(row.payload_json) for row in rows]
+        if presentation.format == "canonical":
+            ids = sorted({a for s in parsed for a in _activity_ids(s)})
+            canonical = await repo.activity_definitions(conn, ids)
+        if presentation.attachments:
+            sha2s = sorted({a["sha2"] for s in parsed for a in _attachments(s) if "sha2" in a})
+            attachments = await repo.load_attachments(conn, sha2s)
+    return canonical, attachments
+
+
+def _activity_ids(stmt: dict[str, Any]) -> list[str]:
+    from lrs.xapi.relations import statement_index_terms
+
+    return [activity_id for activity_id, _ in statement_index_terms(stmt).activities]
+
+
+def _attachments(stmt: dict[str, Any]) -> list[dict[str, Any]]:
+    from lrs.xapi.validate import all_attachments
+
+    return all_attachments(stmt)
+
+
+def render_rows(
+    rows: Sequence[repo.StoredRow],
+    presentation: Presentation,
+    canonical: dict[str, dict[str, Any] | None],
+    languages: Sequence[str],
+) -> list[bytes]:
+    """Each statement as JSON bytes in the requested format; `exact` is served as stored,
+    without parsing (the stored form is already valid)."""
+    if presentation.format == "exact":
+        return [row.payload_json.encode() for row in rows]
+    known = {k: v for k, v in canonical.items() if v is not None}
+    return [
+        orjson.dumps(
+            render_statement(
+                orjson.loads(row.payload_json),
+                presentation.format,
+                canonical=known,
+                languages=languages,
+            )
+        )
+        for row in rows
+    ]

@@ -1,0 +1,205 @@
+"""Statement use cases: store a batch (one transaction), fetch one, query a page.
+
+Every write is: prepare the statements (pure), open one transaction, run a fixed number of
+bulk commands. A batch is stored whole or not at all (ERR-009).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from lrs.auth.principal import Principal
+from lrs.errors import Conflict, NotFound
+from lrs.storage import statement_queries as queries
+from lrs.storage import statements as repo
+from lrs.storage.database import transaction
+from lrs.xapi.activities import merge_definition
+from lrs.xapi.equivalence import statements_equivalent
+from lrs.xapi.ifi import ifi_key, ifi_of
+from lrs.xapi.prepare import prepare_statement
+from lrs.xapi.relations import IndexTerms, statement_index_terms
+from lrs.xapi.versions import XapiVersion
+
+
+@dataclass(frozen=True)
+class Attachment:
+    sha2: str
+    content_type: str
+    data: bytes
+
+
+def statement_terms(terms: IndexTerms) -> tuple[str, ...]:
+    """The query terms stored for a statement; `lrs.services.statement_query` asks for the
+    same spellings."""
+    out: dict[str, None] = {}
+    for key in terms.actor_keys:
+        out["agent:" + key] = None
+    for key in terms.related_agent_keys:
+        out["ragent:" + key] = None
+    out["verb:" + terms.verb_id] = None
+    if terms.object_activity_id is not None:
+        out["activity:" + terms.object_activity_id] = None
+    for activity_id in terms.related_activity_ids:
+        out["ractivity:" + activity_id] = None
+    if terms.registration is not None:
+        out["reg:" + terms.registration] = None
+    return tuple(out)
+
+
+def statement_terms_for_filter(
+    *,
+    agent_key: str | None,
+    related_agents: bool,
+    verb: str | None,
+    activity: str | None,
+    related_activities: bool,
+    registration: str | None,
+) -> tuple[str, ...]:
+    """The terms a query must match, most selective first (it drives the index walk)."""
+    terms: list[str] = []
+    if registration is not None:
+        terms.append("reg:" + registration)
+    if agent_key is not None:
+        terms.append(("ragent:" if related_agents else "agent:") + agent_key)
+    if activity is not None:
+        terms.append(("ractivity:" if related_activities else "activity:") + activity)
+    if verb is not None:
+        terms.append("verb:" + verb)
+    return tuple(terms)
+
+
+def _row(prepared: dict[str, Any], terms: IndexTerms, stored: datetime) -> repo.NewStatement:
+    return repo.NewStatement(
+        id=prepared["id"],
+        stored=stored,
+        timestamp=terms.timestamp,
+        verb_id=terms.verb_id,
+        actor_key=ifi_key(prepared["actor"]),
+        object_activity_id=terms.object_activity_id,
+        registration=terms.registration,
+        statement_ref_id=terms.statement_ref_id,
+        is_voiding=terms.is_voiding,
+        authority_key=ifi_key(prepared["authority"]) or "",
+        version=prepared["version"],
+        payload=prepared,
+        terms=statement_terms(terms),
+    )
+
+
+def _conflict(statement_id: str) -> Conflict:
+    return Conflict(
+        f"statement {statement_id} already exists with different content; statements are "
+        "immutable (STR-W-006)"
+    )
+
+
+async def store_statements(
+    engine: AsyncEngine,
+    statements: Sequence[Mapping[str, Any]],
+    *,
+    principal: Principal,
+    version: XapiVersion,
+    attachments: Sequence[Attachment] = (),
+) -> list[str]:
+    """Store a validated batch; returns the ids in submission order (STR-W-008, ORD-003).
+
+    A statement whose id is already stored is skipped when equivalent (ST-PROC-015) and
+    makes the whole batch a 409 otherwise (STR-W-005/006).
+    """
+    client_ids = [str(s["id"]).lower() for s in statements if "id" in s]
+    ids: list[str] = []
+    async with transaction(engine) as conn:
+        stored, existing = await repo.begin_write(conn, client_ids)
+        rows: list[repo.NewStatement] = []
+        all_terms: list[IndexTerms] = []
+        for statement in statements:
+            prepared = prepare_statement(
+                statement, version=version, authority=principal.authority, stored=stored
+            )
+            ids.append(prepared["id"])
+            previous = existing.get(prepared["id"])
+            if previous is not None:
+                if not statements_equivalent(previous, prepared):
+                    raise _conflict(prepared["id"])
+                continue
+            terms = statement_index_terms(prepared)
+            rows.append(_row(prepared, terms, stored))
+            all_terms.append(terms)
+        if rows:
+            await _insert(conn, rows)
+            await _update_definitions(conn, all_terms)
+            if attachments:
+                await repo.store_attachments(
+                    conn, [(a.sha2, a.content_type, a.data) for a in attachments]
+                )
+    return ids
+
+
+async def _insert(conn: AsyncConnection, rows: list[repo.NewStatement]) -> None:
+    seqs = await repo.insert_statements(conn, rows)
+    lost = [row for row in rows if row.id not in seqs]
+    if lost:
+        # A concurrent writer stored some of these ids first: same rule as above.
+        current = await repo.existing_payloads(conn, [row.id for row in lost])
+        for row in lost:
+            if not statements_equivalent(current[row.id], row.payload):
+                raise _conflict(row.id)
+    inserted = [row for row in rows if row.id in seqs]
+    await repo.apply_voiding(
+        conn,
+        voided_targets=[r.statement_ref_id for r in inserted if r.is_voiding and r.statement_ref_id],
+        new_ids=[r.id for r in inserted],
+    )
+    await repo.propagate_statement_refs(conn, list(seqs.values()))
+
+
+async def _update_definitions(conn: AsyncConnection, all_terms: Sequence[IndexTerms]) -> None:
+    """Keep canonical Activity definitions and known agents current (ST-PROC-019/020)."""
+    activity_ids = sorted({a for t in all_terms for a, _ in t.activities})
+    current = await repo.activity_definitions(conn, activity_ids)
+    changed: dict[str, dict[str, Any] | None] = {}
+    for terms in all_terms:
+        for activity_id, definition in terms.activities:
+            known = activity_id in current or activity_id in changed
+            before = changed.get(activity_id, current.get(activity_id))
+            merged = merge_definition(before, definition)
+            if not known or merged != before:
+                changed[activity_id] = merged
+    await repo.upsert_activities(conn, changed)
+
+    wanted: dict[str, tuple[dict[str, Any], set[str]]] = {}
+    for terms in all_terms:
+        for agent in terms.agents:
+            key = ifi_key(agent)
+            if key is None:
+                continue
+            entry = wanted.setdefault(key, (ifi_of(agent), set()))
+            name = agent.get("name")
+            if isinstance(name, str):
+                entry[1].add(name)
+    names = await repo.agent_names(conn, sorted(wanted))
+    updates = {
+        key: (ifi, sorted(new_names))
+        for key, (ifi, new_names) in wanted.items()
+        if key not in names or not new_names <= set(names[key])
+    }
+    await repo.upsert_agents(conn, updates)
+
+
+async def get_statement(
+    engine: AsyncEngine, statement_id: str, *, voided: bool, principal: Principal
+) -> repo.StoredRow:
+    authority = principal.authority_key if principal.reads_only_own_statements else None
+    async with transaction(engine) as conn:
+        row = await queries.get_statement(
+            conn, statement_id, voided=voided, authority_key=authority
+        )
+    if row is None:
+        what = "voided statement" if voided else "statement"
+        raise NotFound(f"no {what} with id {statement_id}")
+    return row

@@ -1,0 +1,86 @@
+"""Settings from the environment (prefix ``LRS_``); see the README's settings table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from lrs.errors import LRSError
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+class SettingsError(LRSError):
+    """A setting has a bad value; the message is one line naming it."""
+
+
+class Settings(BaseSettings):
+    """Every knob of the service. Unknown ``LRS_*`` variables are ignored."""
+
+    model_config = SettingsConfigDict(env_prefix="LRS_", extra="ignore", frozen=True)
+
+    database_url: str | None = Field(
+        default=None,
+        description="postgresql+asyncpg://user:pass@host:port/db; unset: embedded PostgreSQL",
+    )
+    data_dir: Path = Field(default=Path(".lrs"), description="home of the embedded cluster")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+    bootstrap_key: str | None = None
+    bootstrap_secret: str | None = None
+    max_body_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    max_batch_statements: int = Field(default=1000, ge=1)
+    max_query_limit: int = Field(default=500, ge=1, le=10000)
+    max_document_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["*"])
+    log_level: LogLevel = "INFO"
+    primary_xapi_version: Literal["1.0.3", "2.0.0"] = "2.0.0"
+    pool_size: int = Field(default=10, ge=1, le=200)
+    door_extension: str = "https://lrs.example/xapi/extensions/door"
+    role_extension: str = "https://lrs.example/xapi/extensions/role"
+    pseudonym_key: str | None = None
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("postgresql+asyncpg://", "postgresql://", "postgres://")):
+            raise ValueError("must be a postgresql+asyncpg:// URL")
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @property
+    def async_database_url(self) -> str | None:
+        """The configured URL with the asyncpg driver named, whatever form was given."""
+        if self.database_url is None:
+            return None
+        for prefix in ("postgresql://", "postgres://"):
+            if self.database_url.startswith(prefix):
+                return "postgresql+asyncpg://" + self.database_url[len(prefix) :]
+        return self.database_url
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings, turning a validation failure into one clear line naming the setting."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "LRS_" + "_".join(str(part) for part in first["loc"][:1]).upper()
+        raise SettingsError(f"invalid setting {name}: {first['msg']}") from None

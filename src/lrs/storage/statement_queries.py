@@ -1,0 +1,105 @@
+"""Reads of statements: one by id, or a keyset page of a filtered query.
+
+A filtered query walks ``statement_terms`` on its (term, stored, seq) index in stored order;
+further filters are index probes on the same index. Page N costs what page 1 costs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, Text, cast, exists, select, text, tuple_
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from lrs.storage.statements import StoredRow
+from lrs.storage.tables import statement_terms, statements
+
+# The oldest open transaction bounds what is reliably queryable (ORD-008); a small margin
+# absorbs the gap between taking `stored` and the transaction's own start.
+_CONSISTENCY_MARGIN = timedelta(milliseconds=200)
+
+
+@dataclass(frozen=True)
+class PageQuery:
+    terms: tuple[str, ...]
+    since: datetime | None
+    until: datetime | None
+    authority_key: str | None
+    ascending: bool
+    limit: int
+    after: tuple[datetime, int] | None
+
+
+async def get_statement(
+    conn: AsyncConnection, statement_id: str, *, voided: bool, authority_key: str | None
+) -> StoredRow | None:
+    """The statement with this id, voided or not as asked (STR-R-001/002, ST-VOID-007/009)."""
+    query = select(statements.c.seq, statements.c.stored, cast(statements.c.payload, Text)).where(
+        statements.c.id == statement_id, statements.c.voided.is_(voided)
+    )
+    if authority_key is not None:
+        query = query.where(statements.c.authority_key == authority_key)
+    row = (await conn.execute(query)).first()
+    return None if row is None else StoredRow(row[0], row[1], row[2])
+
+
+def _page_select(page: PageQuery) -> Select[tuple[int, datetime, str]]:
+    payload = cast(statements.c.payload, Text)
+    if page.terms:
+        drive = statement_terms.alias("drive")
+        query = select(statements.c.seq, statements.c.stored, payload).select_from(
+            drive.join(statements, statements.c.seq == drive.c.seq)
+        )
+        query = query.where(drive.c.term == page.terms[0])
+        order = (drive.c.stored, drive.c.seq)
+        for term in page.terms[1:]:
+            other = statement_terms.alias()
+            query = query.where(
+                exists().where(
+                    other.c.term == term,
+                    other.c.stored == statements.c.stored,
+                    other.c.seq == statements.c.seq,
+                )
+            )
+    else:
+        query = select(statements.c.seq, statements.c.stored, payload)
+        order = (statements.c.stored, statements.c.seq)
+    query = query.where(statements.c.voided.is_(False))
+    if page.authority_key is not None:
+        query = query.where(statements.c.authority_key == page.authority_key)
+    if page.since is not None:
+        query = query.where(order[0] > page.since)
+    if page.until is not None:
+        query = query.where(order[0] <= page.until)
+    if page.after is not None:
+        position = tuple_(*order)
+        query = query.where(position > tuple_(*page.after) if page.ascending else position < tuple_(*page.after))
+    if page.ascending:
+        query = query.order_by(order[0].asc(), order[1].asc())
+    else:
+        query = query.order_by(order[0].desc(), order[1].desc())
+    return query.limit(page.limit + 1)
+
+
+async def find_page(conn: AsyncConnection, page: PageQuery) -> tuple[list[StoredRow], bool]:
+    """Up to `limit` statements in stored order after the cursor, and whether more remain."""
+    rows = [StoredRow(r[0], r[1], r[2]) for r in await conn.execute(_page_select(page))]
+    return rows[: page.limit], len(rows) > page.limit
+
+
+_CONSISTENT_THROUGH = text(
+    """
+    SELECT least(now(), coalesce(
+        (SELECT min(xact_start) FROM pg_stat_activity
+         WHERE datname = current_database() AND pid <> pg_backend_pid()
+           AND backend_type = 'client backend' AND xact_start IS NOT NULL),
+        now())) AS through
+    """
+)
+
+
+async def consistent_through(conn: AsyncConnection) -> datetime:
+    """Every statement stored before this instant is queryable (STR-R-008, ORD-008)."""
+    through: datetime = (await conn.execute(_CONSISTENT_THROUGH)).scalar_one()
+    return through - _CONSISTENCY_MARGIN

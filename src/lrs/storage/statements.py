@@ -1,0 +1,346 @@
+"""SQL for statements: bulk writes in a fixed number of round trips, keyset-paged reads.
+
+Repositories never commit; `lrs.services.statements` owns the transaction. Every write takes
+whole batches as column arrays (``unnest``), so one POST costs the same number of round trips
+whatever its size. Shared rows (agents, activities) are written in sorted key order so that
+concurrent batches cannot deadlock each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import ARRAY, BigInteger, Boolean, DateTime, LargeBinary, Text, bindparam, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+_TEXTS = ARRAY(Text)
+_TIMES = ARRAY(DateTime(timezone=True))
+_BIGINTS = ARRAY(BigInteger)
+_BOOLS = ARRAY(Boolean)
+
+
+@dataclass(frozen=True)
+class NewStatement:
+    """A prepared statement and the columns derived from it."""
+
+    id: str
+    stored: datetime
+    timestamp: datetime
+    verb_id: str
+    actor_key: str | None
+    object_activity_id: str | None
+    registration: str | None
+    statement_ref_id: str | None
+    is_voiding: bool
+    authority_key: str
+    version: str
+    payload: dict[str, Any]
+    terms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StoredRow:
+    seq: int
+    stored: datetime
+    payload_json: str
+
+
+_EXISTING = text(
+    "SELECT id::text AS id, payload::text AS payload FROM statements "
+    "WHERE id = ANY(CAST(:ids AS uuid[]))"
+).bindparams(bindparam("ids", type_=_TEXTS))
+
+_BEGIN_WRITE = text(
+    """
+    SELECT clock_timestamp() AS now,
+           (SELECT coalesce(jsonb_object_agg(id::text, payload), '{}'::jsonb)
+            FROM statements WHERE id = ANY(CAST(:ids AS uuid[])))::text AS existing
+    """
+).bindparams(bindparam("ids", type_=_TEXTS))
+
+
+async def begin_write(
+    conn: AsyncConnection, ids: Sequence[str]
+) -> tuple[datetime, dict[str, dict[str, Any]]]:
+    """The first command of a write: the `stored` instant (taken inside the transaction, so
+    Consistent-Through can account for it) and the stored statements among `ids`."""
+    row = (await conn.execute(_BEGIN_WRITE, {"ids": list(ids)})).one()
+    existing: dict[str, dict[str, Any]] = orjson.loads(row.existing)
+    return row.now, existing
+
+
+async def existing_payloads(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    if not ids:
+        return {}
+    rows = await conn.execute(_EXISTING, {"ids": list(ids)})
+    return {row.id: orjson.loads(row.payload) for row in rows}
+
+
+_INSERT_STATEMENTS = text(
+    """
+    INSERT INTO statements (id, stored, timestamp, verb_id, actor_key, object_activity_id,
+                            registration, statement_ref_id, is_voiding, authority_key, version,
+                            payload)
+    SELECT id::uuid, stored, ts, verb, actor, activity, reg::uuid, ref::uuid, voiding, auth,
+           version, payload::jsonb
+    FROM unnest(:ids, :stored, :ts, :verbs, :actors, :activities, :regs, :refs, :voiding,
+                :auths, :versions, :payloads)
+         AS n(id, stored, ts, verb, actor, activity, reg, ref, voiding, auth, version, payload)
+    ON CONFLICT (id) DO NOTHING
+    RETURNING id::text AS id, seq
+    """
+).bindparams(
+    bindparam("ids", type_=_TEXTS),
+    bindparam("stored", type_=_TIMES),
+    bindparam("ts", type_=_TIMES),
+    bindparam("verbs", type_=_TEXTS),
+    bindparam("actors", type_=_TEXTS),
+    bindparam("activities", type_=_TEXTS),
+    bindparam("regs", type_=_TEXTS),
+    bindparam("refs", type_=_TEXTS),
+    bindparam("voiding", type_=_BOOLS),
+    bindparam("auths", type_=_TEXTS),
+    bindparam("versions", type_=_TEXTS),
+    bindparam("payloads", type_=_TEXTS),
+)
+
+_INSERT_TERMS = text(
+    """
+    INSERT INTO statement_terms (term, stored, seq)
+    SELECT term, stored, seq FROM unnest(:terms, :stored, :seqs) AS t(term, stored, seq)
+    ON CONFLICT DO NOTHING
+    """
+).bindparams(
+    bindparam("terms", type_=_TEXTS),
+    bindparam("stored", type_=_TIMES),
+    bindparam("seqs", type_=_BIGINTS),
+)
+
+
+async def insert_statements(
+    conn: AsyncConnection, statements: Sequence[NewStatement]
+) -> dict[str, int]:
+    """Insert new statements and their query terms. Returns id -> seq of the rows written;
+    an id already present (a concurrent writer won) is absent from the result."""
+    result = await conn.execute(
+        _INSERT_STATEMENTS,
+        {
+            "ids": [s.id for s in statements],
+            "stored": [s.stored for s in statements],
+            "ts": [s.timestamp for s in statements],
+            "verbs": [s.verb_id for s in statements],
+            "actors": [s.actor_key for s in statements],
+            "activities": [s.object_activity_id for s in statements],
+            "regs": [s.registration for s in statements],
+            "refs": [s.statement_ref_id for s in statements],
+            "voiding": [s.is_voiding for s in statements],
+            "auths": [s.authority_key for s in statements],
+            "versions": [s.version for s in statements],
+            "payloads": [orjson.dumps(s.payload).decode() for s in statements],
+        },
+    )
+    seqs = {row.id: row.seq for row in result}
+    terms: list[str] = []
+    stored: list[datetime] = []
+    seq_list: list[int] = []
+    for statement in statements:
+        seq = seqs.get(statement.id)
+        if seq is None:
+            continue
+        for term in statement.terms:
+            terms.append(term)
+            stored.append(statement.stored)
+            seq_list.append(seq)
+    if terms:
+        await conn.execute(_INSERT_TERMS, {"terms": terms, "stored": stored, "seqs": seq_list})
+    return seqs
+
+
+_APPLY_VOIDING = text(
+    """
+    UPDATE statements AS s SET voided = true
+    WHERE NOT s.is_voiding AND NOT s.voided
+      AND (s.id = ANY(CAST(:targets AS uuid[]))
+           OR (s.id = ANY(CAST(:new_ids AS uuid[]))
+               AND EXISTS (SELECT 1 FROM statements v
+                           WHERE v.statement_ref_id = s.id AND v.is_voiding)))
+    """
+).bindparams(bindparam("targets", type_=_TEXTS), bindparam("new_ids", type_=_TEXTS))
+
+
+async def apply_voiding(
+    conn: AsyncConnection, *, voided_targets: Sequence[str], new_ids: Sequence[str]
+) -> None:
+    """Mark voided: targets of new voiding statements, and new statements that an earlier
+    voiding statement already targets (ST-VOID-003, 004, 006)."""
+    await conn.execute(_APPLY_VOIDING, {"targets": list(voided_targets), "new_ids": list(new_ids)})
+
+
+_PROPAGATE_REFS = text(
+    """
+    WITH RECURSIVE chain(seq, stored, source) AS (
+        (SELECT r.seq, r.stored, tgt.seq
+         FROM statements r JOIN statements tgt ON r.statement_ref_id = tgt.id
+         WHERE r.seq = ANY(:new_seqs) AND r.statement_ref_id IS NOT NULL
+         UNION
+         SELECT r.seq, r.stored, tgt.seq
+         FROM statements tgt JOIN statements r ON r.statement_ref_id = tgt.id
+         WHERE tgt.seq = ANY(:new_seqs))
+        UNION
+        SELECT r.seq, r.stored, c.source
+        FROM chain c JOIN statements mid ON mid.seq = c.seq
+             JOIN statements r ON r.statement_ref_id = mid.id
+    )
+    INSERT INTO statement_terms (term, stored, seq)
+    SELECT t.term, c.stored, c.seq
+    FROM chain c JOIN statement_terms t ON t.seq = c.source
+    WHERE c.seq <> c.source
+    ON CONFLICT DO NOTHING
+    """
+).bindparams(bindparam("new_seqs", type_=_BIGINTS))
+
+
+async def propagate_statement_refs(conn: AsyncConnection, new_seqs: Sequence[int]) -> None:
+    """A statement whose object is a StatementRef matches the filters its target matches
+    (STR-Q-025): copy the target's terms onto the referrer, along whole chains, whichever of
+    the two arrived first."""
+    await conn.execute(_PROPAGATE_REFS, {"new_seqs": list(new_seqs)})
+
+
+_ACTIVITY_DEFS = text(
+    "SELECT activity_id, definition::text AS definition FROM activities "
+    "WHERE activity_id = ANY(:ids)"
+).bindparams(bindparam("ids", type_=_TEXTS))
+
+
+async def activity_definitions(
+    conn: AsyncConnection, ids: Sequence[str]
+) -> dict[str, dict[str, Any] | None]:
+    """The canonical definitions of these activities; unknown ids are absent."""
+    if not ids:
+        return {}
+    rows = await conn.execute(_ACTIVITY_DEFS, {"ids": list(ids)})
+    return {
+        row.activity_id: (orjson.loads(row.definition) if row.definition else None)
+        for row in rows
+    }
+
+
+_UPSERT_ACTIVITIES = text(
+    """
+    INSERT INTO activities (activity_id, definition, updated)
+    SELECT id, CAST(def AS jsonb), now() FROM unnest(:ids, :defs) AS a(id, def) ORDER BY id
+    ON CONFLICT (activity_id) DO UPDATE
+        SET definition = excluded.definition, updated = excluded.updated
+    """
+).bindparams(bindparam("ids", type_=_TEXTS), bindparam("defs", type_=_TEXTS))
+
+
+async def upsert_activities(
+    conn: AsyncConnection, definitions: dict[str, dict[str, Any] | None]
+) -> None:
+    """Write new or changed canonical definitions, in sorted id order (no deadlocks)."""
+    if not definitions:
+        return
+    ids = sorted(definitions)
+    defs = [
+        None if definitions[i] is None else orjson.dumps(definitions[i]).decode() for i in ids
+    ]
+    await conn.execute(_UPSERT_ACTIVITIES, {"ids": ids, "defs": defs})
+
+
+_AGENT_NAMES = text(
+    "SELECT ifi_key, names FROM agents WHERE ifi_key = ANY(:keys)"
+).bindparams(bindparam("keys", type_=_TEXTS))
+
+
+async def agent_names(conn: AsyncConnection, keys: Sequence[str]) -> dict[str, list[str]]:
+    if not keys:
+        return {}
+    rows = await conn.execute(_AGENT_NAMES, {"keys": list(keys)})
+    return {row.ifi_key: list(row.names) for row in rows}
+
+
+_UPSERT_AGENTS = text(
+    """
+    INSERT INTO agents (ifi_key, ifi, names)
+    SELECT key, CAST(ifi AS jsonb), ARRAY(SELECT jsonb_array_elements_text(CAST(names AS jsonb)))
+    FROM unnest(:keys, :ifis, :names) AS a(key, ifi, names) ORDER BY key
+    ON CONFLICT (ifi_key) DO UPDATE
+        SET names = (SELECT array_agg(DISTINCT n ORDER BY n)
+                     FROM unnest(agents.names || excluded.names) AS n)
+    """
+).bindparams(
+    bindparam("keys", type_=_TEXTS),
+    bindparam("ifis", type_=_TEXTS),
+    bindparam("names", type_=_TEXTS),
+)
+
+
+async def upsert_agents(
+    conn: AsyncConnection, agents: dict[str, tuple[dict[str, Any], list[str]]]
+) -> None:
+    """Record new agents and new names of known ones (key -> (ifi, names)), in key order."""
+    if not agents:
+        return
+    keys = sorted(agents)
+    await conn.execute(
+        _UPSERT_AGENTS,
+        {
+            "keys": keys,
+            "ifis": [orjson.dumps(agents[k][0]).decode() for k in keys],
+            "names": [orjson.dumps(agents[k][1]).decode() for k in keys],
+        },
+    )
+
+
+_INSERT_ATTACHMENTS = text(
+    """
+    INSERT INTO attachments (sha2, content_type, length, content)
+    SELECT sha2, ctype, len, content FROM unnest(:sha2s, :ctypes, :lens, :contents)
+        AS a(sha2, ctype, len, content)
+    ORDER BY sha2
+    ON CONFLICT (sha2) DO NOTHING
+    """
+).bindparams(
+    bindparam("sha2s", type_=_TEXTS),
+    bindparam("ctypes", type_=_TEXTS),
+    bindparam("lens", type_=_BIGINTS),
+    bindparam("contents", type_=ARRAY(LargeBinary)),
+)
+
+
+async def store_attachments(
+    conn: AsyncConnection, parts: Sequence[tuple[str, str, bytes]]
+) -> None:
+    """Store attachment payloads once per hash (sha2, content type, bytes)."""
+    if not parts:
+        return
+    ordered = sorted(parts)
+    await conn.execute(
+        _INSERT_ATTACHMENTS,
+        {
+            "sha2s": [p[0] for p in ordered],
+            "ctypes": [p[1] for p in ordered],
+            "lens": [len(p[2]) for p in ordered],
+            "contents": [p[2] for p in ordered],
+        },
+    )
+
+
+_ATTACHMENTS = text(
+    "SELECT sha2, content_type, content FROM attachments WHERE sha2 = ANY(:sha2s) ORDER BY sha2"
+).bindparams(bindparam("sha2s", type_=_TEXTS))
+
+
+async def load_attachments(
+    conn: AsyncConnection, sha2s: Sequence[str]
+) -> list[tuple[str, str, bytes]]:
+    if not sha2s:
+        return []
+    rows = await conn.execute(_ATTACHMENTS, {"sha2s": list(sha2s)})
+    return [(row.sha2, row.content_type, bytes(row.content)) for row in rows]

@@ -1,0 +1,137 @@
+"""Table definitions: the one description of the schema (migrations mirror it).
+
+Statements are stored once as received (``payload`` jsonb, the prepared statement) with the
+columns that queries need. Every query filter (agent, verb, activity, registration and their
+``related_*`` forms) is served by one narrow table, ``statement_terms``: one row per
+(term, statement), carrying the statement's ``stored`` and ``seq`` so a filtered query walks
+one index in stored order and pages by keyset, never OFFSET. A statement whose object is a
+StatementRef also carries its target's terms (STR-Q-025).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+credentials = Table(
+    "credentials",
+    metadata,
+    Column("id", Integer, Identity(), primary_key=True),
+    Column("key", Text, nullable=False, unique=True),
+    Column("secret_hash", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("scopes", ARRAY(Text), nullable=False),
+    Column("authority", JSONB, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+
+statements = Table(
+    "statements",
+    metadata,
+    Column("seq", BigInteger, Identity(), primary_key=True),
+    Column("id", UUID(as_uuid=False), nullable=False, unique=True),
+    Column("stored", DateTime(timezone=True), nullable=False),
+    Column("timestamp", DateTime(timezone=True), nullable=False),
+    Column("verb_id", Text, nullable=False),
+    Column("actor_key", Text, nullable=True),
+    Column("object_activity_id", Text, nullable=True),
+    Column("registration", UUID(as_uuid=False), nullable=True),
+    Column("statement_ref_id", UUID(as_uuid=False), nullable=True),
+    Column("is_voiding", Boolean, nullable=False),
+    Column("voided", Boolean, nullable=False, server_default=text("false")),
+    Column("authority_key", Text, nullable=False),
+    Column("version", Text, nullable=False),
+    Column("payload", JSONB, nullable=False),
+    Index("ix_statements_stored_seq", "stored", "seq"),
+    Index(
+        "ix_statements_statement_ref_id",
+        "statement_ref_id",
+        postgresql_where=text("statement_ref_id IS NOT NULL"),
+    ),
+    Index("ix_statements_authority_key_stored_seq", "authority_key", "stored", "seq"),
+)
+
+statement_terms = Table(
+    "statement_terms",
+    metadata,
+    Column("term", Text, nullable=False),
+    Column("stored", DateTime(timezone=True), nullable=False),
+    Column(
+        "seq",
+        BigInteger,
+        ForeignKey("statements.seq", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Index("ix_statement_terms_term_stored_seq", "term", "stored", "seq", unique=True),
+    Index("ix_statement_terms_seq", "seq"),
+)
+
+attachments = Table(
+    "attachments",
+    metadata,
+    Column("sha2", Text, primary_key=True),
+    Column("content_type", Text, nullable=False),
+    Column("length", BigInteger, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+)
+
+activities = Table(
+    "activities",
+    metadata,
+    Column("activity_id", Text, primary_key=True),
+    Column("definition", JSONB, nullable=True),
+    Column("updated", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+)
+
+agents = Table(
+    "agents",
+    metadata,
+    Column("ifi_key", Text, primary_key=True),
+    Column("ifi", JSONB, nullable=False),
+    Column("names", ARRAY(Text), nullable=False, server_default=text("'{}'")),
+)
+
+documents = Table(
+    "documents",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    # 'state', 'activity_profile' or 'agent_profile'
+    Column("kind", Text, nullable=False),
+    # '' where the key part does not apply to the kind (no NULLs inside the unique key)
+    Column("activity_id", Text, nullable=False, server_default=text("''")),
+    Column("agent_key", Text, nullable=False, server_default=text("''")),
+    Column("registration", Text, nullable=False, server_default=text("''")),
+    Column("doc_id", Text, nullable=False),
+    Column("content_type", Text, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("etag", Text, nullable=False),
+    Column("updated", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("kind", "activity_id", "agent_key", "registration", "doc_id"),
+)

@@ -1,0 +1,148 @@
+"""Strict JSON parsing for request bodies and JSON-valued parameters.
+
+The standard library parser is used because it can see repeated keys (ST-VAL-010) through
+``object_pairs_hook``; faster parsers silently keep the last value. Beyond RFC 8259 it refuses
+what would break later layers: invalid UTF-8 (HDR-012), lone UTF-16 surrogates (they cannot be
+written back as UTF-8), ``NaN``/``Infinity`` and numbers too large for a float.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+from lrs.errors import BadRequest
+
+__all__ = ["child_path", "loads_strict"]
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_BOM = "\ufeff"
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def child_path(path: str, key: str) -> str:
+    """JSON path of property ``key`` under ``path``: ``$.actor`` or ``$.extensions['http://x']``."""
+    if _NAME.fullmatch(key) is not None:
+        return f"{path}.{key}"
+    quoted = key.replace("\\", "\\\\").replace("'", "\\'")
+    return f"{path}['{quoted}']"
+
+
+class _DuplicateKeyError(Exception):
+    """Raised from inside the parser; the slow path then finds where it happened."""
+
+
+class _Pairs(list[tuple[str, Any]]):
+    """An object kept as its key/value pairs, used only to locate a repeated key."""
+
+
+def _unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise _DuplicateKeyError
+    return obj
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number {text} is too large")
+    return value
+
+
+def loads_strict(data: bytes | str, *, path: str = "$") -> Any:
+    """Parse JSON text, refusing anything a statement or document must not hold.
+
+    Integers stay ``int`` and fractions become ``float``. Every failure is a ``BadRequest``
+    whose ``path`` is ``path`` (the body or parameter), or the JSON path of a repeated key.
+    """
+    text = _decode(data, path)
+    try:
+        value = json.loads(
+            text,
+            object_pairs_hook=_unique_object,
+            parse_constant=_refuse_constant,
+            parse_float=_finite_float,
+        )
+    except _DuplicateKeyError:
+        _raise_duplicate(text, path)
+    except json.JSONDecodeError as exc:
+        raise BadRequest(
+            f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", path=path
+        ) from None
+    except (ValueError, RecursionError) as exc:
+        raise BadRequest(f"malformed JSON: {exc}", path=path) from None
+    if _SURROGATE_ESCAPE.search(text) is not None:
+        _check_surrogates(value, path)
+    return value
+
+
+def _decode(data: bytes | str, path: str) -> str:
+    if isinstance(data, str):
+        text = data
+    else:
+        try:
+            text = bytes(data).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise BadRequest(
+                f"body is not valid UTF-8 (byte {exc.start}); JSON must be UTF-8 encoded",
+                path=path,
+            ) from None
+    # RFC 8259 lets a parser ignore a leading byte order mark.
+    return text[1:] if text.startswith(_BOM) else text
+
+
+def _raise_duplicate(text: str, path: str) -> Any:
+    tree = json.loads(text, object_pairs_hook=_Pairs)
+    located = _find_duplicate(tree, path)
+    if located is None:  # pragma: no cover - the fast path already saw a repeat
+        raise BadRequest("a property is repeated in one object", path=path)
+    key, key_path = located
+    raise BadRequest(f"property {key!r} is repeated", path=key_path)
+
+
+def _find_duplicate(node: Any, path: str) -> tuple[str, str] | None:
+    if isinstance(node, _Pairs):
+        seen: set[str] = set()
+        for key, value in node:
+            if key in seen:
+                return key, child_path(path, key)
+            seen.add(key)
+            found = _find_duplicate(value, child_path(path, key))
+            if found is not None:
+                return found
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            found = _find_duplicate(item, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None
+
+
+def _check_surrogates(node: Any, path: str) -> None:
+    """Refuse a lone surrogate escape such as ``"\\ud800"``: it is not encodable as UTF-8."""
+    if isinstance(node, str):
+        _check_text(node, path)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            _check_text(key, path)
+            _check_surrogates(value, child_path(path, key))
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            _check_surrogates(item, f"{path}[{index}]")
+
+
+def _check_text(text: str, path: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadRequest(
+            "string holds an unpaired UTF-16 surrogate escape, which is not valid Unicode",
+            path=path,
+        ) from None

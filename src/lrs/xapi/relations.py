@@ -1,0 +1,192 @@
+"""What the storage layer indexes so statement queries can filter (STR-Q-003..011, 025).
+
+`statement_index_terms` reads a prepared statement (the output of
+`lrs.xapi.prepare.prepare_statement`) once and returns every value a query filter or a
+side table needs: agent IFI keys for ``agent`` and ``related_agents``, activity ids for
+``activity`` and ``related_activities``, the verb, the registration, the StatementRef
+target (STR-Q-025 and voiding), the Activities seen (canonical definitions, ST-PROC-019)
+and the Agents seen (the Agents resource, AGT-001).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from lrs.xapi.ifi import ifi_key
+from lrs.xapi.primitives import parse_timestamp
+
+VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
+
+ActivityEntry = tuple[str, dict[str, Any] | None]
+
+
+@dataclass(frozen=True, slots=True)
+class IndexTerms:
+    """The normalized columns of one statement. Sequences keep first-seen order, no repeats."""
+
+    actor_keys: tuple[str, ...]
+    related_agent_keys: tuple[str, ...]
+    object_activity_id: str | None
+    related_activity_ids: tuple[str, ...]
+    verb_id: str
+    registration: str | None
+    statement_ref_id: str | None
+    is_voiding: bool
+    activities: tuple[ActivityEntry, ...]
+    agents: tuple[dict[str, Any], ...]
+    timestamp: datetime
+
+
+def _is_agent_or_group(obj: Mapping[str, Any]) -> bool:
+    return bool(obj.get("objectType") in ("Agent", "Group"))
+
+
+def _is_activity(obj: Mapping[str, Any]) -> bool:
+    return bool(obj.get("objectType", "Activity") == "Activity")
+
+
+def _with_members(agent: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    """The agent or group itself, then each member of a group (STR-Q-004)."""
+    yield agent
+    members = agent.get("member")
+    if isinstance(members, list):
+        yield from (m for m in members if isinstance(m, Mapping))
+
+
+def _context_agents(context: Any) -> Iterator[Mapping[str, Any]]:
+    """instructor, team, contextAgents[].agent and contextGroups[].group (STR-Q-011)."""
+    if not isinstance(context, Mapping):
+        return
+    for prop in ("instructor", "team"):
+        if isinstance(context.get(prop), Mapping):
+            yield context[prop]
+    for prop, inner in (("contextAgents", "agent"), ("contextGroups", "group")):
+        for entry in context.get(prop) or ():
+            if isinstance(entry, Mapping) and isinstance(entry.get(inner), Mapping):
+                yield entry[inner]
+
+
+def _context_activities(context: Any) -> Iterator[Mapping[str, Any]]:
+    """Every contextActivities entry of every category, single objects included."""
+    if not isinstance(context, Mapping):
+        return
+    categories = context.get("contextActivities")
+    if not isinstance(categories, Mapping):
+        return
+    for value in categories.values():
+        for activity in value if isinstance(value, list) else (value,):
+            if isinstance(activity, Mapping):
+                yield activity
+
+
+def _substatement(stmt: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    obj = stmt["object"]
+    return obj if obj.get("objectType") == "SubStatement" else None
+
+
+def _primary_agents(stmt: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    """What the plain ``agent`` filter looks at: actor and an Agent/Group object."""
+    yield stmt["actor"]
+    if _is_agent_or_group(stmt["object"]):
+        yield stmt["object"]
+
+
+def _related_agents(stmt: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    """What ``related_agents=true`` looks at besides the primary agents (STR-Q-011)."""
+    if isinstance(stmt.get("authority"), Mapping):
+        yield stmt["authority"]
+    yield from _context_agents(stmt.get("context"))
+    sub = _substatement(stmt)
+    if sub is not None:
+        yield from _primary_agents(sub)
+        yield from _context_agents(sub.get("context"))
+
+
+def _activity_objects(stmt: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    """The object (when an Activity), contextActivities, and the same in a SubStatement."""
+    for part in (stmt, _substatement(stmt)):
+        if part is None:
+            continue
+        if _is_activity(part["object"]):
+            yield part["object"]
+        yield from _context_activities(part.get("context"))
+
+
+def _all_agents(stmt: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    yield from _primary_agents(stmt)
+    yield from _related_agents(stmt)
+
+
+def _keys(agents: Iterator[Mapping[str, Any]]) -> dict[str, None]:
+    keys: dict[str, None] = {}
+    for agent in agents:
+        for one in _with_members(agent):
+            key = ifi_key(one)
+            if key is not None:
+                keys[key] = None
+    return keys
+
+
+def _identified_agents(agents: Iterator[Mapping[str, Any]]) -> tuple[dict[str, Any], ...]:
+    """Agents (not Groups) with an IFI, members included, one per (IFI, name)."""
+    seen: dict[tuple[str, Any], dict[str, Any]] = {}
+    for agent in agents:
+        for one in _with_members(agent):
+            key = ifi_key(one)
+            if key is None or one.get("objectType") == "Group":
+                continue
+            seen.setdefault((key, one.get("name")), dict(one))
+    return tuple(seen.values())
+
+
+def _activities(stmt: Mapping[str, Any]) -> tuple[ActivityEntry, ...]:
+    entries: list[ActivityEntry] = []
+    for activity in _activity_objects(stmt):
+        entry: ActivityEntry = (activity["id"], activity.get("definition"))
+        if entry not in entries:
+            entries.append(entry)
+    return tuple(entries)
+
+
+def _lower(value: Any) -> str | None:
+    return value.lower() if isinstance(value, str) else None
+
+
+def statement_index_terms(stmt: Mapping[str, Any]) -> IndexTerms:
+    """Index terms of a prepared statement.
+
+    - ``actor_keys``: actor, an Agent/Group object, and their group members
+      (STR-Q-003/004).
+    - ``related_agent_keys``: those plus authority, instructor, team, contextAgents,
+      contextGroups and the same places in a SubStatement, members included (STR-Q-011).
+    - ``related_activity_ids``: the Activity object, every contextActivities entry and
+      the same in a SubStatement (STR-Q-010); ``context.statement`` is never followed
+      (STR-Q-027).
+    - ``registration`` and ``statement_ref_id`` are lowercased: UUID hex is
+      case-insensitive (ST-VAL-020).
+    """
+    obj = stmt["object"]
+    actor_keys = _keys(_primary_agents(stmt))
+    related_keys = dict(actor_keys)
+    related_keys.update(_keys(_related_agents(stmt)))
+    activities = _activities(stmt)
+    related_ids = dict.fromkeys(activity_id for activity_id, _ in activities)
+    context = stmt.get("context")
+    registration = context.get("registration") if isinstance(context, Mapping) else None
+    verb_id: str = stmt["verb"]["id"]
+    return IndexTerms(
+        actor_keys=tuple(actor_keys),
+        related_agent_keys=tuple(related_keys),
+        object_activity_id=obj["id"] if _is_activity(obj) else None,
+        related_activity_ids=tuple(related_ids),
+        verb_id=verb_id,
+        registration=_lower(registration),
+        statement_ref_id=_lower(obj["id"]) if obj.get("objectType") == "StatementRef" else None,
+        is_voiding=verb_id == VOIDED_VERB,
+        activities=activities,
+        agents=_identified_agents(_all_agents(stmt)),
+        timestamp=parse_timestamp(stmt.get("timestamp") or stmt["stored"]),
+    )

@@ -1,0 +1,108 @@
+"""Strict JSON parsing: HDR-012 (UTF-8), ST-VAL-010 (repeated keys), RFC 8259 numbers."""
+
+from __future__ import annotations
+
+import pytest
+
+from lrs.errors import BadRequest
+from lrs.xapi.jsonparse import child_path, loads_strict
+
+
+def test_parses_objects_arrays_and_keeps_number_types() -> None:
+    value = loads_strict(b'{"a": 1, "b": 1.5, "c": [true, null, "x"], "d": 10000000000000000000}')
+    assert value == {"a": 1, "b": 1.5, "c": [True, None, "x"], "d": 10000000000000000000}
+    assert type(value["a"]) is int
+    assert type(value["b"]) is float
+
+
+def test_accepts_str_input_and_utf8_text() -> None:
+    assert loads_strict('{"name": "Zoë 漢字 😀"}') == {"name": "Zoë 漢字 😀"}
+    assert loads_strict('{"name": "Zoë"}'.encode()) == {"name": "Zoë"}
+
+
+def test_ignores_a_leading_byte_order_mark() -> None:
+    assert loads_strict("\ufeff[1]".encode()) == [1]
+
+
+def test_hdr_012_refuses_invalid_utf8() -> None:
+    with pytest.raises(BadRequest, match="UTF-8") as info:
+        loads_strict(b'{"a": "\xff"}')
+    assert info.value.path == "$"
+
+
+def test_refuses_latin1_encoded_body() -> None:
+    with pytest.raises(BadRequest, match="UTF-8"):
+        loads_strict('{"a": "é"}'.encode("latin-1"))
+
+
+@pytest.mark.parametrize(
+    "text", ["", "{", '{"a": }', "[1,]", "{'a': 1}", '{"a": 1} x', "tru", '{"a" 1}']
+)
+def test_refuses_malformed_json(text: str) -> None:
+    with pytest.raises(BadRequest, match="malformed JSON") as info:
+        loads_strict(text, path="param:agent")
+    assert info.value.path == "param:agent"
+
+
+@pytest.mark.parametrize("text", ["NaN", "[Infinity]", '{"a": -Infinity}'])
+def test_refuses_nan_and_infinity(text: str) -> None:
+    with pytest.raises(BadRequest, match="not a JSON number"):
+        loads_strict(text)
+
+
+def test_refuses_numbers_too_large_for_a_float() -> None:
+    with pytest.raises(BadRequest, match="too large"):
+        loads_strict('{"score": 1e400}')
+
+
+def test_st_val_010_repeated_key_at_top_level() -> None:
+    with pytest.raises(BadRequest, match="property 'verb' is repeated") as info:
+        loads_strict('{"verb": {"id": "http://a"}, "verb": {"id": "http://b"}}')
+    assert info.value.path == "$.verb"
+
+
+def test_st_val_010_repeated_key_nested_in_arrays() -> None:
+    body = '[{"actor": {}}, {"actor": {"mbox": "mailto:a@b.c", "mbox": "mailto:d@e.f"}}]'
+    with pytest.raises(BadRequest, match="property 'mbox' is repeated") as info:
+        loads_strict(body)
+    assert info.value.path == "$[1].actor.mbox"
+
+
+def test_st_val_010_repeated_extension_key_uses_bracket_path() -> None:
+    body = '{"extensions": {"http://x.org/e": 1, "http://x.org/e": 2}}'
+    with pytest.raises(BadRequest) as info:
+        loads_strict(body)
+    assert info.value.path == "$.extensions['http://x.org/e']"
+
+
+def test_same_key_in_sibling_objects_is_fine() -> None:
+    assert loads_strict('[{"id": 1}, {"id": 2}]') == [{"id": 1}, {"id": 2}]
+
+
+def test_refuses_lone_surrogate_escape() -> None:
+    with pytest.raises(BadRequest, match="surrogate") as info:
+        loads_strict('{"a": ["ok", "\\ud800"]}')
+    assert info.value.path == "$.a[1]"
+
+
+def test_accepts_paired_surrogate_escape() -> None:
+    assert loads_strict('{"a": "\\ud83d\\ude00"}') == {"a": "😀"}
+
+
+def test_refuses_absurd_nesting_without_crashing() -> None:
+    with pytest.raises(BadRequest):
+        loads_strict("[" * 100_000 + "]" * 100_000)
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("actor", "$.actor"),
+        ("mbox_sha1sum", "$.mbox_sha1sum"),
+        ("en-US", "$['en-US']"),
+        ("it's", "$['it\\'s']"),
+        ("", "$['']"),
+    ],
+)
+def test_child_path(key: str, expected: str) -> None:
+    assert child_path("$", key) == expected
