@@ -26,6 +26,8 @@ UNTESTED: dict[str, str] = {
     "STR-M-005": "permission on server-side storage, not observable",
     "STR-M-007": "permission on re-running queries, not observable",
     "ST-PROC-007": "permission on trusted credentials, not observable",
+    "STR-W-010": "permission to acknowledge before indexing; covered indirectly by ORD-008",
+    "STR-Q-005": "permission (matching mbox_sha1sum) with no observable duty",
     "VER-003": "permission on 0.9/0.95 conversion; those versions are not tested",
 }
 

@@ -66,6 +66,7 @@ def basic(user: str, password: str) -> str:
 
 def _excerpt(data: bytes) -> str:
     text = data[:EXCERPT].decode("utf-8", errors="replace")
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
     return text + (f"... ({len(data)} bytes)" if len(data) > EXCERPT else "")
 
 
@@ -143,8 +144,8 @@ class Session:
         json_body: Any = _UNSET,
         content: bytes | str | None = None,
         headers: Mapping[str, str] | None = None,
-        auth: tuple[str, str] | None | bool = True,
-        version: str | None | bool = True,
+        auth: tuple[str, str] | bool | None = True,
+        version: str | bool | None = True,
     ) -> httpx.Response:
         """Send one request. ``auth``/``version`` True means the run's defaults, None omits them."""
         hdrs: dict[str, str] = {}
@@ -162,7 +163,11 @@ class Session:
             hdrs["Content-Type"] = "application/json"
         hdrs.update(headers or {})
         request = self.client.build_request(
-            method, self.url(path), params=dict(params or {}), content=body, headers=hdrs
+            method,
+            self.url(path),
+            params=dict(params) if params else None,
+            content=body,
+            headers=hdrs,
         )
         try:
             response = self.client.send(request)

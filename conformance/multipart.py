@@ -19,7 +19,9 @@ def sha(data: bytes, bits: int = 256) -> str:
     return hashlib.new(f"sha{bits}", data).hexdigest()
 
 
-def attachment_object(data: bytes, content_type: str = "text/plain", bits: int = 256) -> dict[str, Any]:
+def attachment_object(
+    data: bytes, content_type: str = "text/plain", bits: int = 256
+) -> dict[str, Any]:
     """An Attachment object describing ``data`` (no fileUrl)."""
     return {
         "usageType": USAGE,
@@ -70,8 +72,9 @@ def parse(content_type: str, body: bytes) -> list[ReadPart]:
     raw = f"Content-Type: {content_type}\r\n\r\n".encode() + body
     message = email.message_from_bytes(raw, policy=email.policy.HTTP)
     parts = []
-    for part in message.iter_parts():  # type: ignore[attr-defined]
-        payload = part.get_payload(decode=True) or b""
+    for part in message.iter_parts():
+        payload = part.get_payload(decode=True)
+        payload = payload if isinstance(payload, bytes) else b""
         headers = {k.lower(): str(v) for k, v in part.items()}
         parts.append(ReadPart(headers, payload))
     return parts

@@ -48,7 +48,7 @@ class CheckFailed(AssertionError):
     """The LRS did something the cited requirements forbid."""
 
 
-class CheckSkipped(Exception):  # noqa: N818 - reads as an outcome, like pytest's Skipped
+class CheckSkipped(Exception):
     """The check cannot run here (e.g. optional credentials not given)."""
 
 

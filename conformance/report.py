@@ -82,9 +82,7 @@ def write_coverage(out: TextIO, cov: Coverage) -> None:
         out.write(f"  {req.id:<14} {req.level(cov.version):<6} {cov.reason(req)}\n")
     out.write(f"\nNot applicable to {cov.version} ({len(cov.not_applicable)}):\n")
     out.write("  " + " ".join(r.id for r in cov.not_applicable) + "\n")
-    out.write(
-        f"\nMUST coverage: {cov.must_covered}/{cov.must_total} = {cov.must_percent:.1f}%\n"
-    )
+    out.write(f"\nMUST coverage: {cov.must_covered}/{cov.must_total} = {cov.must_percent:.1f}%\n")
 
 
 def coverage_dict(cov: Coverage) -> dict[str, Any]:

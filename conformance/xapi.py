@@ -146,9 +146,9 @@ def differences(sent: Json, got: Json) -> list[str]:
     b = {k: v for k, v in _normalise(copy.deepcopy(got)).items() if k not in _LRS_KEYS}
     problems = [f"{k}: sent {a.get(k)!r}, got {b.get(k)!r}" for k in a if a.get(k) != b.get(k)]
     problems += [f"{k}: unexpected property in stored statement" for k in b if k not in a]
-    if "timestamp" in sent and "timestamp" in got:
-        if instant(sent["timestamp"]) != instant(got["timestamp"]):
-            problems.append(f"timestamp: sent {sent['timestamp']}, got {got['timestamp']}")
+    both = "timestamp" in sent and "timestamp" in got
+    if both and instant(sent["timestamp"]) != instant(got["timestamp"]):
+        problems.append(f"timestamp: sent {sent['timestamp']}, got {got['timestamp']}")
     if "id" in sent and got.get("id") != sent["id"]:
         problems.append(f"id: sent {sent['id']}, got {got.get('id')}")
     return problems

@@ -159,12 +159,11 @@ def scoped(app: FastAPI) -> ScopedClients:
 
 
 @pytest.fixture
-async def clean_db(app: FastAPI) -> AsyncIterator[None]:
+async def clean_db(app: FastAPI) -> None:
     """Empty every data table (credentials stay) before the test."""
     engine = app.state.lrs.engine
     async with engine.begin() as conn:
         await conn.exec_driver_sql(f"TRUNCATE {', '.join(DATA_TABLES)} RESTART IDENTITY CASCADE")
-    yield
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ..http import Session
-from ..registry import check
+from ..registry import CheckFailed, check
 
 AREA = "about"
 
@@ -17,7 +17,8 @@ def about_lists_versions(s: Session) -> None:
     s.expect_status(response, 200)
     body = s.json(response)
     versions = body.get("version") if isinstance(body, dict) else None
-    s.expect(isinstance(versions, list) and versions, f"version is {versions!r}")
+    if not isinstance(versions, list) or not versions:
+        raise CheckFailed(f"version is {versions!r}")
     s.expect(all(isinstance(v, str) for v in versions), "version entries must be strings")
     family = "2.0." if s.is_v2 else "1.0."
     s.expect(any(v.startswith(family) for v in versions), f"{versions} lacks {family}x")

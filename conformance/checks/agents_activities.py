@@ -6,16 +6,16 @@ import re
 
 from ..http import Session
 from ..registry import check
-from ..xapi import activity, activity_id, agent, agent_param, statement, store
+from ..xapi import Json, activity, activity_id, agent, agent_param, statement, store
 
 AGENTS, ACTIVITIES = "agents", "activities"
 PERSON_KEYS = {"objectType", "name", "mbox", "mbox_sha1sum", "openid", "account"}
 
 
-def _person(s: Session, who: dict[str, object]) -> dict[str, object]:
+def _person(s: Session, who: Json) -> Json:
     response = s.get("agents", {"agent": agent_param(who)})
     s.expect_status(response, 200)
-    body: dict[str, object] = s.json(response)
+    body: Json = s.json(response)
     return body
 
 

@@ -14,13 +14,22 @@ from ..xapi import Json, post, statement, uid
 AREA = "attachments"
 
 
-def send(s: Session, parts: list[Part], boundary: str = "xapi-conformance-boundary",
-         sid: str | None = None) -> httpx.Response:
+def send(
+    s: Session,
+    parts: list[Part],
+    boundary: str = "xapi-conformance-boundary",
+    sid: str | None = None,
+) -> httpx.Response:
     """POST (or PUT with ``sid``) a multipart statement request."""
     body, ctype = build(parts, boundary)
     if sid:
-        return s.request("PUT", "statements", params={"statementId": sid}, content=body,
-                         headers={"Content-Type": ctype})
+        return s.request(
+            "PUT",
+            "statements",
+            params={"statementId": sid},
+            content=body,
+            headers={"Content-Type": ctype},
+        )
     return s.request("POST", "statements", content=body, headers={"Content-Type": ctype})
 
 
@@ -47,8 +56,10 @@ def post_and_read_back_attachment(s: Session) -> None:
     s.expect(ctype.startswith("multipart/mixed"), f"Content-Type {ctype!r}")
     parts = parse(ctype, got.content)
     s.expect(len(parts) >= 2, f"{len(parts)} parts")
-    s.expect(parts[0].headers.get("content-type", "").startswith("application/json"),
-             "first part not application/json")
+    s.expect(
+        parts[0].headers.get("content-type", "").startswith("application/json"),
+        "first part not application/json",
+    )
     s.expect(json.loads(parts[0].data).get("id") == sid, "first part is not the statement")
     data_parts = [p for p in parts[1:] if p.data == data]
     s.expect(data_parts, "attachment bytes not returned intact")

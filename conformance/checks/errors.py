@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..http import Session
 from ..registry import check
-from ..xapi import activity_id, agent, agent_param, post, statement, uid
+from ..xapi import activity_id, agent, agent_param, post, uid
 
 AREA = "errors"
 ALLOWED = {400, 401, 403, 404, 409, 412, 413, 429, 500}

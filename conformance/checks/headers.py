@@ -77,9 +77,10 @@ def content_headers_present(s: Session) -> None:
     """Responses carry Content-Type (and statement responses a Consistent-Through header)."""
     response = s.get("statements", {"limit": "1"})
     s.expect(response.headers.get("Content-Type"), "no Content-Type")
-    s.expect(response.headers.get("Content-Length") or response.headers.get(
-        "Transfer-Encoding"
-    ), "neither Content-Length nor Transfer-Encoding")
+    s.expect(
+        response.headers.get("Content-Length") or response.headers.get("Transfer-Encoding"),
+        "neither Content-Length nor Transfer-Encoding",
+    )
 
 
 @check("HDR-013", area=AREA)

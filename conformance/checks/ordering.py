@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..http import Session
 from ..registry import check
-from ..xapi import fetch, instant, query, query_ids, statement, store, uid, stored_at
+from ..xapi import fetch, instant, query, query_ids, statement, store, stored_at, uid
 
 AREA = "ordering"
 

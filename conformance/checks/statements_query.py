@@ -11,7 +11,6 @@ import uuid
 from ..http import Session
 from ..registry import check
 from ..xapi import (
-    stored_at,
     EXAMPLE,
     Json,
     activity,
@@ -22,6 +21,7 @@ from ..xapi import (
     query_ids,
     statement,
     store,
+    stored_at,
     uid,
 )
 
@@ -255,7 +255,9 @@ def statement_ref_expansion(s: Session) -> None:
     stored = stored_at(s, target)
     referrer = store(s, statement(object={"objectType": "StatementRef", "id": target}))[0]
     chained = store(s, statement(object={"objectType": "StatementRef", "id": referrer}))[0]
-    ctx_only = store(s, statement(context={"statement": {"objectType": "StatementRef", "id": target}}))[0]
+    ctx_only = store(
+        s, statement(context={"statement": {"objectType": "StatementRef", "id": target}})
+    )[0]
     ids = query_ids(s, verb=v["id"])
     s.expect(target in ids and referrer in ids, f"referring statement missing: {ids}")
     s.expect(chained in ids, "chain of references not followed")
@@ -264,3 +266,11 @@ def statement_ref_expansion(s: Session) -> None:
     s.expect(target not in later and referrer in later, f"since applied wrongly: {later}")
     single = fetch(s, referrer)
     s.expect(single.get("id") == referrer, "statementId lookup expanded")
+
+
+@check("ST-VAL-012", area=AREA)
+def activity_ids_are_case_sensitive(s: Session) -> None:
+    """Activity ids differing in letter case are different activities."""
+    act = {"objectType": "Activity", "id": f"{EXAMPLE}/CaseSensitive/{uuid.uuid4()}"}
+    store(s, statement(object=act))
+    s.expect(not query_ids(s, activity=act["id"].lower()), "lower-cased activity id matched")

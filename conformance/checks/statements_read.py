@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..http import Session
 from ..registry import check
-from ..xapi import fetch, instant, query, statement, store, uid, stored_at
+from ..xapi import fetch, instant, query, statement, store, stored_at, uid
 
 AREA = "statements-read"
 
@@ -149,3 +149,12 @@ def following_more_pages_through(s: Session) -> None:
         )
         result = s.json(response)
     s.expect(sorted(seen) == sorted(ids), f"paging returned {seen}, stored {ids}")
+
+
+@check("STR-M-006", area=AREA)
+def more_links_are_short(s: Session) -> None:
+    """more IRLs stay reasonably short (under 2 kB)."""
+    reg, _ = _registered_batch(s, 2)
+    more = query(s, registration=reg, limit="1").get("more", "")
+    s.expect(more, "no more link")
+    s.expect(len(str(more)) < 2048, f"more link is {len(str(more))} characters")

@@ -107,3 +107,16 @@ def utf8_text_round_trips(s: Session) -> None:
     s.expect_status(response, 200)
     got = fetch(s, s.json(response)[0])
     s.expect(got.get("verb", {}).get("display") == display, f"display came back as {got}")
+
+
+@check("ST-VAL-074", area=AREA)
+def interaction_component_mismatch_either_way(s: Session) -> None:
+    """A choice interaction carrying 'steps' may be refused (400) or accepted; nothing else."""
+    definition = {"interactionType": "choice", "steps": [{"id": "a"}]}
+    act = {
+        "objectType": "Activity",
+        "id": f"http://example.com/i/{uid()}",
+        "definition": definition,
+    }
+    response = post(s, statement(object=act))
+    s.expect_status(response, 200, 400)

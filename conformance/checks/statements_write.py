@@ -271,3 +271,13 @@ def one_activity_id_is_one_activity(s: Session) -> None:
     response = s.get("activities", {"activityId": act["id"]})
     s.expect_status(response, 200)
     s.expect(s.json(response).get("id") == act["id"], "activity id changed")
+
+
+@check("ST-VAL-144", area=AREA)
+def durations_compared_to_hundredths(s: Session) -> None:
+    """Durations differing below 0.01 s do not make a resubmission a conflict."""
+    sid = uid()
+    first = statement(id=sid, result={"duration": "PT1.001S"})
+    s.expect_status(put(s, first, sid), 204)
+    again = {**first, "result": {"duration": "PT1.0014S"}}
+    s.expect_status(put(s, again, sid), 204, 200, why="same duration to 0.01 s")

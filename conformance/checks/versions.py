@@ -11,9 +11,9 @@ AREA = "versions"
 
 def _dual(s: Session) -> None:
     versions = s.json(s.get("about")).get("version", [])
-    if not (any(v.startswith("1.0.") for v in versions) and any(
-        v.startswith("2.0.") for v in versions
-    )):
+    if not (
+        any(v.startswith("1.0.") for v in versions) and any(v.startswith("2.0.") for v in versions)
+    ):
         s.skip(f"LRS serves only {versions}")
 
 

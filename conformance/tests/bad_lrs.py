@@ -18,11 +18,15 @@ class BadLRS(BaseHTTPRequestHandler):
 
     server: BadServer
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         """Stay quiet."""
 
     def _send(self, status: int, body: Any = None, ctype: str = "application/json") -> None:
-        data = b"" if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+        data = (
+            b""
+            if body is None
+            else (body if isinstance(body, bytes) else json.dumps(body).encode())
+        )
         self.send_response(status)
         if body is not None:
             self.send_header("Content-Type", ctype)

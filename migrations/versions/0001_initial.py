@@ -104,7 +104,9 @@ def upgrade() -> None:
         "agents",
         sa.Column("ifi_key", sa.Text, nullable=False),
         sa.Column("ifi", postgresql.JSONB, nullable=False),
-        sa.Column("names", postgresql.ARRAY(sa.Text), server_default=sa.text("'{}'"), nullable=False),
+        sa.Column(
+            "names", postgresql.ARRAY(sa.Text), server_default=sa.text("'{}'"), nullable=False
+        ),
         sa.PrimaryKeyConstraint("ifi_key", name="pk_agents"),
     )
     op.create_table(

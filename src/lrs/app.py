@@ -7,15 +7,17 @@ import logging
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from starlette.middleware.cors import CORSMiddleware
 
 from lrs import __version__
+from lrs.api.alternate import AlternateRequestMiddleware
 from lrs.api.context import AppContext
 from lrs.api.errors import install_error_handlers
 from lrs.api.metrics import Metrics
-from lrs.api.routes import resource_routers
 from lrs.api.middleware import BodyLimitMiddleware, RequestContextMiddleware, XapiVersionMiddleware
 from lrs.api.responses import JSONResponse
+from lrs.api.routes import resource_routers
 from lrs.auth.authenticator import Authenticator
 from lrs.errors import LRSError
 from lrs.services.credentials import ensure_bootstrap
@@ -106,12 +108,19 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False) -> Fa
         default_response_class=JSONResponse,
         docs_url="/docs",
         redoc_url=None,
+        generate_unique_id_function=_operation_id,
     )
     install_error_handlers(app)
     for router in resource_routers():
         app.include_router(router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(XapiVersionMiddleware, primary=XapiVersion(settings.primary_xapi_version))
+    # Outside the version middleware: the version may come from the form (ALT-004).
+    app.add_middleware(
+        AlternateRequestMiddleware,
+        primary=XapiVersion(settings.primary_xapi_version),
+        max_bytes=settings.max_body_bytes,
+    )
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     app.add_middleware(
         CORSMiddleware,
@@ -123,6 +132,11 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False) -> Fa
         max_age=600,
     )
     return app
+
+
+def _operation_id(route: APIRoute) -> str:
+    """Stable, unique operation ids: GET and HEAD share a handler but not an id."""
+    return f"{route.name}_{'_'.join(sorted(m.lower() for m in route.methods))}"
 
 
 def create_app_from_env() -> FastAPI:

@@ -14,9 +14,11 @@ from typing import Annotated, TypeVar
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lrs.errors import LRSError
 from lrs.settings import Settings, load_settings
+from lrs.storage.credentials import CredentialRow
 
 app = typer.Typer(help="lrs: an xAPI Learning Record Store on PostgreSQL.", no_args_is_help=True)
 credentials_app = typer.Typer(help="Create, list and revoke API credentials.", no_args_is_help=True)
@@ -71,7 +73,7 @@ def run(coro_factory: Callable[[], Awaitable[T]]) -> T:
         raise fail(f"cannot reach the database: {error}") from None
 
 
-async def _with_engine(url: str, action: Callable[[object], Awaitable[T]]) -> T:
+async def _with_engine(url: str, action: Callable[[AsyncEngine], Awaitable[T]]) -> T:
     from lrs.storage.database import make_engine
 
     engine = make_engine(url, pool_size=2)
@@ -130,10 +132,7 @@ async def _bootstrap(settings: Settings, url: str) -> tuple[str, str] | None:
     """Create the bootstrap credential; on a database without any, issue one and print it."""
     from lrs.services import credentials as service
 
-    async def action(engine: object) -> tuple[str, str] | None:
-        from sqlalchemy.ext.asyncio import AsyncEngine
-
-        assert isinstance(engine, AsyncEngine)
+    async def action(engine: AsyncEngine) -> tuple[str, str] | None:
         if settings.bootstrap_key and settings.bootstrap_secret:
             await service.ensure_bootstrap(
                 engine, settings.bootstrap_key, settings.bootstrap_secret
@@ -179,10 +178,7 @@ def migrate_command() -> None:
     settings = settings_or_exit()
     with database_url(settings) as (url, _):
 
-        async def action(engine: object) -> str | None:
-            from sqlalchemy.ext.asyncio import AsyncEngine
-
-            assert isinstance(engine, AsyncEngine)
+        async def action(engine: AsyncEngine) -> str | None:
             await upgrade(engine)
             return await current_revision(engine)
 
@@ -215,10 +211,7 @@ def credentials_create(
     settings = settings_or_exit()
     with database_url(settings) as (url, _):
 
-        async def action(engine: object) -> service.IssuedCredential:
-            from sqlalchemy.ext.asyncio import AsyncEngine
-
-            assert isinstance(engine, AsyncEngine)
+        async def action(engine: AsyncEngine) -> service.IssuedCredential:
             await _ensure_schema(engine)
             return await service.create_credential(
                 engine, name=name, key=key, secret=secret, scopes=chosen
@@ -231,13 +224,10 @@ def credentials_create(
     )
 
 
-async def _ensure_schema(engine: object) -> None:
-    from sqlalchemy.ext.asyncio import AsyncEngine
-
+async def _ensure_schema(engine: AsyncEngine) -> None:
     from lrs.app import SchemaBehind
     from lrs.storage.migrate import current_revision, head_revision
 
-    assert isinstance(engine, AsyncEngine)
     if await current_revision(engine) != head_revision():
         raise SchemaBehind("the database schema is not at head; run `lrs migrate` first")
 
@@ -252,31 +242,28 @@ def credentials_list(
     settings = settings_or_exit()
     with database_url(settings) as (url, _):
 
-        async def action(engine: object) -> list[object]:
-            from sqlalchemy.ext.asyncio import AsyncEngine
-
-            assert isinstance(engine, AsyncEngine)
+        async def action(engine: AsyncEngine) -> list[CredentialRow]:
             await _ensure_schema(engine)
-            return list(await service.list_credentials(engine))
+            return await service.list_credentials(engine)
 
         rows = run(lambda: _with_engine(url, action))
     if as_json:
         for row in rows:
-            console.print_json(json.dumps(_row_dict(row)))
+            sys.stdout.write(json.dumps(_row_dict(row)) + "\n")
         return
     table = Table("key", "name", "scopes", "created", "revoked")
     for row in rows:
-        d = _row_dict(row)
         table.add_row(
-            d["key"], d["name"], " ".join(d["scopes"]), d["created_at"], d["revoked_at"] or ""
+            row.key,
+            row.name,
+            " ".join(row.scopes),
+            row.created_at.isoformat(timespec="seconds"),
+            row.revoked_at.isoformat(timespec="seconds") if row.revoked_at else "",
         )
     console.print(table)
 
 
-def _row_dict(row: object) -> dict[str, object]:
-    from lrs.storage.credentials import CredentialRow
-
-    assert isinstance(row, CredentialRow)
+def _row_dict(row: CredentialRow) -> dict[str, object]:
     return {
         "key": row.key,
         "name": row.name,
@@ -294,10 +281,7 @@ def credentials_revoke(key: Annotated[str, typer.Argument(help="the key to revok
     settings = settings_or_exit()
     with database_url(settings) as (url, _):
 
-        async def action(engine: object) -> None:
-            from sqlalchemy.ext.asyncio import AsyncEngine
-
-            assert isinstance(engine, AsyncEngine)
+        async def action(engine: AsyncEngine) -> None:
             await _ensure_schema(engine)
             await service.revoke_credential(engine, key)
 

@@ -6,7 +6,7 @@
      +-- Unauthorized (401)          missing or refused credentials
      +-- Forbidden (403)             credentials lack the scope
      +-- NotFound (404)
-     +-- Conflict (409)              statement id reused for a different statement, unconditional PUT
+     +-- Conflict (409)              statement id reused with other content; PUT without If-Match
      +-- PreconditionFailed (412)    If-Match / If-None-Match did not hold
      +-- PayloadTooLarge (413)       body, batch or document past the configured limit
      +-- DatabaseUnavailable (503)   PostgreSQL is unreachable

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from lrs.errors import LRSError
@@ -65,6 +65,14 @@ class Settings(BaseSettings):
     def _upper_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
+    @model_validator(mode="after")
+    def _bootstrap_pair(self) -> Settings:
+        if bool(self.bootstrap_key) != bool(self.bootstrap_secret):
+            raise ValueError("LRS_BOOTSTRAP_KEY and LRS_BOOTSTRAP_SECRET must be set together")
+        if self.bootstrap_key and (":" in self.bootstrap_key or " " in self.bootstrap_key):
+            raise ValueError("LRS_BOOTSTRAP_KEY must not contain ':' or spaces")
+        return self
+
     @property
     def async_database_url(self) -> str | None:
         """The configured URL with the asyncpg driver named, whatever form was given."""
@@ -82,5 +90,7 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = "LRS_" + "_".join(str(part) for part in first["loc"][:1]).upper()
+        if not first["loc"]:  # a rule across settings names them in its message
+            raise SettingsError(f"invalid settings: {first['msg'].removeprefix('Value error, ')}")
+        name = "LRS_" + str(first["loc"][0]).upper()
         raise SettingsError(f"invalid setting {name}: {first['msg']}") from None

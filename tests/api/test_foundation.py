@@ -8,7 +8,9 @@ import pytest
 from tests.conftest import ADMIN_KEY, basic
 
 
-async def test_about_lists_both_versions_without_auth_or_version(anon_client: httpx.AsyncClient) -> None:
+async def test_about_lists_both_versions_without_auth_or_version(
+    anon_client: httpx.AsyncClient,
+) -> None:
     """ABT-001, ABT-002, ABT-005, ABT-006, HDR-009."""
     response = await anon_client.get("/xAPI/about")
     assert response.status_code == 200
@@ -20,7 +22,9 @@ async def test_about_lists_both_versions_without_auth_or_version(anon_client: ht
 
 
 @pytest.mark.parametrize("header", ["0.9", "0.95", "3.0.0", "1.1.0", "banana"])
-async def test_about_ignores_bad_version_headers(anon_client: httpx.AsyncClient, header: str) -> None:
+async def test_about_ignores_bad_version_headers(
+    anon_client: httpx.AsyncClient, header: str
+) -> None:
     """ABT-005: /about is never refused on version grounds."""
     response = await anon_client.get("/xAPI/about", headers={"X-Experience-API-Version": header})
     assert response.status_code == 200
@@ -63,8 +67,15 @@ async def test_unsupported_versions_are_400(anon_client: httpx.AsyncClient, head
 
 @pytest.mark.parametrize(
     ("header", "answered"),
-    [("1.0", "1.0.3"), ("1.0.0", "1.0.3"), ("1.0.3", "1.0.3"), ("1.0.9", "1.0.3"),
-     ("2.0", "2.0.0"), ("2.0.0", "2.0.0"), ("2.0.7", "2.0.0")],
+    [
+        ("1.0", "1.0.3"),
+        ("1.0.0", "1.0.3"),
+        ("1.0.3", "1.0.3"),
+        ("1.0.9", "1.0.3"),
+        ("2.0", "2.0.0"),
+        ("2.0.0", "2.0.0"),
+        ("2.0.7", "2.0.0"),
+    ],
 )
 async def test_supported_versions_are_echoed(
     anon_client: httpx.AsyncClient, header: str, answered: str
@@ -98,7 +109,9 @@ async def test_no_credentials_is_401_with_challenge(anon_client: httpx.AsyncClie
         "Basic " + "dXNlcm5vY29sb24=",  # "usernocolon"
     ],
 )
-async def test_wrong_credentials_are_401(anon_client: httpx.AsyncClient, authorization: str) -> None:
+async def test_wrong_credentials_are_401(
+    anon_client: httpx.AsyncClient, authorization: str
+) -> None:
     """AUTH-003."""
     response = await anon_client.get(
         "/xAPI/statements",
@@ -115,7 +128,9 @@ async def test_cors_preflight_needs_no_credentials(anon_client: httpx.AsyncClien
         headers={
             "Origin": "https://course.example",
             "Access-Control-Request-Method": "PUT",
-            "Access-Control-Request-Headers": "Authorization, Content-Type, X-Experience-API-Version, If-Match",
+            "Access-Control-Request-Headers": (
+                "Authorization, Content-Type, X-Experience-API-Version, If-Match"
+            ),
         },
     )
     assert response.status_code == 200
@@ -123,7 +138,13 @@ async def test_cors_preflight_needs_no_credentials(anon_client: httpx.AsyncClien
     for method in ("GET", "HEAD", "PUT", "POST", "DELETE"):
         assert method in allowed
     allow_headers = response.headers["Access-Control-Allow-Headers"].lower()
-    for header in ("authorization", "content-type", "x-experience-api-version", "if-match", "if-none-match"):
+    for header in (
+        "authorization",
+        "content-type",
+        "x-experience-api-version",
+        "if-match",
+        "if-none-match",
+    ):
         assert header in allow_headers
 
 
@@ -131,7 +152,12 @@ async def test_cors_exposes_xapi_headers(anon_client: httpx.AsyncClient) -> None
     """CORS-003."""
     response = await anon_client.get("/xAPI/about", headers={"Origin": "https://course.example"})
     exposed = response.headers["Access-Control-Expose-Headers"].lower()
-    for header in ("x-experience-api-version", "x-experience-api-consistent-through", "etag", "last-modified"):
+    for header in (
+        "x-experience-api-version",
+        "x-experience-api-consistent-through",
+        "etag",
+        "last-modified",
+    ):
         assert header in exposed
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -49,11 +50,27 @@ EngineDep = Annotated[AsyncEngine, Depends(get_engine)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def requires(access: Access) -> object:
+def require(access: Access) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency that authenticates, then checks the scope (AUTH-005)."""
 
     async def dependency(principal: PrincipalDep) -> Principal:
         principal.require(access)
         return principal
 
-    return Depends(dependency)
+    return dependency
+
+
+def requires(access: Access) -> Any:
+    """`Depends(require(access))`, for use as a parameter default."""
+    return Depends(require(access))
+
+
+StatementsReader = Annotated[Principal, Depends(require(Access.STATEMENTS_READ))]
+StatementsWriter = Annotated[Principal, Depends(require(Access.STATEMENTS_WRITE))]
+StateReader = Annotated[Principal, Depends(require(Access.STATE_READ))]
+StateWriter = Annotated[Principal, Depends(require(Access.STATE_WRITE))]
+ProfileReader = Annotated[Principal, Depends(require(Access.PROFILE_READ))]
+ProfileWriter = Annotated[Principal, Depends(require(Access.PROFILE_WRITE))]
+DefinitionsReader = Annotated[Principal, Depends(require(Access.DEFINITIONS_READ))]
+ExtReader = Annotated[Principal, Depends(require(Access.EXT_READ))]
+ExtWriter = Annotated[Principal, Depends(require(Access.EXT_WRITE))]

@@ -62,14 +62,15 @@ async def put_statement(
             path="$.id",
         )
     statement = {**statement, "id": statement_id}
-    await store_statements(
+    result = await store_statements(
         context.engine,
         [statement],
         principal=principal,
         version=version,
         attachments=data.attachments,
+        hooks=context.ingest_hooks,
     )
-    return Response(status_code=204, headers=_through_header(datetime.now().astimezone()))
+    return Response(status_code=204, headers=_through_header(result.consistent_through))
 
 
 @router.post("/xAPI/statements")
@@ -88,14 +89,15 @@ async def post_statements(
         single=False,
         max_statements=context.settings.max_batch_statements,
     )
-    ids = await store_statements(
+    result = await store_statements(
         context.engine,
         data.statements,
         principal=principal,
         version=version,
         attachments=data.attachments,
+        hooks=context.ingest_hooks,
     )
-    return JSONResponse(ids, headers=_through_header(datetime.now().astimezone()))
+    return JSONResponse(result.ids, headers=_through_header(result.consistent_through))
 
 
 @router.api_route("/xAPI/statements", methods=["GET", "HEAD"])

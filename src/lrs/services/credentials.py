@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lrs.auth.principal import authority_for
 from lrs.auth.scopes import Scope
-from lrs.auth.secrets import hash_secret, new_key, new_secret
+from lrs.auth.secrets import hash_secret, new_key, new_secret, verify_secret
 from lrs.errors import BadRequest, Conflict, NotFound
 from lrs.storage import credentials as repo
 from lrs.storage.database import transaction
@@ -58,10 +58,21 @@ async def create_credential(
 
 
 async def ensure_bootstrap(engine: AsyncEngine, key: str, secret: str) -> bool:
-    """Create the `all`-scoped bootstrap credential unless its key exists. True if created."""
+    """Create the `all`-scoped bootstrap credential (LRS_BOOTSTRAP_KEY/SECRET), idempotently.
+
+    When the key exists, the configured secret replaces the stored one if they differ (the
+    environment is the source of truth), but a revoked credential stays revoked. True if the
+    credential was created.
+    """
     try:
         await create_credential(engine, name="bootstrap", key=key, secret=secret)
     except Conflict:
+        async with transaction(engine) as conn:
+            row = await repo.find_credential(conn, key)
+        if row is not None and not await asyncio.to_thread(verify_secret, row.secret_hash, secret):
+            new_hash = await asyncio.to_thread(hash_secret, secret)
+            async with transaction(engine) as conn:
+                await repo.set_secret_hash(conn, key, new_hash)
         return False
     return True
 

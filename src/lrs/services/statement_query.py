@@ -182,17 +182,39 @@ def _encode_more(query: QueryRequest, last: repo.StoredRow) -> str:
     return f"{STATEMENTS_PATH}?{MORE_PARAM}={token}"
 
 
-def _decode_more(token: str, version: XapiVersion, *, max_limit: int) -> QueryRequest:
+_MAX_SEQ = 2**63 - 1
+
+
+def _foreign_token() -> BadRequest:
+    return BadRequest("the 'more' token is not one this LRS issued", path="param:more")
+
+
+def _read_token(token: str) -> tuple[list[tuple[str, str]], datetime, int]:
+    """The parameters and cursor in a `more` token; anything malformed is a 400."""
     try:
         state = orjson.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        params = [(str(k), str(v)) for k, v in state["p"]]
+        params = [(k, v) for k, v in state["p"]]
         stored = datetime.fromisoformat(state["c"][0])
-        seq = int(state["c"][1])
+        seq = state["c"][1]
     except (binascii.Error, ValueError, KeyError, TypeError, IndexError, orjson.JSONDecodeError):
-        raise BadRequest("the 'more' token is not one this LRS issued", path="param:more") from None
+        raise _foreign_token() from None
+    well_formed = (
+        all(isinstance(k, str) and isinstance(v, str) and k != MORE_PARAM for k, v in params)
+        and stored.tzinfo is not None
+        and type(seq) is int
+        and 0 <= seq <= _MAX_SEQ
+    )
+    if not well_formed:
+        raise _foreign_token()
+    return params, stored, seq
+
+
+def _decode_more(token: str, version: XapiVersion, *, max_limit: int) -> QueryRequest:
+    """The query a `more` link continues, re-validated as if freshly sent (STR-M-008)."""
+    params, stored, seq = _read_token(token)
     parsed = parse_get(params, version, max_limit=max_limit)
     if not isinstance(parsed, QueryRequest):
-        raise BadRequest("the 'more' token is not one this LRS issued", path="param:more")
+        raise _foreign_token()
     return QueryRequest(**{**parsed.__dict__, "after": (stored, seq)})
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -24,6 +24,23 @@ from lrs.xapi.ifi import ifi_key, ifi_of
 from lrs.xapi.prepare import prepare_statement
 from lrs.xapi.relations import IndexTerms, statement_index_terms
 from lrs.xapi.versions import XapiVersion
+
+
+class IngestHook(Protocol):
+    """Runs inside a write's transaction with the statements it stored (id -> seq), e.g. the
+    door and role tagging of `lrs.ext`. Raising aborts the whole batch."""
+
+    async def __call__(
+        self, conn: AsyncConnection, stored: Sequence[repo.NewStatement], seqs: Mapping[str, int]
+    ) -> None: ...
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """The ids in submission order and the Consistent-Through value to answer with."""
+
+    ids: list[str]
+    consistent_through: datetime
 
 
 @dataclass(frozen=True)
@@ -105,7 +122,8 @@ async def store_statements(
     principal: Principal,
     version: XapiVersion,
     attachments: Sequence[Attachment] = (),
-) -> list[str]:
+    hooks: Sequence[IngestHook] = (),
+) -> WriteResult:
     """Store a validated batch; returns the ids in submission order (STR-W-008, ORD-003).
 
     A statement whose id is already stored is skipped when equivalent (ST-PROC-015) and
@@ -114,7 +132,8 @@ async def store_statements(
     client_ids = [str(s["id"]).lower() for s in statements if "id" in s]
     ids: list[str] = []
     async with transaction(engine) as conn:
-        stored, existing = await repo.begin_write(conn, client_ids)
+        start = await repo.begin_write(conn, client_ids)
+        stored, existing = start.stored, start.existing
         rows: list[repo.NewStatement] = []
         all_terms: list[IndexTerms] = []
         for statement in statements:
@@ -131,16 +150,18 @@ async def store_statements(
             rows.append(_row(prepared, terms, stored))
             all_terms.append(terms)
         if rows:
-            await _insert(conn, rows)
+            seqs = await _insert(conn, rows)
             await _update_definitions(conn, all_terms)
+            for hook in hooks:
+                await hook(conn, [row for row in rows if row.id in seqs], seqs)
             if attachments:
                 await repo.store_attachments(
                     conn, [(a.sha2, a.content_type, a.data) for a in attachments]
                 )
-    return ids
+    return WriteResult(ids, start.consistent_through)
 
 
-async def _insert(conn: AsyncConnection, rows: list[repo.NewStatement]) -> None:
+async def _insert(conn: AsyncConnection, rows: list[repo.NewStatement]) -> dict[str, int]:
     seqs = await repo.insert_statements(conn, rows)
     lost = [row for row in rows if row.id not in seqs]
     if lost:
@@ -156,6 +177,7 @@ async def _insert(conn: AsyncConnection, rows: list[repo.NewStatement]) -> None:
         new_ids=[r.id for r in inserted],
     )
     await repo.propagate_statement_refs(conn, list(seqs.values()))
+    return seqs
 
 
 async def _update_definitions(conn: AsyncConnection, all_terms: Sequence[IndexTerms]) -> None:

@@ -73,3 +73,9 @@ async def revoke_credential(conn: AsyncConnection, key: str) -> bool:
         .values(revoked_at=datetime.now().astimezone())
     )
     return bool(result.rowcount)
+
+
+async def set_secret_hash(conn: AsyncConnection, key: str, secret_hash: str) -> None:
+    await conn.execute(
+        update(credentials).where(credentials.c.key == key).values(secret_hash=secret_hash)
+    )

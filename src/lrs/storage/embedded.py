@@ -147,6 +147,8 @@ class EmbeddedPostgres:
                     logger.info("embedded PostgreSQL still used by another process; leaving it up")
                 else:
                     self._shutdown()
+        except OSError as exc:
+            raise EmbeddedPostgresError(f"cannot stop PostgreSQL: {exc.strerror or exc}") from exc
         finally:
             self._users.close()
             self._users = None
@@ -173,6 +175,13 @@ class EmbeddedPostgres:
 
     def _running(self) -> _Postmaster | None:
         """The live postmaster of this cluster, if any; clears a stale ``postmaster.pid``."""
+        owner = self.pgdata.stat().st_uid if self.pgdata.exists() else None
+        if owner is not None and os.geteuid() not in (0, owner):
+            # Only root or the owner may run this cluster; it also makes a pid we may not
+            # signal (below) a reused pid rather than the server of someone else.
+            raise EmbeddedPostgresError(
+                f"{self.pgdata} belongs to uid {owner}; run lrs as that user"
+            )
         postmaster = _read_postmaster(self.pgdata)
         if postmaster is None:
             return None

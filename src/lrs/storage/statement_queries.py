@@ -7,17 +7,14 @@ further filters are index probes on the same index. Page N costs what page 1 cos
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import Select, Text, cast, exists, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lrs.storage.statements import StoredRow
+from lrs.storage.statements import CONSISTENCY_MARGIN, StoredRow
 from lrs.storage.tables import statement_terms, statements
 
-# The oldest open transaction bounds what is reliably queryable (ORD-008); a small margin
-# absorbs the gap between taking `stored` and the transaction's own start.
-_CONSISTENCY_MARGIN = timedelta(milliseconds=200)
 
 
 @dataclass(frozen=True)
@@ -100,6 +97,7 @@ _CONSISTENT_THROUGH = text(
 
 
 async def consistent_through(conn: AsyncConnection) -> datetime:
-    """Every statement stored before this instant is queryable (STR-R-008, ORD-008)."""
+    """Every statement stored before this instant is queryable (STR-R-008, ORD-008): the
+    oldest open transaction bounds what a reader may not see yet."""
     through: datetime = (await conn.execute(_CONSISTENT_THROUGH)).scalar_one()
-    return through - _CONSISTENCY_MARGIN
+    return through - CONSISTENCY_MARGIN

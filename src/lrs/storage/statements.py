@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -54,23 +54,41 @@ _EXISTING = text(
     "WHERE id = ANY(CAST(:ids AS uuid[]))"
 ).bindparams(bindparam("ids", type_=_TEXTS))
 
+# pg_stat_activity is read without locks; a small margin keeps Consistent-Through safely in
+# the past (ORD-008).
+CONSISTENCY_MARGIN = timedelta(milliseconds=200)
+
+# `through`: no other transaction open now started earlier, and any transaction starting
+# later takes a later `stored`, so once this one commits every statement stored before
+# `through` is queryable (ORD-008). It costs no extra round trip.
 _BEGIN_WRITE = text(
     """
     SELECT clock_timestamp() AS now,
+           least(now(), coalesce(
+               (SELECT min(xact_start) FROM pg_stat_activity
+                WHERE datname = current_database() AND pid <> pg_backend_pid()
+                  AND backend_type = 'client backend' AND xact_start IS NOT NULL),
+               now())) AS through,
            (SELECT coalesce(jsonb_object_agg(id::text, payload), '{}'::jsonb)
             FROM statements WHERE id = ANY(CAST(:ids AS uuid[])))::text AS existing
     """
 ).bindparams(bindparam("ids", type_=_TEXTS))
 
 
-async def begin_write(
-    conn: AsyncConnection, ids: Sequence[str]
-) -> tuple[datetime, dict[str, dict[str, Any]]]:
+@dataclass(frozen=True)
+class WriteStart:
+    stored: datetime
+    consistent_through: datetime
+    existing: dict[str, dict[str, Any]]
+
+
+async def begin_write(conn: AsyncConnection, ids: Sequence[str]) -> WriteStart:
     """The first command of a write: the `stored` instant (taken inside the transaction, so
-    Consistent-Through can account for it) and the stored statements among `ids`."""
+    Consistent-Through can account for it), a Consistent-Through value valid once this
+    transaction commits, and the stored statements among `ids`."""
     row = (await conn.execute(_BEGIN_WRITE, {"ids": list(ids)})).one()
     existing: dict[str, dict[str, Any]] = orjson.loads(row.existing)
-    return row.now, existing
+    return WriteStart(row.now, row.through - CONSISTENCY_MARGIN, existing)
 
 
 async def existing_payloads(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Any
+from typing import Any, NoReturn
 
 from lrs.errors import BadRequest
 
@@ -98,7 +98,7 @@ def _decode(data: bytes | str, path: str) -> str:
     return text[1:] if text.startswith(_BOM) else text
 
 
-def _raise_duplicate(text: str, path: str) -> Any:
+def _raise_duplicate(text: str, path: str) -> NoReturn:
     tree = json.loads(text, object_pairs_hook=_Pairs)
     located = _find_duplicate(tree, path)
     if located is None:  # pragma: no cover - the fast path already saw a repeat

@@ -101,7 +101,8 @@ def test_st_val_036_agent_name_must_be_string() -> None:
     agent = make_agent()
     agent["name"] = None
     assert _refused_actor(agent).path == "$.actor.name"
-    assert _refused_actor(make_agent(name=["A"])).path == "$.actor.name"
+    agent["name"] = ["A"]
+    assert _refused_actor(agent).path == "$.actor.name"
 
 
 def test_st_val_037_group_requires_object_type_when_validated_as_group() -> None:

@@ -41,7 +41,8 @@ def test_st_val_136_valid_attachments(version: XapiVersion) -> None:
 
 @pytest.mark.parametrize("key", ["usageType", "display", "contentType", "length", "sha2"])
 def test_st_val_136_required_properties(key: str) -> None:
-    error = _refused([make_attachment(**{key: DROP})])
+    overrides: dict[str, Any] = {key: DROP}
+    error = _refused([make_attachment(**overrides)])
     assert error.message == f"missing required property {key!r}"
     assert error.path == "$.attachments[0]"
 

@@ -84,7 +84,7 @@ def test_st_val_006_enum_case_mismatch() -> None:
 
 def test_st_val_006_enum_unknown_value() -> None:
     error = _refused(c.check_enum, "Person", ("Agent", "Group"), "$.o")
-    assert "'Person' is not one of 'Agent', 'Group'" == error.message
+    assert error.message == "'Person' is not one of 'Agent', 'Group'"
 
 
 def test_st_val_150_151_language_map() -> None:

@@ -93,7 +93,9 @@ def test_st_val_063_definition_refusals(fields: dict[str, Any], path: str) -> No
 
 
 def test_st_val_063_definition_must_be_object() -> None:
-    assert _refused(make_activity(definition=[])).path == "$.object.definition"
+    activity = make_activity()
+    activity["definition"] = []
+    assert _refused(activity).path == "$.object.definition"
 
 
 @BOTH

@@ -32,7 +32,9 @@ def test_str_q_001_agent_param(ifi: str) -> None:
 
 
 def test_str_q_001_agent_param_without_object_type() -> None:
-    assert parse_agent_param('{"mbox": "mailto:a@example.com"}', V1) == {"mbox": "mailto:a@example.com"}
+    assert parse_agent_param('{"mbox": "mailto:a@example.com"}', V1) == {
+        "mbox": "mailto:a@example.com"
+    }
 
 
 def test_str_q_001_identified_group_param() -> None:
@@ -85,7 +87,9 @@ def test_st_val_022_uuid_param_is_lowercased() -> None:
     assert parse_uuid_param(raw, name="statementId") == raw.lower()
 
 
-@pytest.mark.parametrize("raw", ["", "abc", "fd41c918b88b4b20a0a5a4c32391aaa0", " fd41c918-b88b-4b20-a0a5-a4c32391aaa0"])
+@pytest.mark.parametrize(
+    "raw", ["", "abc", "fd41c918b88b4b20a0a5a4c32391aaa0", " fd41c918-b88b-4b20-a0a5-a4c32391aaa0"]
+)
 def test_st_val_022_str_w_001_bad_uuid_param(raw: str) -> None:
     with pytest.raises(BadRequest, match="UUID") as info:
         parse_uuid_param(raw, name="statementId")
@@ -151,9 +155,13 @@ def test_err_006_param_name_case() -> None:
 
 def test_err_008_missing_required_param() -> None:
     with pytest.raises(BadRequest, match="missing required parameter 'activityId'") as info:
-        check_param_names(["agent"], {"activityId", "agent", "stateId"}, required=["activityId", "agent"])
+        check_param_names(
+            ["agent"], {"activityId", "agent", "stateId"}, required=["activityId", "agent"]
+        )
     assert info.value.path == "param:activityId"
 
 
 def test_param_names_all_fine() -> None:
-    check_param_names(["agent", "activityId"], ["activityId", "agent", "stateId"], required=["agent"])
+    check_param_names(
+        ["agent", "activityId"], ["activityId", "agent", "stateId"], required=["agent"]
+    )

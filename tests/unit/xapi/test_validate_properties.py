@@ -22,9 +22,7 @@ Json = dict[str, Any]
 Draw = Callable[[st.SearchStrategy[Any]], Any]
 Location = tuple[str | int, ...]
 
-SETTINGS = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 VERSIONS = st.sampled_from([XapiVersion.V1_0_3, XapiVersion.V2_0_0])
 
 _WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=8)
@@ -242,7 +240,7 @@ def substatements(draw: Draw, version: XapiVersion) -> Json:
 
 @st.composite
 def statements(draw: Draw, version: XapiVersion) -> Json:
-    stmt = draw(statement_bodies(version, nested=False))
+    stmt: Json = draw(statement_bodies(version, nested=False))
     if draw(st.booleans()):
         stmt["id"] = draw(uuids)
     if draw(st.booleans()):

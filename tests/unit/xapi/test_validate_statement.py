@@ -54,7 +54,9 @@ def test_minimal_and_full_statements_are_accepted(version: XapiVersion) -> None:
 
 
 def test_validation_does_not_modify_the_statement() -> None:
-    stmt = make_statement(object=make_substatement(), context={"contextActivities": {"parent": make_activity()}})
+    stmt = make_statement(
+        object=make_substatement(), context={"contextActivities": {"parent": make_activity()}}
+    )
     before = copy.deepcopy(stmt)
     validate_statement(stmt, V2)
     assert stmt == before
@@ -85,7 +87,22 @@ def test_st_val_005_case_message_at_top_level() -> None:
     assert "'Verb' must be written 'verb'" in _refused(stmt).message
 
 
-@pytest.mark.parametrize("key", ["id", "actor", "verb", "object", "result", "context", "timestamp", "stored", "authority", "version", "attachments"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "id",
+        "actor",
+        "verb",
+        "object",
+        "result",
+        "context",
+        "timestamp",
+        "stored",
+        "authority",
+        "version",
+        "attachments",
+    ],
+)
 def test_st_val_002_null_refused_for_every_top_level_property(key: str) -> None:
     stmt = make_statement()
     stmt[key] = None
@@ -110,7 +127,9 @@ def test_st_val_020_uppercase_uuid_is_accepted() -> None:
 @BOTH
 @pytest.mark.parametrize("key", ["timestamp", "stored"])
 @pytest.mark.parametrize("value", ["2024-05-01", "May 1st", "2024-02-30T00:00:00Z", ""])
-def test_st_val_120_124_timestamp_and_stored_format(key: str, value: str, version: XapiVersion) -> None:
+def test_st_val_120_124_timestamp_and_stored_format(
+    key: str, value: str, version: XapiVersion
+) -> None:
     error = _refused(make_statement(**{key: value}), version)
     assert error.path == f"$.{key}"
 
@@ -148,7 +167,9 @@ def test_st_val_132_version_must_be_semver(version_value: Any, version: XapiVers
 
 
 @BOTH
-def test_st_val_082_086_substatement_with_result_context_timestamp_attachments(version: XapiVersion) -> None:
+def test_st_val_082_086_substatement_with_result_context_timestamp_attachments(
+    version: XapiVersion,
+) -> None:
     sub = make_substatement(
         result={"completion": True},
         context={"platform": "x", "contextActivities": {"parent": [make_activity()]}},

@@ -1,0 +1,190 @@
+"""Measurements and their summary: throughput, latency percentiles, errors, server RSS.
+
+A `Recorder` collects one series (e.g. "POST batch" or "GET agent"); a `Report` holds the
+series of a run plus the server's peak resident memory when the server runs on this machine
+(sampled from ``/proc``: the listening process and its children).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import resource
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+PROC = Path("/proc")
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0..100) by nearest rank; 0.0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
+    return ordered[rank]
+
+
+@dataclass
+class Recorder:
+    """One series: per-request latency, status counts, items (statements or documents) done."""
+
+    latencies: list[float] = field(default_factory=list)
+    statuses: Counter[int] = field(default_factory=Counter)
+    items: int = 0
+    started: float = field(default_factory=time.perf_counter)
+    finished: float | None = None
+
+    def record(self, status: int, seconds: float, items: int = 1) -> None:
+        self.latencies.append(seconds)
+        self.statuses[status] += 1
+        if status < 400:
+            self.items += items
+
+    def restart(self) -> None:
+        self.started = time.perf_counter()
+
+    def stop(self) -> None:
+        self.finished = time.perf_counter()
+
+    def summary(self) -> dict[str, Any]:
+        elapsed = (self.finished or time.perf_counter()) - self.started
+        ms = [v * 1000 for v in self.latencies]
+        errors = {str(s): n for s, n in sorted(self.statuses.items()) if s >= 400 or s == 0}
+        return {
+            "requests": len(ms),
+            "items": self.items,
+            "seconds": round(elapsed, 3),
+            "items_per_s": round(self.items / elapsed, 1) if elapsed > 0 else 0.0,
+            "p50_ms": round(percentile(ms, 50), 2),
+            "p95_ms": round(percentile(ms, 95), 2),
+            "p99_ms": round(percentile(ms, 99), 2),
+            "errors": errors,
+        }
+
+
+@dataclass
+class Report:
+    mode: str
+    series: dict[str, Recorder] = field(default_factory=dict)
+    facts: dict[str, Any] = field(default_factory=dict)
+    peak_rss_mb: float | None = None
+
+    def recorder(self, name: str) -> Recorder:
+        return self.series.setdefault(name, Recorder())
+
+    def as_dict(self) -> dict[str, Any]:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return {
+            "mode": self.mode,
+            "series": {name: rec.summary() for name, rec in self.series.items()},
+            **self.facts,
+            "server_peak_rss_mb": self.peak_rss_mb,
+            "client_cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+        }
+
+    def json_line(self) -> str:
+        return orjson.dumps(self.as_dict()).decode()
+
+    def text(self) -> str:
+        data = self.as_dict()
+        lines = [f"mode: {self.mode}"]
+        for name, s in data["series"].items():
+            errors = ", ".join(f"{k}x{v}" for k, v in s["errors"].items()) or "none"
+            lines.append(
+                f"  {name:<24} {s['items']:>9} items {s['items_per_s']:>10.1f}/s  "
+                f"p50 {s['p50_ms']:.1f} ms  p95 {s['p95_ms']:.1f} ms  p99 {s['p99_ms']:.1f} ms  "
+                f"errors: {errors}"
+            )
+        for key, value in self.facts.items():
+            lines.append(f"  {key}: {value}")
+        rss = "n/a" if self.peak_rss_mb is None else f"{self.peak_rss_mb:.1f} MB"
+        lines.append(f"  server peak RSS: {rss}   client CPU: {data['client_cpu_s']} s")
+        return "\n".join(lines)
+
+
+def _listening_inodes(port: int) -> set[str]:
+    inodes: set[str] = set()
+    for name in ("tcp", "tcp6"):
+        path = PROC / "net" / name
+        if not path.exists():
+            continue
+        for line in path.read_text().splitlines()[1:]:
+            fields = line.split()
+            local, state, inode = fields[1], fields[3], fields[9]
+            if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port:
+                inodes.add(inode)
+    return inodes
+
+
+def find_listening_pid(port: int) -> int | None:
+    """The lowest pid holding a listening socket on `port` (the server's parent), if visible."""
+    wanted = {f"socket:[{inode}]" for inode in _listening_inodes(port)}
+    if not wanted:
+        return None
+    found: list[int] = []
+    for entry in PROC.iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            if any(os.readlink(fd) in wanted for fd in (entry / "fd").iterdir()):
+                found.append(int(entry.name))
+    return min(found) if found else None
+
+
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    with contextlib.suppress(OSError):
+        for task in (PROC / str(pid) / "task").iterdir():
+            text = (task / "children").read_text().split()
+            out.extend(int(c) for c in text)
+    return out
+
+
+def _rss_kb(pid: int) -> int:
+    with contextlib.suppress(OSError):
+        for line in (PROC / str(pid) / "status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants, in MB."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        total += _rss_kb(current)
+        todo.extend(_children(current))
+    return total / 1024
+
+
+@contextlib.asynccontextmanager
+async def rss_sampler(report: Report, pid: int | None, every: float = 0.1) -> AsyncIterator[None]:
+    """Sample the server's tree RSS while the block runs; store the peak on the report."""
+    if pid is None:
+        yield
+        return
+    peak = tree_rss_mb(pid)
+
+    async def sample() -> None:
+        nonlocal peak
+        while True:
+            peak = max(peak, tree_rss_mb(pid))
+            await asyncio.sleep(every)
+
+    task = asyncio.create_task(sample())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        report.peak_rss_mb = round(max(peak, tree_rss_mb(pid)), 1)

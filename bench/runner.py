@@ -1,0 +1,95 @@
+"""Running a mode for several rounds and taking the medians (noisy shared machines)."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import Any
+
+import httpx
+
+from bench import baseline
+from bench.client import Target, make_client
+from bench.modes import Options, documents, ingest, mixed, query
+from bench.report import Report, rss_sampler
+
+Mode = Callable[[httpx.AsyncClient, Report, Options], Awaitable[None]]
+
+MODES: dict[str, Mode] = {
+    "ingest": ingest.run,
+    "single": ingest.run_single,
+    "query": query.run,
+    "documents": documents.run,
+    "mixed": mixed.run,
+}
+WRITING = {"ingest", "single", "mixed", "ratio"}
+FIGURES = ("items_per_s", "p50_ms", "p95_ms", "p99_ms")
+
+
+def round_options(mode: str, options: Options, index: int) -> Options:
+    """Writing modes take fresh statements each round (the next slice of the seed's stream)."""
+    if mode in WRITING:
+        return replace(options, start=options.start + index * options.count)
+    return options
+
+
+async def run_http(
+    mode: str, target: Target, options: Options, server_pid: int | None
+) -> dict[str, Any]:
+    report = Report(mode)
+    async with make_client(target, options.concurrency) as client:
+        async with rss_sampler(report, server_pid):
+            await MODES[mode](client, report, options)
+    return report.as_dict()
+
+
+async def run_ratio(
+    target: Target, options: Options, database_url: str, server_pid: int | None
+) -> dict[str, Any]:
+    """The batch-ingest target in one run: raw executemany, then the LRS, same statements."""
+    data = baseline.prepare(options.seed, options.count, options.start)
+    raw = await baseline.measure(database_url, data, method="executemany")
+    copy = await baseline.measure(database_url, data, method="copy", chunk=5000)
+    lrs = await run_http("ingest", target, options, server_pid)
+    lrs_rate = lrs["series"][f"POST x{options.batch}"]["items_per_s"]
+    return {
+        **lrs,
+        "mode": "ratio",
+        "executemany_per_s": raw["statements_per_s"],
+        "copy_per_s": copy["statements_per_s"],
+        "lrs_per_s": lrs_rate,
+        "ratio_to_executemany": round(lrs_rate / raw["statements_per_s"], 3),
+    }
+
+
+async def run_baseline(options: Options, database_url: str) -> dict[str, Any]:
+    data = baseline.prepare(options.seed, options.count, options.start)
+    many = await baseline.measure(database_url, data, method="executemany")
+    copy = await baseline.measure(database_url, data, method="copy", chunk=5000)
+    return {
+        "mode": "baseline",
+        "executemany_per_s": many["statements_per_s"],
+        "copy_per_s": copy["statements_per_s"],
+        "executemany": many,
+        "copy": copy,
+    }
+
+
+def medians(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """Median of every per-series figure and of every numeric top-level figure."""
+    out: dict[str, Any] = {"mode": rounds[0]["mode"], "rounds": len(rounds)}
+    for key, value in rounds[0].items():
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            numbers = [r[key] for r in rounds if isinstance(r.get(key), int | float)]
+            out[key] = round(statistics.median(numbers), 3) if numbers else None
+    series: dict[str, dict[str, float]] = {}
+    for name in rounds[0].get("series", {}):
+        got = [r["series"][name] for r in rounds if name in r.get("series", {})]
+        series[name] = {f: round(statistics.median(g[f] for g in got), 2) for f in FIGURES}
+        series[name]["errors"] = sum(sum(g["errors"].values()) for g in got)
+    if series:
+        out["series"] = series
+    rss = [r["server_peak_rss_mb"] for r in rounds if r.get("server_peak_rss_mb") is not None]
+    out["server_peak_rss_mb"] = max(rss) if rss else None
+    return out

@@ -1,0 +1,138 @@
+"""Registry use cases: the standard door and role ids that make BI joins exact.
+
+Each call opens one transaction. Bulk upserts are all or nothing, like a statement batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from lrs.errors import BadRequest, NotFound
+from lrs.ext import storage_registry as repo
+from lrs.ext.csvio import BulkBody
+from lrs.ext.model import Door, Role, parse_door, parse_role
+from lrs.storage.database import read_only, transaction
+
+
+@dataclass(frozen=True)
+class Ref:
+    """Door and role ids a bulk item names, and where (for the 400)."""
+
+    index: int
+    door: str | None
+    role: str | None
+    path: str
+
+
+def door_json(door: Door) -> dict[str, Any]:
+    return {
+        "id": door.id,
+        "name": door.name,
+        "region": door.region,
+        "format": door.format,
+        "timezone": door.timezone,
+        "active": door.active,
+    }
+
+
+def role_json(role: Role) -> dict[str, Any]:
+    return {"id": role.id, "name": role.name, "active": role.active}
+
+
+def check_unique(bulk: BulkBody, keys: Sequence[object], what: str, field: str) -> None:
+    """A batch names each key once (one upsert cannot write a row twice)."""
+    seen: set[object] = set()
+    for index, key in enumerate(keys):
+        if key in seen:
+            raise bulk.refuse(index, f"{what} {key!r} appears twice in this batch", f"$[{index}]{field}")
+        seen.add(key)
+
+
+async def check_known(
+    conn: AsyncConnection, refs: Sequence[Ref], bulk: BulkBody | None = None
+) -> dict[str, str]:
+    """400 for the first door or role id not in the registry; returns door id -> timezone."""
+    doors, roles = await repo.known_ids(
+        conn,
+        [r.door for r in refs if r.door is not None],
+        [r.role for r in refs if r.role is not None],
+    )
+    for ref in refs:
+        where = "" if bulk is None else bulk.where(ref.index)
+        if ref.door is not None and ref.door not in doors:
+            raise BadRequest(
+                f"{where}unknown door {ref.door!r}; register it at /xAPI/extensions/doors first",
+                path=f"{ref.path}.door",
+            )
+        if ref.role is not None and ref.role not in roles:
+            raise BadRequest(
+                f"{where}unknown role {ref.role!r}; register it at /xAPI/extensions/roles first",
+                path=f"{ref.path}.role",
+            )
+    return doors
+
+
+async def put_door(engine: AsyncEngine, door_id: str, body: object) -> Door:
+    door = parse_door(body, "$", door_id)
+    async with transaction(engine) as conn:
+        await repo.upsert_doors(conn, [door])
+    return door
+
+
+async def put_role(engine: AsyncEngine, role_id: str, body: object) -> Role:
+    role = parse_role(body, "$", role_id)
+    async with transaction(engine) as conn:
+        await repo.upsert_roles(conn, [role])
+    return role
+
+
+async def bulk_doors(engine: AsyncEngine, bulk: BulkBody) -> int:
+    doors = bulk.parse_each(parse_door)
+    check_unique(bulk, [d.id for d in doors], "door", ".id")
+    if doors:
+        async with transaction(engine) as conn:
+            await repo.upsert_doors(conn, doors)
+    return len(doors)
+
+
+async def bulk_roles(engine: AsyncEngine, bulk: BulkBody) -> int:
+    roles = bulk.parse_each(parse_role)
+    check_unique(bulk, [r.id for r in roles], "role", ".id")
+    if roles:
+        async with transaction(engine) as conn:
+            await repo.upsert_roles(conn, roles)
+    return len(roles)
+
+
+async def _one(
+    engine: AsyncEngine, ident: str, fetch: Callable[[AsyncConnection, str], Any], what: str
+) -> Any:
+    async with read_only(engine) as conn:
+        found = await fetch(conn, ident)
+    if found is None:
+        raise NotFound(f"no {what} with id {ident!r}")
+    return found
+
+
+async def get_door(engine: AsyncEngine, door_id: str) -> Door:
+    door: Door = await _one(engine, door_id, repo.get_door, "door")
+    return door
+
+
+async def get_role(engine: AsyncEngine, role_id: str) -> Role:
+    role: Role = await _one(engine, role_id, repo.get_role, "role")
+    return role
+
+
+async def list_doors(engine: AsyncEngine, active: bool | None) -> list[Door]:
+    async with read_only(engine) as conn:
+        return await repo.list_doors(conn, active)
+
+
+async def list_roles(engine: AsyncEngine, active: bool | None) -> list[Role]:
+    async with read_only(engine) as conn:
+        return await repo.list_roles(conn, active)

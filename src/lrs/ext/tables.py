@@ -1,0 +1,102 @@
+"""Tables of the door and role extension, on the shared `metadata` (migration 0002 mirrors
+them; a test compares the two).
+
+``ext_tags`` holds one row per (statement, source): ``explicit`` (set through the API),
+``statement`` (read from context extensions at ingest) or ``roster`` (the assignment in force
+at the statement's timestamp). Keeping the sources apart makes re-tagging on a roster change
+touch roster rows only, and lets the precedence be resolved when reading.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    LargeBinary,
+    SmallInteger,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+from lrs.storage.tables import metadata
+
+TAG_SOURCES = ("explicit", "statement", "roster")
+
+ext_doors = Table(
+    "ext_doors",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("region", Text, nullable=True),
+    Column("format", Text, nullable=True),
+    Column("timezone", Text, nullable=False, server_default=text("'UTC'")),
+    Column("active", Boolean, nullable=False, server_default=text("true")),
+    Column("updated", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+)
+
+ext_roles = Table(
+    "ext_roles",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("active", Boolean, nullable=False, server_default=text("true")),
+    Column("updated", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+)
+
+ext_roster = Table(
+    "ext_roster",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("actor_key", Text, nullable=False),
+    Column("door", Text, ForeignKey("ext_doors.id"), nullable=False),
+    Column("role", Text, ForeignKey("ext_roles.id"), nullable=False),
+    Column("valid_from", DateTime(timezone=True), nullable=False),
+    # NULL: still in force.
+    Column("valid_to", DateTime(timezone=True), nullable=True),
+    Column("updated", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    UniqueConstraint("actor_key", "valid_from"),
+    CheckConstraint("valid_to IS NULL OR valid_to > valid_from", name="ck_ext_roster_range"),
+)
+
+ext_tags = Table(
+    "ext_tags",
+    metadata,
+    Column(
+        "seq",
+        BigInteger,
+        ForeignKey("statements.seq", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("source", Text, primary_key=True),
+    Column("door", Text, ForeignKey("ext_doors.id"), nullable=True),
+    Column("role", Text, ForeignKey("ext_roles.id"), nullable=True),
+    Column("tagged_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    CheckConstraint(
+        "source IN ('explicit', 'statement', 'roster')", name="ck_ext_tags_source"
+    ),
+    Index("ix_ext_tags_door", "door"),
+    Index("ix_ext_tags_role", "role"),
+)
+
+# The HMAC-SHA256 key of the pseudonymous actor_key, kept as its two padded forms so that
+# PostgreSQL (the BI view) and Python compute the same pseudonym. One row, id = 1.
+ext_pseudonym_key = Table(
+    "ext_pseudonym_key",
+    metadata,
+    Column("id", SmallInteger, primary_key=True),
+    Column("inner_pad", LargeBinary, nullable=False),
+    Column("outer_pad", LargeBinary, nullable=False),
+    Column("from_setting", Boolean, nullable=False),
+    Column("updated", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    CheckConstraint("id = 1", name="ck_ext_pseudonym_key_single"),
+)
+
+__all__ = ["TAG_SOURCES", "ext_doors", "ext_pseudonym_key", "ext_roles", "ext_roster", "ext_tags"]
