@@ -11,11 +11,12 @@ from typing import Any
 import orjson
 
 from bench.client import Target
+from bench.generate import statements
 from bench.modes import Options
 from bench.report import find_listening_pid
 from bench.runner import MODES, medians, round_options, run_baseline, run_http, run_ratio
 
-ALL_MODES = (*MODES, "baseline", "ratio")
+ALL_MODES = (*MODES, "baseline", "ratio", "generate")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -67,6 +68,8 @@ async def _one_round(args: argparse.Namespace, options: Options) -> dict[str, An
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.mode == "generate":
+        return generate_ndjson(args.seed, args.count, args.start)
     base = Options(
         seed=args.seed, count=args.count, start=args.start, batch=args.batch,
         concurrency=args.concurrency, requests=args.requests, pages=args.pages,
@@ -80,6 +83,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"round {index + 1}: {line}", file=sys.stderr if args.json else sys.stdout)
     summary = medians(rounds) if len(rounds) > 1 else rounds[0]
     print(orjson.dumps(summary).decode() if args.json else _text(summary))
+    return 0
+
+
+def generate_ndjson(seed: int, count: int, start: int) -> int:
+    """Write the seed's statements as NDJSON on stdout (the input of ``lrs import``)."""
+    out = sys.stdout.buffer
+    for statement in statements(seed, count, start=start):
+        out.write(orjson.dumps(statement) + b"\n")
+    out.flush()
     return 0
 
 

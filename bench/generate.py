@@ -76,7 +76,11 @@ def _actor(index: int) -> dict[str, Any]:
             "name": name,
             "account": {"homePage": "https://hr.retail.example", "name": f"emp-{index:05d}"},
         }
-    return {"objectType": "Agent", "name": name, "mbox": f"mailto:learner{index:04d}@retail.example"}
+    return {
+        "objectType": "Agent",
+        "name": name,
+        "mbox": f"mailto:learner{index:04d}@retail.example",
+    }
 
 
 def population(seed: int, *, actors: int = 400, registrations: int = 2000) -> Population:

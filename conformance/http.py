@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -115,7 +116,22 @@ class Session:
     config: Config
     client: httpx.Client
     exchanges: list[Exchange] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    cleanups: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+
+    def remember(self, path: str, params: Mapping[str, str]) -> None:
+        """Note a document this check wrote, to be deleted once the check ends."""
+        entry = (path, dict(params))
+        if entry not in self.cleanups:
+            self.cleanups.append(entry)
+
+    def clean_up(self) -> None:
+        """Delete remembered documents, best effort and without recording the exchanges."""
+        shown = list(self.exchanges)
+        for path, params in self.cleanups:
+            # cleanup must never mask the check's verdict
+            with contextlib.suppress(Exception):
+                self.request("DELETE", path, params=params)
+        self.exchanges = shown
 
     @property
     def version(self) -> str:

@@ -69,6 +69,8 @@ def run_one(check: Check, config: Config, client: httpx.Client) -> Result:
     except Exception as exc:  # a crash inside a check is reported, never hidden
         last = traceback.format_exception_only(exc)[-1].strip()
         status, message = (FAILED if level == "MUST" else WARNING), f"check error: {last}"
+    finally:
+        session.clean_up()
     return Result(check, level, status, message, time.monotonic() - started, session.exchanges)
 
 

@@ -40,7 +40,9 @@ async def _phase(
                 method,
                 STATE_PATH,
                 params=state_params(pop, index),
-                content=orjson.dumps({"lesson": index, "position": index * 7 % 300}) if put else None,
+                content=orjson.dumps({"lesson": index, "position": index * 7 % 300})
+                if put
+                else None,
                 headers=JSON if put else None,
             )
 

@@ -24,8 +24,13 @@ async def post_all(
     async def worker() -> None:
         for content, items in bodies:
             await timed(
-                client, recorder, "POST", "/xAPI/statements",
-                content=content, items=items, headers=JSON,
+                client,
+                recorder,
+                "POST",
+                "/xAPI/statements",
+                content=content,
+                items=items,
+                headers=JSON,
             )
 
     recorder.restart()

@@ -32,8 +32,13 @@ async def run(client: httpx.AsyncClient, report: Report, options: Options) -> No
                 batch = next(writes, None)
                 if batch is not None:
                     await timed(
-                        client, posts, "POST", "/xAPI/statements",
-                        content=body_of(batch), items=len(batch), headers=JSON,
+                        client,
+                        posts,
+                        "POST",
+                        "/xAPI/statements",
+                        content=body_of(batch),
+                        items=len(batch),
+                        headers=JSON,
                     )
                     continue
             params = {**rng.choice(picks)(rng), "limit": str(options.limit)}

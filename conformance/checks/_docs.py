@@ -64,6 +64,7 @@ def put_doc(
     """PUT a document (JSON-encoded unless ``body`` is bytes)."""
     content = body if isinstance(body, bytes) else json.dumps(body).encode()
     hdrs = {"Content-Type": content_type, **(headers or {})}
+    s.remember(kind.path, params)
     return s.request("PUT", kind.path, params=params, content=content, headers=hdrs)
 
 
@@ -78,6 +79,7 @@ def post_doc(
     """POST a document (JSON-encoded unless ``body`` is bytes)."""
     content = body if isinstance(body, bytes) else json.dumps(body).encode()
     hdrs = {"Content-Type": content_type, **(headers or {})}
+    s.remember(kind.path, params)
     return s.request("POST", kind.path, params=params, content=content, headers=hdrs)
 
 

@@ -296,6 +296,7 @@ VALID: list[Row] = [
     ("duration finer than 0.01 s", ("ST-VAL-143",), res(duration="PT0.0001S"), BOTH),
     ("duration in weeks", ("ST-VAL-140",), res(duration="P4W"), BOTH),
     ("version 1.0.0", ("ST-VAL-131",), lambda: statement(version="1.0.0"), ("1.0.3",)),
+    ("version 2.0.0", ("ST-VAL-131",), lambda: statement(version="2.0.0"), (V2,)),
     (
         "unusual verb and activity type",
         ("ST-VAL-013",),

@@ -97,6 +97,7 @@ def extra_query_parameters_refused(s: Session) -> None:
 def document_merge_via_form(s: Session) -> None:
     """A document POST via form merges JSON judged by the Content-Type form field."""
     p = doc_params(STATE, STATE.scope(), "alt")
+    s.remember(STATE.path, p)
     first = {**p, "content": json.dumps({"a": 1}), "Content-Type": "application/json"}
     s.expect_status(alt(s, STATE.path, "PUT", first), 204)
     second = {**p, "content": json.dumps({"b": 2}), "Content-Type": "application/json"}

@@ -145,7 +145,7 @@ TABLE: list[tuple[str, tuple[str, ...], ConcCheck, bool, set[str] | None]] = [
         False,
         None,
     ),
-    ("etag-changes", ("CONC-012",), etag_changes, True, None),
+    ("etag-changes", ("CONC-012", "CONC-003"), etag_changes, True, None),
     ("if-match-missing", ("CONC-013",), if_match_missing_document, True, None),
 ]
 

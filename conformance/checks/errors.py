@@ -86,6 +86,7 @@ def large_document_accepted_or_413(s: Session) -> None:
     """A 2 MB document is stored, or refused with 413 if a size limit applies."""
     params = {"activityId": activity_id(), "profileId": "big"}
     body = b"\x00\x01" * (1024 * 1024)
+    s.remember("activities/profile", params)
     response = s.request(
         "PUT",
         "activities/profile",

@@ -20,6 +20,7 @@ from lrs.api.responses import JSONResponse
 from lrs.api.routes import resource_routers
 from lrs.auth.authenticator import Authenticator
 from lrs.errors import LRSError
+from lrs.ext import start_extensions
 from lrs.services.credentials import ensure_bootstrap
 from lrs.settings import Settings, load_settings
 from lrs.storage.database import make_engine
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False) -> Fa
                 engine=engine,
                 authenticator=Authenticator(engine),
                 metrics=metrics,
+                ingest_hooks=await start_extensions(engine, settings),
             )
             try:
                 yield

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import os
+import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
@@ -105,6 +106,7 @@ def serve(
         issued = run(lambda: _bootstrap(settings, url))
         _banner(settings, issued, embedded)
         served = settings.model_copy(update={"database_url": url})
+        _exit_cleanly_on_signals()
         if settings.workers == 1:
             uvicorn.run(
                 create_app(served),
@@ -126,6 +128,18 @@ def serve(
                 timeout_graceful_shutdown=30,
                 server_header=False,
             )
+
+
+def _exit_cleanly_on_signals() -> None:
+    """uvicorn drains in-flight requests on SIGTERM/SIGINT, then re-raises the signal to the
+    handler that was installed before it; this one turns it into a normal exit, so the
+    embedded PostgreSQL is stopped on the way out."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
 
 
 async def _bootstrap(settings: Settings, url: str) -> tuple[str, str] | None:
@@ -303,6 +317,11 @@ def openapi_command(
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
         console.print(f"wrote {output}", highlight=False)
+
+
+from lrs.cli_data import register  # noqa: E402  (the data commands use the helpers above)
+
+register(app)
 
 
 def main() -> None:

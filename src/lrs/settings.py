@@ -40,9 +40,19 @@ class Settings(BaseSettings):
     log_level: LogLevel = "INFO"
     primary_xapi_version: Literal["1.0.3", "2.0.0"] = "2.0.0"
     pool_size: int = Field(default=10, ge=1, le=200)
-    door_extension: str = "https://lrs.example/xapi/extensions/door"
-    role_extension: str = "https://lrs.example/xapi/extensions/role"
-    pseudonym_key: str | None = None
+    door_extension: str = Field(
+        default="https://w3id.org/xapi/retail/extensions/door",
+        description="context extension IRI whose string value is a door id, read at ingest",
+    )
+    role_extension: str = Field(
+        default="https://w3id.org/xapi/retail/extensions/role",
+        description="context extension IRI whose string value is a role id, read at ingest",
+    )
+    pseudonym_key: str | None = Field(
+        default=None,
+        description="HMAC key of the pseudonymous actor_key in BI exports; unset: a random "
+        "key is generated once and kept in the database",
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-import time
 from datetime import UTC, datetime
 
 import httpx
@@ -48,7 +48,9 @@ async def test_binary_document(client: httpx.AsyncClient) -> None:
     """CT-005."""
     content = bytes(range(256)) * 4
     headers = {"Content-Type": "image/png"}
-    assert (await client.put(URL, params=params(), content=content, headers=headers)).status_code == 204
+    assert (
+        await client.put(URL, params=params(), content=content, headers=headers)
+    ).status_code == 204
     got = await client.get(URL, params=params())
     assert got.content == content
     assert got.headers["Content-Type"] == "image/png"
@@ -76,7 +78,9 @@ async def test_unconditional_put_over_an_existing_document_is_409(
 async def test_post_merges_without_preconditions(client: httpx.AsyncClient) -> None:
     """DOC-003: the 409 rule is about PUT; POST merges."""
     await client.post(URL, params=params(), content=b'{"a": 1}', headers=JSON)
-    assert (await client.post(URL, params=params(), content=b'{"b": 2}', headers=JSON)).status_code == 204
+    assert (
+        await client.post(URL, params=params(), content=b'{"b": 2}', headers=JSON)
+    ).status_code == 204
     assert (await client.get(URL, params=params())).json() == {"a": 1, "b": 2}
 
 
@@ -86,15 +90,23 @@ async def test_preconditions(client: httpx.AsyncClient) -> None:
         await client.put(URL, params=params(), content=b"{}", headers={**JSON, "If-Match": "*"})
     ).status_code == 412
     assert (
-        await client.put(URL, params=params(), content=b"{}", headers={**JSON, "If-None-Match": "*"})
+        await client.put(
+            URL, params=params(), content=b"{}", headers={**JSON, "If-None-Match": "*"}
+        )
     ).status_code == 204
     assert (
-        await client.put(URL, params=params(), content=b"{}", headers={**JSON, "If-None-Match": "*"})
+        await client.put(
+            URL, params=params(), content=b"{}", headers={**JSON, "If-None-Match": "*"}
+        )
     ).status_code == 412
     assert (
-        await client.put(URL, params=params(), content=b'{"x": 1}', headers={**JSON, "If-Match": "*"})
+        await client.put(
+            URL, params=params(), content=b'{"x": 1}', headers={**JSON, "If-Match": "*"}
+        )
     ).status_code == 204
-    assert (await client.delete(URL, params=params(), headers={"If-Match": '"nope"'})).status_code == 412
+    assert (
+        await client.delete(URL, params=params(), headers={"If-Match": '"nope"'})
+    ).status_code == 412
     assert (await client.get(URL, params=params())).json() == {"x": 1}
 
 
@@ -102,12 +114,15 @@ async def test_list_ids_with_since(client: httpx.AsyncClient) -> None:
     """DOC-ACP-002, DOC-011, DOC-012, DOC-008."""
     assert (await client.get(URL, params=params(None))).json() == []
     await client.put(URL, params=params("one"), content=b"{}", headers=JSON)
-    time.sleep(0.01)
+    await asyncio.sleep(0.01)
     cut = datetime.now(UTC).isoformat()
-    time.sleep(0.01)
+    await asyncio.sleep(0.01)
     await client.put(URL, params=params("two"), content=b"{}", headers=JSON)
     await client.put(
-        URL, params={"activityId": "http://example.com/other", "profileId": "x"}, content=b"{}", headers=JSON
+        URL,
+        params={"activityId": "http://example.com/other", "profileId": "x"},
+        content=b"{}",
+        headers=JSON,
     )
     listed = await client.get(URL, params=params(None))
     assert sorted(listed.json()) == ["one", "two"]
@@ -141,10 +156,14 @@ async def test_scopes(scoped: ScopedClients) -> None:
     profile = await scoped.client(Scope.PROFILE, version="1.0.3")
     state = await scoped.client(Scope.STATE)
     try:
-        assert (await profile.put(URL, params=params(), content=b"{}", headers=JSON)).status_code == 204
+        assert (
+            await profile.put(URL, params=params(), content=b"{}", headers=JSON)
+        ).status_code == 204
         assert (await profile.get(URL, params=params())).status_code == 200
         assert (await state.get(URL, params=params())).status_code == 403
-        assert (await state.put(URL, params=params("q"), content=b"{}", headers=JSON)).status_code == 403
+        assert (
+            await state.put(URL, params=params("q"), content=b"{}", headers=JSON)
+        ).status_code == 403
     finally:
         await profile.aclose()
         await state.aclose()

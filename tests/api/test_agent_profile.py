@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -72,8 +72,12 @@ async def test_unconditional_put_over_an_existing_document_is_409(
 
 async def test_post_merges(client: httpx.AsyncClient) -> None:
     """DOC-003, DOC-004, DOC-005."""
-    assert (await client.post(URL, params=params(), content=b'{"a": 1}', headers=JSON)).status_code == 204
-    assert (await client.post(URL, params=params(), content=b'{"b": 2}', headers=JSON)).status_code == 204
+    assert (
+        await client.post(URL, params=params(), content=b'{"a": 1}', headers=JSON)
+    ).status_code == 204
+    assert (
+        await client.post(URL, params=params(), content=b'{"b": 2}', headers=JSON)
+    ).status_code == 204
     assert (await client.get(URL, params=params())).json() == {"a": 1, "b": 2}
     refused = await client.post(URL, params=params(), content=b"[]", headers=JSON)
     assert refused.status_code == 400
@@ -82,11 +86,13 @@ async def test_post_merges(client: httpx.AsyncClient) -> None:
 async def test_list_ids_with_since(client: httpx.AsyncClient) -> None:
     """DOC-AGP-002, DOC-011, DOC-012."""
     await client.put(URL, params=params("first"), content=b"{}", headers=JSON)
-    time.sleep(0.01)
+    await asyncio.sleep(0.01)
     cut = datetime.now(UTC).isoformat()
-    time.sleep(0.01)
+    await asyncio.sleep(0.01)
     await client.put(URL, params=params("second"), content=b"{}", headers=JSON)
-    await client.put(URL, params=params("theirs", agent=make_agent(who="x")), content=b"{}", headers=JSON)
+    await client.put(
+        URL, params=params("theirs", agent=make_agent(who="x")), content=b"{}", headers=JSON
+    )
     assert sorted((await client.get(URL, params=params(None))).json()) == ["first", "second"]
     assert (await client.get(URL, params=params(None, since=cut))).json() == ["second"]
 
@@ -115,7 +121,9 @@ async def test_bad_parameters_are_400(
 
 async def test_works_under_1_0_3(client_103: httpx.AsyncClient) -> None:
     """VER-001."""
-    assert (await client_103.put(URL, params=params(), content=b"{}", headers=JSON)).status_code == 204
+    assert (
+        await client_103.put(URL, params=params(), content=b"{}", headers=JSON)
+    ).status_code == 204
     got = await client_103.get(URL, params=params(None))
     assert got.json() == ["p1"]
     assert got.headers["X-Experience-API-Version"] == "1.0.3"

@@ -34,7 +34,9 @@ async def add_agent(app: FastAPI, agent: dict[str, Any], names: list[str]) -> No
 
 async def add_activity(app: FastAPI, activity_id: str, definition: dict[str, Any] | None) -> None:
     async with app.state.lrs.engine.begin() as conn:
-        await conn.execute(insert(activities).values(activity_id=activity_id, definition=definition))
+        await conn.execute(
+            insert(activities).values(activity_id=activity_id, definition=definition)
+        )
 
 
 async def test_person_of_a_known_agent(client: httpx.AsyncClient, app: FastAPI) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import socket
 import threading
 import time
@@ -98,7 +99,8 @@ def _state_params(doc_id: str) -> dict[str, str]:
 
 async def _add_key_with_retries(client: httpx.AsyncClient, doc_id: str, index: int) -> int:
     """Read the ETag, POST a merge under If-Match (If-None-Match: * when absent), retry on
-    412. Returns how many attempts lost a race."""
+    412 after a short random pause, as a real client backs off. Returns how many attempts
+    lost a race."""
     lost = 0
     while True:
         current = await client.get(AGENT_PROFILE, params=_params(doc_id))
@@ -117,12 +119,14 @@ async def _add_key_with_retries(client: httpx.AsyncClient, doc_id: str, index: i
             return lost
         assert posted.status_code == 412, posted.text
         lost += 1
+        await asyncio.sleep(random.uniform(0, 0.005 * WRITERS))
 
 
 async def test_conditional_merges_lose_no_update(racer: httpx.AsyncClient) -> None:
     """CONC-005, CONC-007, CONC-008, CONC-012, DOC-003: every writer's key survives."""
     doc_id = f"race-{uuid.uuid4().hex}"
-    await asyncio.gather(*(_add_key_with_retries(racer, doc_id, i) for i in range(WRITERS)))
+    lost = await asyncio.gather(*(_add_key_with_retries(racer, doc_id, i) for i in range(WRITERS)))
+    assert sum(lost) > 0  # the writers did collide
     final = await racer.get(AGENT_PROFILE, params=_params(doc_id))
     assert final.json() == {f"writer-{i}": i for i in range(WRITERS)}
 
@@ -136,7 +140,10 @@ async def test_stale_if_match_writers_exactly_one_wins(racer: httpx.AsyncClient)
     responses = await asyncio.gather(
         *(
             racer.put(
-                AGENT_PROFILE, params=_params(doc_id), content=body, headers={**JSON, "If-Match": etag}
+                AGENT_PROFILE,
+                params=_params(doc_id),
+                content=body,
+                headers={**JSON, "If-Match": etag},
             )
             for body in bodies
         )
@@ -157,7 +164,10 @@ async def test_if_none_match_creators_exactly_one_wins(
     responses = await asyncio.gather(
         *(
             racer.put(
-                AGENT_PROFILE, params=_params(doc_id), content=body, headers={**JSON, "If-None-Match": "*"}
+                AGENT_PROFILE,
+                params=_params(doc_id),
+                content=body,
+                headers={**JSON, "If-None-Match": "*"},
             )
             for body in bodies
         )

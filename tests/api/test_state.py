@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -69,7 +69,9 @@ async def test_any_media_type_is_stored_and_served_as_stored(
     client: httpx.AsyncClient, content: bytes, content_type: str
 ) -> None:
     """CT-005, DOC-006."""
-    put = await client.put(URL, params=params(), content=content, headers={"Content-Type": content_type})
+    put = await client.put(
+        URL, params=params(), content=content, headers={"Content-Type": content_type}
+    )
     assert put.status_code == 204
     got = await client.get(URL, params=params())
     assert got.content == content
@@ -163,7 +165,9 @@ async def test_post_accepts_json_with_parameters(client: httpx.AsyncClient) -> N
     """CT-006."""
     charset = {"Content-Type": "application/json; charset=utf-8"}
     await client.put(URL, params=params(), content=b'{"a": 1}', headers=charset)
-    assert (await client.post(URL, params=params(), content=b'{"b": 2}', headers=charset)).status_code == 204
+    assert (
+        await client.post(URL, params=params(), content=b'{"b": 2}', headers=charset)
+    ).status_code == 204
     assert (await client.get(URL, params=params())).json() == {"a": 1, "b": 2}
 
 
@@ -208,11 +212,13 @@ async def test_list_ids_with_since_and_last_modified(client: httpx.AsyncClient) 
     assert empty.json() == []
     assert "ETag" in empty.headers  # CONC-001
     await client.put(URL, params=params("old"), content=b"{}", headers=JSON)
-    time.sleep(0.01)
+    await asyncio.sleep(0.01)
     cut = datetime.now(UTC)
-    time.sleep(0.01)
+    await asyncio.sleep(0.01)
     await client.put(URL, params=params("new"), content=b"{}", headers=JSON)
-    await client.put(URL, params=params("other", agent=make_agent(who="else")), content=b"{}", headers=JSON)
+    await client.put(
+        URL, params=params("other", agent=make_agent(who="else")), content=b"{}", headers=JSON
+    )
     listed = await client.get(URL, params=params(None))
     assert sorted(listed.json()) == ["new", "old"]
     newest = await client.get(URL, params=params("new"))
@@ -227,7 +233,9 @@ async def test_list_ids_narrowed_by_registration(client: httpx.AsyncClient) -> N
     """DOC-ST-003: registration narrows the list; without it every registration counts."""
     registration = str(uuid.uuid4())
     await client.put(URL, params=params("plain"), content=b"{}", headers=JSON)
-    await client.put(URL, params=params("reg", registration=registration), content=b"{}", headers=JSON)
+    await client.put(
+        URL, params=params("reg", registration=registration), content=b"{}", headers=JSON
+    )
     narrowed = await client.get(URL, params=params(None, registration=registration))
     assert narrowed.json() == ["reg"]
     assert sorted((await client.get(URL, params=params(None))).json()) == ["plain", "reg"]
@@ -255,7 +263,9 @@ async def test_delete_without_state_id_removes_the_scope(client: httpx.AsyncClie
     registration = str(uuid.uuid4())
     other_agent = make_agent(who="bystander")
     await client.put(URL, params=params("a"), content=b"{}", headers=JSON)
-    await client.put(URL, params=params("b", registration=registration), content=b"{}", headers=JSON)
+    await client.put(
+        URL, params=params("b", registration=registration), content=b"{}", headers=JSON
+    )
     await client.put(URL, params=params("c", agent=other_agent), content=b"{}", headers=JSON)
     narrowed = await client.delete(URL, params=params(None, registration=registration))
     assert narrowed.status_code == 204
@@ -291,7 +301,11 @@ async def test_if_match_and_if_none_match(client: httpx.AsyncClient) -> None:
         )
         assert stale.status_code == 412
         exists = await client.request(
-            method, URL, params=params(), content=b'{"v": 9}', headers={**JSON, "If-None-Match": "*"}
+            method,
+            URL,
+            params=params(),
+            content=b'{"v": 9}',
+            headers={**JSON, "If-None-Match": "*"},
         )
         assert exists.status_code == 412
     assert (await client.get(URL, params=params())).json() == {"v": 1}
@@ -305,7 +319,9 @@ async def test_if_match_and_if_none_match(client: httpx.AsyncClient) -> None:
     old_etag_delete = await client.delete(URL, params=params(), headers={"If-Match": etag})
     assert old_etag_delete.status_code == 412
     new_etag = (await client.get(URL, params=params())).headers["ETag"]
-    assert (await client.delete(URL, params=params(), headers={"If-Match": new_etag})).status_code == 204
+    assert (
+        await client.delete(URL, params=params(), headers={"If-Match": new_etag})
+    ).status_code == 204
 
 
 @pytest.mark.parametrize(
@@ -354,10 +370,14 @@ async def test_scopes(client: httpx.AsyncClient, scoped: ScopedClients) -> None:
     reader = await scoped.client(Scope.ALL_READ)
     profile = await scoped.client(Scope.PROFILE)
     try:
-        assert (await state.put(URL, params=params(), content=b"{}", headers=JSON)).status_code == 204
+        assert (
+            await state.put(URL, params=params(), content=b"{}", headers=JSON)
+        ).status_code == 204
         assert (await state.get(URL, params=params())).status_code == 200
         assert (await reader.get(URL, params=params())).status_code == 200
-        assert (await reader.put(URL, params=params(), content=b"{}", headers=JSON)).status_code == 403
+        assert (
+            await reader.put(URL, params=params(), content=b"{}", headers=JSON)
+        ).status_code == 403
         assert (await reader.delete(URL, params=params())).status_code == 403
         assert (await profile.get(URL, params=params())).status_code == 403
     finally:
@@ -378,10 +398,16 @@ async def test_document_size_limit_is_413(
 ) -> None:
     """LIM-001, ERR-011: past LRS_MAX_DOCUMENT_BYTES, and for a merge that would grow past it."""
     context = app.state.lrs
-    monkeypatch.setattr(context, "settings", context.settings.model_copy(update={"max_document_bytes": 20}))
-    too_big = await client.put(URL, params=params(), content=b'{"a": "' + b"x" * 30 + b'"}', headers=JSON)
+    monkeypatch.setattr(
+        context, "settings", context.settings.model_copy(update={"max_document_bytes": 20})
+    )
+    too_big = await client.put(
+        URL, params=params(), content=b'{"a": "' + b"x" * 30 + b'"}', headers=JSON
+    )
     assert too_big.status_code == 413
-    assert (await client.put(URL, params=params(), content=b'{"a": "0123456"}', headers=JSON)).status_code == 204
+    assert (
+        await client.put(URL, params=params(), content=b'{"a": "0123456"}', headers=JSON)
+    ).status_code == 204
     grown = await client.post(URL, params=params(), content=b'{"b": "0123456"}', headers=JSON)
     assert grown.status_code == 413
     assert (await client.get(URL, params=params())).json() == {"a": "0123456"}

@@ -14,7 +14,8 @@ SERVER_EXTENSION = "https://lrs.invalid/xapi/extensions/server"
 router = APIRouter()
 
 
-@router.api_route("/xAPI/about", methods=["GET", "HEAD"], tags=["about"])
+@router.get("/xAPI/about", tags=["about"])
+@router.head("/xAPI/about", tags=["about"])
 async def about(settings: SettingsDep) -> JSONResponse:
     primary = settings.primary_xapi_version
     versions = [primary] + [v.value for v in SUPPORTED if v.value != primary]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from lrs.api import about, documents, identities, ops, statements
+from lrs.api import about, documents, extensions, identities, ops, statements
 
 
 def resource_routers() -> list[APIRouter]:
@@ -14,4 +14,5 @@ def resource_routers() -> list[APIRouter]:
         documents.router,
         identities.router,
         statements.router,
+        extensions.router,
     ]

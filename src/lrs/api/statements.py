@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Callable, Coroutine, Sequence
+from datetime import UTC, datetime
+from typing import Any
 from email.utils import format_datetime
 
 import orjson
 from fastapi import APIRouter, Request
+from fastapi.routing import APIRoute
 from starlette.responses import Response
 
-from lrs.api.deps import ContextDep, VersionDep, requires
+from lrs.api.deps import ContextDep, VersionDep, get_context, requires
+from lrs.api.errors import error_response
 from lrs.api.responses import JSONResponse
 from lrs.auth.principal import Principal
 from lrs.auth.scopes import Access
-from lrs.errors import BadRequest
+from lrs.errors import BadRequest, LRSError
 from lrs.services import statement_query as reads
 from lrs.services.statement_input import parse_statement_input
 from lrs.services.statements import store_statements
@@ -23,13 +26,32 @@ from lrs.xapi.languages import parse_accept_language
 from lrs.xapi.multipart import build_multipart_response
 from lrs.xapi.validate import check_param_names, parse_uuid_param
 
-router = APIRouter(tags=["statements"])
-
 CONSISTENT_THROUGH = "X-Experience-API-Consistent-Through"
 
 
+class _StatementRoute(APIRoute):
+    """Every Statement Resource response carries Consistent-Through, errors included
+    (STR-R-008, STR-W-011); other resources' errors are untouched."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def with_through(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except LRSError as error:
+                through = await reads.current_consistent_through(get_context(request).engine)
+                headers = _through_header(through) if through is not None else {}
+                return error_response(error, headers=headers)
+
+        return with_through
+
+
+router = APIRouter(tags=["statements"], route_class=_StatementRoute)
+
+
 def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _through_header(moment: datetime) -> dict[str, str]:

@@ -130,7 +130,10 @@ def _id_field(obj: Mapping[str, Any], path: str, what: str, given: str | None) -
     if given is None:
         return check_id(obj.get("id"), f"{path}.id", what)
     if "id" in obj and obj["id"] != given:
-        fail(f"the body id {obj['id']!r} differs from the {what} id {given!r} of the URL", f"{path}.id")
+        fail(
+            f"the body id {obj['id']!r} differs from the {what} id {given!r} of the URL",
+            f"{path}.id",
+        )
     return check_id(given, f"{path}.id", what)
 
 
@@ -225,3 +228,20 @@ def parse_tag(value: object, path: str, statement_id: str | None = None) -> Expl
         role=_optional_id(obj, "role", path),
         path=path,
     )
+
+
+def carried_tags(
+    payload: Mapping[str, Any], door_iri: str, role_iri: str
+) -> tuple[str | None, str | None]:
+    """The door and role a statement carries in its context extensions. A value that is not
+    a well-formed id is ignored, never refused: extension values must not fail a statement
+    (ST-VAL-171)."""
+    context = payload.get("context")
+    extensions = context.get("extensions") if isinstance(context, Mapping) else None
+    if not isinstance(extensions, Mapping):
+        return None, None
+    found: list[str | None] = []
+    for iri in (door_iri, role_iri):
+        value = extensions.get(iri)
+        found.append(value if isinstance(value, str) and _ID.fullmatch(value) else None)
+    return found[0], found[1]

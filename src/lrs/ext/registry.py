@@ -25,7 +25,11 @@ class Ref:
     index: int
     door: str | None
     role: str | None
+    # The item's JSON path, or "param" for query parameters (param:door, param:role).
     path: str
+
+    def at(self, field: str) -> str:
+        return f"param:{field}" if self.path == "param" else f"{self.path}.{field}"
 
 
 def door_json(door: Door) -> dict[str, Any]:
@@ -48,7 +52,9 @@ def check_unique(bulk: BulkBody, keys: Sequence[object], what: str, field: str) 
     seen: set[object] = set()
     for index, key in enumerate(keys):
         if key in seen:
-            raise bulk.refuse(index, f"{what} {key!r} appears twice in this batch", f"$[{index}]{field}")
+            raise bulk.refuse(
+                index, f"{what} {key!r} appears twice in this batch", f"$[{index}]{field}"
+            )
         seen.add(key)
 
 
@@ -66,12 +72,12 @@ async def check_known(
         if ref.door is not None and ref.door not in doors:
             raise BadRequest(
                 f"{where}unknown door {ref.door!r}; register it at /xAPI/extensions/doors first",
-                path=f"{ref.path}.door",
+                path=ref.at("door"),
             )
         if ref.role is not None and ref.role not in roles:
             raise BadRequest(
                 f"{where}unknown role {ref.role!r}; register it at /xAPI/extensions/roles first",
-                path=f"{ref.path}.role",
+                path=ref.at("role"),
             )
     return doors
 

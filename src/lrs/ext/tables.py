@@ -79,9 +79,7 @@ ext_tags = Table(
     Column("door", Text, ForeignKey("ext_doors.id"), nullable=True),
     Column("role", Text, ForeignKey("ext_roles.id"), nullable=True),
     Column("tagged_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
-    CheckConstraint(
-        "source IN ('explicit', 'statement', 'roster')", name="ck_ext_tags_source"
-    ),
+    CheckConstraint("source IN ('explicit', 'statement', 'roster')", name="ck_ext_tags_source"),
     Index("ix_ext_tags_door", "door"),
     Index("ix_ext_tags_role", "role"),
 )

@@ -53,7 +53,10 @@ def parse_statement_input(
             f"(sha2 {missing[0]}; CT-003)",
             path="header:Content-Type",
         )
-    return StatementInput(statements, [], isinstance(parsed, list))
+    batch = isinstance(parsed, list)
+    # A fileUrl-only signature cannot be checked, so it is refused here too (SIG-001).
+    verify_signed_statements(statements, {}, version, equivalent=statements_equivalent, batch=batch)
+    return StatementInput(statements, [], batch)
 
 
 def _parse_json(body: bytes) -> Any:

@@ -18,7 +18,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lrs.auth.principal import Principal
-from lrs.errors import BadRequest
+from lrs.errors import BadRequest, DatabaseUnavailable
 from lrs.services.statements import statement_terms_for_filter
 from lrs.storage import statement_queries as queries
 from lrs.storage import statements as repo
@@ -236,6 +236,16 @@ async def run_query(engine: AsyncEngine, query: QueryRequest, principal: Princip
         extras = await _extras(conn, rows, query.presentation)
     more = _encode_more(query, rows[-1]) if has_more and rows else ""
     return Page(rows, more, through, *extras)
+
+
+async def current_consistent_through(engine: AsyncEngine) -> datetime | None:
+    """Consistent-Through for a response that read nothing (an error), or None when the
+    database cannot say (STR-R-008)."""
+    try:
+        async with transaction(engine) as conn:
+            return await queries.consistent_through(conn)
+    except DatabaseUnavailable:
+        return None
 
 
 async def run_single(

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -86,14 +88,38 @@ def sigkill(holder: subprocess.Popen[str]) -> None:
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path) -> Iterator[Path]:
-    """A fresh data dir; whatever server a test leaves behind is shut down."""
-    path = tmp_path / "lrs"
+def data_dir() -> Iterator[Path]:
+    """A fresh data dir; whatever server a test leaves behind is shut down.
+
+    Not under ``tmp_path``: pytest resets its base dir to 0700 whenever a pytest run starts,
+    which would lock out the unprivileged server user that a root run hands the cluster to.
+    """
+    root = Path(tempfile.mkdtemp(prefix="lrs-embedded-"))
+    path = root / "lrs"
     yield path
     pid = postmaster_pid(path)
     if pid is not None and alive(pid):
         os.kill(pid, signal.SIGQUIT)
         wait_dead(pid)
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def template() -> Iterator[Path]:
+    """One initialized, stopped cluster for the tests that do not test initdb."""
+    root = Path(tempfile.mkdtemp(prefix="lrs-embedded-"))
+    with EmbeddedPostgres(root / "lrs"):
+        pass
+    yield root / "lrs" / "pgdata"
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def cluster(data_dir: Path, template: Path) -> Path:
+    """A data dir holding a copy of the template cluster (owner kept: ``cp -a``)."""
+    data_dir.mkdir()
+    subprocess.run(["cp", "-a", str(template), str(data_dir / "pgdata")], check=True)
+    return data_dir
 
 
 @pytest.fixture
@@ -142,8 +168,8 @@ async def test_first_start_creates_lrs_database_and_data_survives_restart(data_d
     again.stop()
 
 
-async def test_url_is_usable_by_sqlalchemy(data_dir: Path) -> None:
-    with EmbeddedPostgres(data_dir) as pg:
+async def test_url_is_usable_by_sqlalchemy(cluster: Path) -> None:
+    with EmbeddedPostgres(cluster) as pg:
         assert pg.url is not None
         engine = create_async_engine(pg.url)
         async with engine.connect() as conn:
@@ -151,12 +177,12 @@ async def test_url_is_usable_by_sqlalchemy(data_dir: Path) -> None:
         await engine.dispose()
 
 
-async def test_second_instance_reuses_server_and_last_user_stops_it(data_dir: Path) -> None:
-    first, second = EmbeddedPostgres(data_dir), EmbeddedPostgres(data_dir)
+async def test_second_instance_reuses_server_and_last_user_stops_it(cluster: Path) -> None:
+    first, second = EmbeddedPostgres(cluster), EmbeddedPostgres(cluster)
     url = first.start()
-    pid = postmaster_pid(data_dir)
+    pid = postmaster_pid(cluster)
     assert second.start() == url
-    assert postmaster_pid(data_dir) == pid
+    assert postmaster_pid(cluster) == pid
 
     first.stop()
     assert pid is not None
@@ -165,57 +191,55 @@ async def test_second_instance_reuses_server_and_last_user_stops_it(data_dir: Pa
 
     second.stop()
     assert wait_dead(pid)
-    assert postmaster_pid(data_dir) is None
+    assert postmaster_pid(cluster) is None
 
 
 async def test_start_after_owner_sigkilled_reuses_orphan_then_stops_it(
-    data_dir: Path, spawn_holder: Spawn
+    cluster: Path, spawn_holder: Spawn
 ) -> None:
     """The killed owner's flock is gone, so this process is the last user and stops the orphan."""
     holder = spawn_holder()
     url = url_of(holder)
-    orphan = postmaster_pid(data_dir)
+    orphan = postmaster_pid(cluster)
     sigkill(holder)
     assert orphan is not None
     assert alive(orphan)
 
-    pg = EmbeddedPostgres(data_dir)
+    pg = EmbeddedPostgres(cluster)
     assert pg.start() == url
-    assert postmaster_pid(data_dir) == orphan
+    assert postmaster_pid(cluster) == orphan
     assert await fetch(url, "SELECT 1")
     pg.stop()
     assert wait_dead(orphan)
 
 
 async def test_start_after_postmaster_sigkilled_recovers_committed_data(
-    data_dir: Path, spawn_holder: Spawn
+    cluster: Path, spawn_holder: Spawn
 ) -> None:
     """A stale postmaster.pid does not block the next start; crash recovery keeps commits."""
     holder = spawn_holder()
     url = url_of(holder)
     assert await fetch(url, "CREATE TABLE t (x int); INSERT INTO t VALUES (7); SELECT 1")
-    crashed = postmaster_pid(data_dir)
+    crashed = postmaster_pid(cluster)
     assert crashed is not None
     os.kill(crashed, signal.SIGKILL)
     sigkill(holder)
     assert wait_dead(crashed)
-    assert (data_dir / "pgdata" / "postmaster.pid").exists()
+    assert (cluster / "pgdata" / "postmaster.pid").exists()
 
-    with EmbeddedPostgres(data_dir) as pg:
+    with EmbeddedPostgres(cluster) as pg:
         assert pg.url is not None
-        assert postmaster_pid(data_dir) not in (None, crashed)
+        assert postmaster_pid(cluster) not in (None, crashed)
         assert await fetch(pg.url, "SELECT x FROM t") == [(7,)]
 
 
-async def test_stale_pid_file_naming_a_live_unrelated_process_is_ignored(data_dir: Path) -> None:
+async def test_stale_pid_file_naming_a_live_unrelated_process_is_ignored(cluster: Path) -> None:
     """After a reboot or in a container the old postmaster pid may belong to anything."""
-    with EmbeddedPostgres(data_dir):
-        pass
     stranger = await asyncio.create_subprocess_exec("sleep", "30")
     try:
-        fake = [str(stranger.pid), str(data_dir / "pgdata"), "0", "5432", "/nowhere", "", "0 0"]
-        (data_dir / "pgdata" / "postmaster.pid").write_text("\n".join([*fake, "ready"]) + "\n")
-        with EmbeddedPostgres(data_dir) as pg:
+        fake = [str(stranger.pid), str(cluster / "pgdata"), "0", "5432", "/nowhere", "", "0 0"]
+        (cluster / "pgdata" / "postmaster.pid").write_text("\n".join([*fake, "ready"]) + "\n")
+        with EmbeddedPostgres(cluster) as pg:
             assert pg.url is not None
             assert "/nowhere" not in pg.url
             assert await fetch(pg.url, "SELECT 1")
@@ -241,9 +265,9 @@ def test_concurrent_first_starts_share_one_server(data_dir: Path, spawn_holder: 
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="only root has to drop privileges")
-def test_as_root_server_runs_as_unprivileged_user(data_dir: Path) -> None:
-    with EmbeddedPostgres(data_dir):
-        pid = postmaster_pid(data_dir)
+def test_as_root_server_runs_as_unprivileged_user(cluster: Path) -> None:
+    with EmbeddedPostgres(cluster):
+        pid = postmaster_pid(cluster)
         status = Path(f"/proc/{pid}/status").read_text().splitlines()
         fields = {line.split(":")[0]: line.split(":")[1].split() for line in status}
         assert "0" not in fields["Uid"]

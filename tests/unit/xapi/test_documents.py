@@ -110,7 +110,8 @@ def test_if_match_against_a_missing_document_fails(if_match: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "conditions", [Preconditions(), Preconditions(if_none_match="*"), Preconditions(if_none_match=TAG)]
+    "conditions",
+    [Preconditions(), Preconditions(if_none_match="*"), Preconditions(if_none_match=TAG)],
 )
 def test_preconditions_that_hold_on_a_missing_document(conditions: Preconditions) -> None:
     """CONC-006, CONC-010."""

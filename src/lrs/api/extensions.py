@@ -1,0 +1,227 @@
+"""The door and role extension under /xAPI/extensions/ (thin: read, call lrs.ext, render).
+
+The version header is accepted here but not required, so plain BI connectors work.
+Scopes: ``ext/tags/write`` for the registry, roster and tags; ``ext/bi/read`` for reads,
+exports and summaries; ``ext/bi/identities`` for real IFIs in exports.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+from starlette.responses import Response
+
+from lrs.api.deps import ContextDep, VersionDep, requires
+from lrs.api.responses import JSONResponse
+from lrs.auth.principal import Principal
+from lrs.auth.scopes import Access
+from lrs.ext import csvio, queries, registry, roster, schemas, summary, tagging
+from lrs.ext.export import MEDIA_TYPES, open_export, parse_export
+from lrs.ext.filters import single_values
+from lrs.ext.model import check_id
+from lrs.xapi.ifi import ifi_key
+from lrs.xapi.jsonparse import loads_strict
+from lrs.xapi.validate import parse_agent_param, parse_bool_param, parse_uuid_param
+
+router = APIRouter(prefix="/xAPI/extensions", tags=["extensions"])
+
+_DOOR_CSV = ", ".join(csvio.DOORS.columns)
+_ROLE_CSV = ", ".join(csvio.ROLES.columns)
+
+
+async def _json(request: Request) -> Any:
+    single_values(request.query_params.multi_items(), ())
+    return loads_strict(await request.body(), path="$")
+
+
+async def _bulk(request: Request, kind: csvio.Kind) -> csvio.BulkBody:
+    single_values(request.query_params.multi_items(), ())
+    return csvio.read_bulk(await request.body(), request.headers.get("content-type"), kind)
+
+
+def _active(request: Request) -> bool | None:
+    values = single_values(request.query_params.multi_items(), ("active",))
+    raw = values.get("active")
+    return None if raw is None else parse_bool_param(raw, name="active")
+
+
+@router.put("/doors/{door}", openapi_extra=schemas.body(schemas.DOOR, bulk=False))
+async def put_door(
+    door: str, request: Request, context: ContextDep, _: Principal = requires(Access.EXT_WRITE)
+) -> JSONResponse:
+    """Create or replace a door; `"active": false` deactivates it."""
+    check_id(door, "param:door", "door")
+    saved = await registry.put_door(context.engine, door, await _json(request))
+    return JSONResponse(registry.door_json(saved))
+
+
+@router.get("/doors/{door}")
+async def get_door(
+    door: str, context: ContextDep, _: Principal = requires(Access.EXT_READ)
+) -> JSONResponse:
+    return JSONResponse(registry.door_json(await registry.get_door(context.engine, door)))
+
+
+@router.get("/doors")
+async def list_doors(
+    request: Request, context: ContextDep, _: Principal = requires(Access.EXT_READ)
+) -> JSONResponse:
+    """Every door, by id; `active=true|false` filters."""
+    doors = await registry.list_doors(context.engine, _active(request))
+    return JSONResponse({"doors": [registry.door_json(d) for d in doors]})
+
+
+@router.post("/doors", openapi_extra=schemas.body(schemas.DOOR, bulk=True, csv_columns=_DOOR_CSV))
+async def post_doors(
+    request: Request, context: ContextDep, _: Principal = requires(Access.EXT_WRITE)
+) -> JSONResponse:
+    """Upsert many doors (JSON array or CSV), all or nothing."""
+    count = await registry.bulk_doors(context.engine, await _bulk(request, csvio.DOORS))
+    return JSONResponse({"upserted": count})
+
+
+@router.put("/roles/{role}", openapi_extra=schemas.body(schemas.ROLE, bulk=False))
+async def put_role(
+    role: str, request: Request, context: ContextDep, _: Principal = requires(Access.EXT_WRITE)
+) -> JSONResponse:
+    check_id(role, "param:role", "role")
+    saved = await registry.put_role(context.engine, role, await _json(request))
+    return JSONResponse(registry.role_json(saved))
+
+
+@router.get("/roles/{role}")
+async def get_role(
+    role: str, context: ContextDep, _: Principal = requires(Access.EXT_READ)
+) -> JSONResponse:
+    return JSONResponse(registry.role_json(await registry.get_role(context.engine, role)))
+
+
+@router.get("/roles")
+async def list_roles(
+    request: Request, context: ContextDep, _: Principal = requires(Access.EXT_READ)
+) -> JSONResponse:
+    roles = await registry.list_roles(context.engine, _active(request))
+    return JSONResponse({"roles": [registry.role_json(r) for r in roles]})
+
+
+@router.post("/roles", openapi_extra=schemas.body(schemas.ROLE, bulk=True, csv_columns=_ROLE_CSV))
+async def post_roles(
+    request: Request, context: ContextDep, _: Principal = requires(Access.EXT_WRITE)
+) -> JSONResponse:
+    count = await registry.bulk_roles(context.engine, await _bulk(request, csvio.ROLES))
+    return JSONResponse({"upserted": count})
+
+
+@router.post(
+    "/roster",
+    openapi_extra=schemas.body(
+        schemas.ASSIGNMENT, bulk=True, csv_columns=", ".join(csvio.ROSTER.columns)
+    ),
+)
+async def post_roster(
+    request: Request,
+    context: ContextDep,
+    version: VersionDep,
+    _: Principal = requires(Access.EXT_WRITE),
+) -> JSONResponse:
+    """Upsert assignments (key: agent and valid_from) and re-tag the agents' statements."""
+    bulk = await _bulk(request, csvio.ROSTER)
+    result = await roster.upsert_roster(context.engine, bulk, version)
+    return JSONResponse({"assignments": result.assignments, "retagged": result.retagged})
+
+
+@router.get("/roster")
+async def get_roster(
+    request: Request,
+    context: ContextDep,
+    version: VersionDep,
+    _: Principal = requires(Access.EXT_READ),
+) -> JSONResponse:
+    """The assignments of one agent (`agent`: an Agent as JSON), oldest first."""
+    values = single_values(request.query_params.multi_items(), ("agent",), ("agent",))
+    agent = parse_agent_param(values["agent"], version)
+    rows = await roster.roster_of(context.engine, ifi_key(agent) or "")
+    return JSONResponse({"assignments": [roster.roster_json(r) for r in rows]})
+
+
+@router.put(
+    "/tags/{statementId}", status_code=204, openapi_extra=schemas.body(schemas.TAG, bulk=False)
+)
+async def put_tag(
+    statementId: str,  # the path parameter's name in the interface
+    request: Request,
+    context: ContextDep,
+    _: Principal = requires(Access.EXT_WRITE),
+) -> Response:
+    """Set the explicit tag of a statement; `{}` or nulls clear it."""
+    statement_id = parse_uuid_param(statementId, name="statementId")
+    await tagging.put_tag(context.engine, statement_id, await _json(request))
+    return Response(status_code=204)
+
+
+@router.get("/tags/{statementId}")
+async def get_tag(
+    statementId: str,
+    context: ContextDep,
+    _: Principal = requires(Access.EXT_READ),
+) -> JSONResponse:
+    """The effective tag of a statement and each source's row."""
+    statement_id = parse_uuid_param(statementId, name="statementId")
+    return JSONResponse(await tagging.get_tags(context.engine, statement_id))
+
+
+@router.post(
+    "/tags",
+    openapi_extra=schemas.body(
+        schemas.BULK_TAG, bulk=True, csv_columns=", ".join(csvio.TAGS.columns)
+    ),
+)
+async def post_tags(
+    request: Request, context: ContextDep, _: Principal = requires(Access.EXT_WRITE)
+) -> JSONResponse:
+    """Explicit tags for many statements (JSON array or CSV), all or nothing."""
+    count = await tagging.bulk_tags(context.engine, await _bulk(request, csvio.TAGS))
+    return JSONResponse({"tagged": count})
+
+
+@router.get("/statements")
+async def get_statements(
+    request: Request, context: ContextDep, principal: Principal = requires(Access.EXT_READ)
+) -> Response:
+    """Statements by door, role, since, until, verb, activity; paged by `more`."""
+    query = queries.parse_query(
+        request.query_params.multi_items(), max_limit=context.settings.max_query_limit
+    )
+    body = await queries.run_query(context.engine, query, principal)
+    return Response(body, media_type="application/json")
+
+
+@router.get("/export", responses=schemas.EXPORT_RESPONSES)
+async def get_export(
+    request: Request, context: ContextDep, principal: Principal = requires(Access.EXT_READ)
+) -> StreamingResponse:
+    """The flat BI export, streamed: `format=csv|ndjson`, filters since, until, door, role,
+    verb, activity; `identities=true` (scope ext/bi/identities) for real IFI keys."""
+    export = parse_export(request.query_params.multi_items())
+    if export.identities:
+        principal.require(Access.EXT_IDENTITIES)
+    chunks = await open_export(context.engine, export)
+    return StreamingResponse(
+        chunks,
+        media_type=MEDIA_TYPES[export.format],
+        headers={
+            "Content-Disposition": f'attachment; filename="lrs-export.{export.format}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@router.get("/summary")
+async def get_summary(
+    request: Request, context: ContextDep, _: Principal = requires(Access.EXT_READ)
+) -> JSONResponse:
+    """Statements and distinct actors grouped by door, role, verb, activity, day or week."""
+    parsed = summary.parse_summary_params(request.query_params.multi_items())
+    return JSONResponse(await summary.run_summary(context.engine, parsed))

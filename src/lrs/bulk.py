@@ -1,0 +1,258 @@
+"""Moving statements in and out in bulk: ``lrs import`` and ``lrs export`` (NDJSON).
+
+Import checks every line exactly as POST /statements checks a body (the same strict JSON
+parser, `parse_statements_body` and the CT-003 attachment rule), reports a bad line by its
+number and stores nothing of it. It is an exact restore, not a new submission: a statement
+keeps its own ``id``, ``authority``, ``stored``, ``timestamp`` and ``version``, so exporting
+and importing into an empty LRS reproduces every statement byte for byte. Only what a
+statement lacks is filled in as on POST (ST-PROC-001..011), under the import's authority.
+A statement without an ``id`` gets one derived from its content (UUID v5), so running an
+import again never stores it twice.
+
+Idempotence: a statement whose id is already stored is skipped when equivalent
+(ST-PROC-015) and reported as a conflict otherwise (STR-W-006); the other statements of its
+batch are still stored. An interrupted import is simply run again.
+
+Export streams ``payload`` in stored order with a server-side cursor, one statement per line,
+voided statements included (a voiding statement needs its target).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import IO, Any
+
+import orjson
+from sqlalchemy import Select, Text, cast, func, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from lrs.errors import BadRequest, LRSError
+from lrs.services.statements import IngestHook, _insert, _row, _update_definitions
+from lrs.storage import statements as repo
+from lrs.storage.database import transaction
+from lrs.storage.tables import statements
+from lrs.xapi.equivalence import statements_equivalent
+from lrs.xapi.jsonparse import loads_strict
+from lrs.xapi.prepare import prepare_statement
+from lrs.xapi.primitives import parse_timestamp
+from lrs.xapi.relations import IndexTerms, statement_index_terms
+from lrs.xapi.validate import attachments_without_file_url, parse_statements_body
+from lrs.xapi.versions import XapiVersion
+
+# Ids of id-less imported statements: uuid5(this namespace, the statement's sorted JSON).
+IMPORT_NAMESPACE = uuid.UUID("6f1c1f8e-4a39-5d0e-9d4b-2b1f3c1e7a10")
+Progress = Callable[[int], None]
+
+
+@dataclass
+class ImportReport:
+    """What an import did; `invalid` and `conflicts` hold (line number, message)."""
+
+    read: int = 0
+    stored: int = 0
+    skipped: int = 0
+    invalid: list[tuple[int, str]] = field(default_factory=list)
+    conflicts: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.invalid and not self.conflicts
+
+
+@dataclass(frozen=True)
+class ImportLine:
+    number: int
+    statement: dict[str, Any]
+    version: XapiVersion
+
+
+def version_of(statement: Mapping[str, Any], default: XapiVersion) -> XapiVersion:
+    """The rules a statement was accepted under: its own ``version`` when it has one."""
+    declared = statement.get("version")
+    if isinstance(declared, str):
+        return XapiVersion.V1_0_3 if declared.startswith("1.0") else XapiVersion.V2_0_0
+    return default
+
+
+def parse_line(number: int, raw: bytes, default: XapiVersion) -> ImportLine:
+    """One NDJSON line checked as a one-statement POST body; raises ``BadRequest``."""
+    parsed = loads_strict(raw)
+    version = version_of(parsed, default) if isinstance(parsed, dict) else default
+    [statement] = parse_statements_body(parsed, version, single=True)
+    missing = attachments_without_file_url([statement])
+    if missing:
+        raise BadRequest(
+            f"an Attachment without fileUrl needs its data, which NDJSON cannot carry "
+            f"(sha2 {missing[0]}; CT-003)",
+            path="$.attachments",
+        )
+    return ImportLine(number, statement, version)
+
+
+def _content_id(statement: Mapping[str, Any]) -> Callable[[], str]:
+    def make() -> str:
+        return str(
+            uuid.uuid5(
+                IMPORT_NAMESPACE, orjson.dumps(statement, option=orjson.OPT_SORT_KEYS).decode()
+            )
+        )
+
+    return make
+
+
+def restored_form(line: ImportLine, *, authority: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The stored form of an imported statement: its own id, authority, stored, timestamp
+    and version kept; missing ones filled in as on POST (ST-PROC-001..011)."""
+    statement = line.statement
+    stored = parse_timestamp(statement["stored"]) if "stored" in statement else now
+    own_authority = statement.get("authority")
+    return prepare_statement(
+        statement,
+        version=line.version,
+        authority=own_authority if isinstance(own_authority, dict) else authority,
+        stored=stored,
+        new_id=_content_id(statement),
+    )
+
+
+async def store_imported(
+    engine: AsyncEngine,
+    lines: Iterable[ImportLine],
+    *,
+    authority: dict[str, Any],
+    report: ImportReport,
+    hooks: Sequence[IngestHook] = (),
+) -> None:
+    """Store one batch of import lines in one transaction, keeping each statement's own
+    ``stored`` and ``authority`` (which `store_statements` replaces, ST-PROC-002/005): same
+    rows, same storage functions and ingest hooks, only those two values differ."""
+    batch = list(lines)
+    async with transaction(engine) as conn:
+        ids = [str(line.statement["id"]).lower() for line in batch if "id" in line.statement]
+        start = await repo.begin_write(conn, ids)
+        now, existing = start.stored, start.existing
+        rows: list[repo.NewStatement] = []
+        all_terms: list[IndexTerms] = []
+        for line in batch:
+            prepared = restored_form(line, authority=authority, now=now)
+            previous = existing.get(prepared["id"])
+            if previous is not None:
+                if statements_equivalent(previous, prepared):
+                    report.skipped += 1
+                else:
+                    report.conflicts.append((line.number, f"statement {prepared['id']} differs"))
+                continue
+            existing[prepared["id"]] = prepared
+            terms = statement_index_terms(prepared)
+            rows.append(_row(prepared, terms, parse_timestamp(prepared["stored"])))
+            all_terms.append(terms)
+        if rows:
+            seqs = await _insert(conn, rows)
+            await _update_definitions(conn, all_terms)
+            for hook in hooks:
+                await hook(conn, [row for row in rows if row.id in seqs], seqs)
+    report.stored += len(rows)
+
+
+def read_lines(
+    source: IO[bytes], default: XapiVersion, report: ImportReport, progress: Progress
+) -> Iterator[ImportLine]:
+    """The valid lines of an NDJSON stream; bad ones go to ``report.invalid``."""
+    for number, raw in enumerate(source, start=1):
+        progress(len(raw))
+        if not raw.strip():
+            continue
+        report.read += 1
+        try:
+            yield parse_line(number, raw, default)
+        except LRSError as error:
+            where = f" at {error.path}" if error.path else ""
+            report.invalid.append((number, f"{error.message}{where}"))
+
+
+def _chunks(lines: Iterator[ImportLine], size: int) -> Iterator[list[ImportLine]]:
+    batch: list[ImportLine] = []
+    for line in lines:
+        batch.append(line)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+async def import_statements(
+    engine: AsyncEngine,
+    source: IO[bytes],
+    *,
+    authority: dict[str, Any],
+    default_version: XapiVersion = XapiVersion.V2_0_0,
+    batch_size: int = 500,
+    jobs: int = 2,
+    hooks: Sequence[IngestHook] = (),
+    progress: Progress = lambda _: None,
+) -> ImportReport:
+    """Import an NDJSON stream in batches, `jobs` transactions in flight (parsing the next
+    batch overlaps the database writing the previous ones)."""
+    report = ImportReport()
+    pending: set[asyncio.Task[None]] = set()
+    for batch in _chunks(read_lines(source, default_version, report, progress), batch_size):
+        if len(pending) >= jobs:
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()
+        pending.add(
+            asyncio.create_task(
+                store_imported(engine, batch, authority=authority, report=report, hooks=hooks)
+            )
+        )
+        await asyncio.sleep(0)
+    for task in pending:
+        await task
+    await analyze(engine)
+    return report
+
+
+_ANALYZE = text("ANALYZE statements, statement_terms, agents, activities")
+
+
+async def analyze(engine: AsyncEngine) -> None:
+    """Refresh planner statistics after a bulk load: stale ones turn the index probes of the
+    write path into sequential scans until autovacuum catches up."""
+    async with engine.connect() as conn:
+        await conn.execute(_ANALYZE)
+        await conn.commit()
+
+
+def _in_range(query: Select[Any], since: datetime | None, until: datetime | None) -> Select[Any]:
+    if since is not None:
+        query = query.where(statements.c.stored > since)
+    if until is not None:
+        query = query.where(statements.c.stored <= until)
+    return query
+
+
+async def count_statements(
+    engine: AsyncEngine, *, since: datetime | None, until: datetime | None
+) -> int:
+    async with engine.connect() as conn:
+        query = _in_range(select(func.count()).select_from(statements), since, until)
+        total: int = (await conn.execute(query)).scalar_one()
+    return total
+
+
+async def export_lines(
+    engine: AsyncEngine, *, since: datetime | None, until: datetime | None, chunk: int = 1000
+) -> AsyncIterator[list[bytes]]:
+    """Stored statements in stored order as NDJSON lines, `chunk` at a time, read through a
+    server-side cursor in one snapshot (since exclusive, until inclusive, as STR-Q-009/010)."""
+    async with engine.connect() as conn:
+        query = _in_range(select(cast(statements.c.payload, Text)), since, until)
+        query = query.order_by(statements.c.stored, statements.c.seq)
+        result = await conn.stream(query)
+        async for rows in result.partitions(chunk):
+            yield [row[0].encode() + b"\n" for row in rows]

@@ -1,0 +1,81 @@
+"""JSON Schemas of the extension's request bodies, for the OpenAPI document only (the
+parsers in `lrs.ext.model` are what enforce them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lrs.ext.columns import EXPORT_COLUMNS
+from lrs.ext.model import ID_PATTERN
+
+_ID = {"type": "string", "pattern": ID_PATTERN}
+_TEXT = {"type": ["string", "null"]}
+_WHEN = {
+    "type": "string",
+    "description": "ISO 8601 date-time, or YYYY-MM-DD meaning midnight in the door's timezone",
+}
+
+DOOR: dict[str, Any] = {
+    "type": "object",
+    "required": ["name"],
+    "additionalProperties": False,
+    "properties": {
+        "id": _ID,
+        "name": {"type": "string"},
+        "region": _TEXT,
+        "format": {**_TEXT, "examples": ["flagship", "boutique", "outlet"]},
+        "timezone": {"type": "string", "default": "UTC", "examples": ["Europe/Paris"]},
+        "active": {"type": "boolean", "default": True},
+    },
+}
+ROLE: dict[str, Any] = {
+    "type": "object",
+    "required": ["name"],
+    "additionalProperties": False,
+    "properties": {"id": _ID, "name": {"type": "string"}, "active": {"type": "boolean"}},
+}
+ASSIGNMENT: dict[str, Any] = {
+    "type": "object",
+    "required": ["agent", "door", "role", "valid_from"],
+    "additionalProperties": False,
+    "properties": {
+        "agent": {"type": "object", "description": "an xAPI Agent with one IFI"},
+        "door": _ID,
+        "role": _ID,
+        "valid_from": _WHEN,
+        "valid_to": {**_WHEN, "description": "exclusive end; absent or null: still in force"},
+    },
+}
+TAG: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {"door": {"type": ["string", "null"]}, "role": {"type": ["string", "null"]}},
+}
+BULK_TAG: dict[str, Any] = {
+    **TAG,
+    "required": ["statement_id"],
+    "properties": {**TAG["properties"], "statement_id": {"type": "string", "format": "uuid"}},
+}
+
+
+def body(schema: dict[str, Any], *, bulk: bool, csv_columns: str = "") -> dict[str, Any]:
+    """An `openapi_extra` request body: the JSON schema (an array of it for bulk), and CSV."""
+    content: dict[str, Any] = {
+        "application/json": {"schema": {"type": "array", "items": schema} if bulk else schema}
+    }
+    if csv_columns:
+        content["text/csv"] = {
+            "schema": {"type": "string", "description": f"header row; columns: {csv_columns}"}
+        }
+    return {"requestBody": {"required": True, "content": content}}
+
+
+EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "one row per statement; columns: " + ", ".join(EXPORT_COLUMNS),
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "application/x-ndjson": {"schema": {"type": "string"}},
+        },
+    }
+}

@@ -1,0 +1,31 @@
+"""What the app does for the extension when it starts: make sure a pseudonym key exists,
+and build the ingest hook from the settings."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from lrs.ext import pseudonyms
+from lrs.ext.storage_pseudonyms import store_pads
+from lrs.ext.tagging import TaggingHook
+from lrs.services.statements import IngestHook
+from lrs.settings import Settings
+from lrs.storage.database import transaction
+
+
+async def ensure_pseudonym_key(engine: AsyncEngine, setting: str | None) -> None:
+    """LRS_PSEUDONYM_KEY, when set, becomes the key (changing it changes every pseudonym).
+    When unset, the stored key is kept, or a random one is stored the first time, so that
+    restarts and every worker keep the same pseudonyms."""
+    if setting:
+        inner, outer = pseudonyms.pads(pseudonyms.key_bytes(setting))
+    else:
+        inner, outer = pseudonyms.pads(pseudonyms.new_key())
+    async with transaction(engine) as conn:
+        await store_pads(conn, inner, outer, replace=bool(setting))
+
+
+async def start_extensions(engine: AsyncEngine, settings: Settings) -> tuple[IngestHook, ...]:
+    """Prepare the extension and return the ingest hooks to register."""
+    await ensure_pseudonym_key(engine, settings.pseudonym_key)
+    return (TaggingHook(settings.door_extension, settings.role_extension),)

@@ -1,0 +1,145 @@
+"""SQL of tags: written at ingest (statement and roster sources) and through the API
+(explicit), in a fixed number of round trips per batch whatever its size.
+
+Ingest and roster writes exclude each other on ``ext_roster`` (SHARE against SHARE ROW
+EXCLUSIVE): a statement stored while the roster changes is tagged either by its own ingest
+(after the roster commits) or by the roster's re-tagging (after the statement commits).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import ARRAY, BigInteger, Text, bindparam, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from lrs.ext.storage_sql import EFFECTIVE_TAGS, TAG_SOURCE
+
+_TEXTS = ARRAY(Text)
+_BIGINTS = ARRAY(BigInteger)
+
+_LOCK_ROSTER_SHARED = text("LOCK TABLE ext_roster IN SHARE MODE")
+
+_FROM_STATEMENTS = text(
+    """
+    INSERT INTO ext_tags (seq, source, door, role)
+    SELECT n.seq, 'statement', d.id, r.id
+    FROM unnest(:seqs, :doors, :roles) AS n(seq, door, role)
+         LEFT JOIN ext_doors d ON d.id = n.door
+         LEFT JOIN ext_roles r ON r.id = n.role
+    WHERE d.id IS NOT NULL OR r.id IS NOT NULL
+    ORDER BY n.seq
+    ON CONFLICT (seq, source) DO NOTHING
+    """
+).bindparams(
+    bindparam("seqs", type_=_BIGINTS),
+    bindparam("doors", type_=_TEXTS),
+    bindparam("roles", type_=_TEXTS),
+)
+
+_FROM_ROSTER = text(
+    """
+    INSERT INTO ext_tags (seq, source, door, role)
+    SELECT DISTINCT ON (s.seq) s.seq, 'roster', a.door, a.role
+    FROM statements s
+         JOIN ext_roster a ON a.actor_key = s.actor_key AND a.valid_from <= s.timestamp
+                          AND (a.valid_to IS NULL OR s.timestamp < a.valid_to)
+    WHERE s.seq = ANY(:seqs)
+    ORDER BY s.seq, a.valid_from DESC
+    ON CONFLICT (seq, source) DO NOTHING
+    """
+).bindparams(bindparam("seqs", type_=_BIGINTS))
+
+
+async def tag_at_ingest(
+    conn: AsyncConnection,
+    carried: Sequence[tuple[int, str | None, str | None]],
+    seqs: Sequence[int],
+) -> None:
+    """Statement-sourced tags for `carried` (seq, door, role) (ids not in the registry are
+    left out), then roster-sourced tags for every new statement: at most three commands."""
+    await conn.execute(_LOCK_ROSTER_SHARED)
+    if carried:
+        await conn.execute(
+            _FROM_STATEMENTS,
+            {
+                "seqs": [c[0] for c in carried],
+                "doors": [c[1] for c in carried],
+                "roles": [c[2] for c in carried],
+            },
+        )
+    await conn.execute(_FROM_ROSTER, {"seqs": list(seqs)})
+
+
+_EXISTING_IDS = text(
+    "SELECT id::text FROM statements WHERE id = ANY(CAST(:ids AS uuid[]))"
+).bindparams(bindparam("ids", type_=_TEXTS))
+
+
+async def existing_statement_ids(conn: AsyncConnection, ids: Sequence[str]) -> set[str]:
+    rows = await conn.execute(_EXISTING_IDS, {"ids": sorted(set(ids))})
+    return {row[0] for row in rows}
+
+
+_SET_EXPLICIT = text(
+    """
+    INSERT INTO ext_tags (seq, source, door, role, tagged_at)
+    SELECT s.seq, 'explicit', n.door, n.role, now()
+    FROM unnest(:ids, :doors, :roles) AS n(id, door, role)
+         JOIN statements s ON s.id = n.id::uuid
+    ORDER BY s.seq
+    ON CONFLICT (seq, source) DO UPDATE
+        SET door = excluded.door, role = excluded.role, tagged_at = excluded.tagged_at
+    """
+).bindparams(
+    bindparam("ids", type_=_TEXTS),
+    bindparam("doors", type_=_TEXTS),
+    bindparam("roles", type_=_TEXTS),
+)
+
+_CLEAR_EXPLICIT = text(
+    """
+    DELETE FROM ext_tags t USING statements s
+    WHERE t.seq = s.seq AND t.source = 'explicit' AND s.id = ANY(CAST(:ids AS uuid[]))
+    """
+).bindparams(bindparam("ids", type_=_TEXTS))
+
+
+async def set_explicit(
+    conn: AsyncConnection, tags: Sequence[tuple[str, str | None, str | None]]
+) -> None:
+    """Write explicit (statement id, door, role) tags; one with neither field clears the
+    statement's explicit tag so the other sources apply again."""
+    setting = [t for t in tags if t[1] is not None or t[2] is not None]
+    clearing = [t[0] for t in tags if t[1] is None and t[2] is None]
+    if setting:
+        await conn.execute(
+            _SET_EXPLICIT,
+            {
+                "ids": [t[0] for t in setting],
+                "doors": [t[1] for t in setting],
+                "roles": [t[2] for t in setting],
+            },
+        )
+    if clearing:
+        await conn.execute(_CLEAR_EXPLICIT, {"ids": clearing})
+
+
+_TAGS_OF = text(
+    f"""
+    SELECT 'row' AS kind, t.source, t.door, t.role, t.tagged_at
+    FROM ext_tags t JOIN statements s ON s.seq = t.seq WHERE s.id = CAST(:id AS uuid)
+    UNION ALL
+    SELECT 'effective', {TAG_SOURCE}, tag.door, tag.role, NULL
+    FROM statements s {EFFECTIVE_TAGS} WHERE s.id = CAST(:id AS uuid)
+    """  # noqa: S608
+)
+
+
+async def tags_of(
+    conn: AsyncConnection, statement_id: str
+) -> list[tuple[str, str | None, str | None, str | None, datetime | None]]:
+    """(kind, source, door, role, tagged_at): each source's row and the effective tag."""
+    rows = await conn.execute(_TAGS_OF, {"id": statement_id})
+    return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
