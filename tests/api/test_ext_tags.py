@@ -101,10 +101,10 @@ async def test_unknown_door_or_role_is_refused(client: httpx.AsyncClient) -> Non
     assert response.json()["error"]["path"] == "$.door"
     response = await client.post(
         f"{EXT}/tags",
-        json=[{"statement_id": sid, "door": "PAR"}, {"statement_id": sid.replace("-", "-", 1),
-                                                   "role": "astronaut"}],
+        json=[{"statement_id": sid, "door": "PAR"}, {"statement_id": sid.upper(), "role": "x"}],
     )
     assert response.status_code == 400
+    assert response.json()["error"]["path"] == "$[1].statement_id"  # named twice
     response = await client.post(
         f"{EXT}/tags", json=[{"statement_id": sid, "door": "PAR", "role": "astronaut"}]
     )
