@@ -96,15 +96,20 @@ async def test_post_and_query_via_form(browser: httpx.AsyncClient) -> None:
 
 async def test_form_headers_are_enforced(browser: httpx.AsyncClient) -> None:
     """ALT-008: authentication, version and validation apply to the embedded request."""
-    fields = {"statementId": str(uuid.uuid4()), "content": json.dumps(make_statement())}
+    statement = make_statement()
+    fields = {"statementId": statement["id"], "content": json.dumps(statement)}
     assert (await alt(browser, "PUT", form(auth=False, **fields))).status_code == 401
     no_version = await alt(browser, "PUT", form(version=None, **fields))
     assert no_version.status_code == 400
     assert "X-Experience-API-Version" in no_version.headers
-    bad = {**fields, "content": json.dumps(make_statement(verb={"id": "no scheme"}))}
-    assert (await alt(browser, "PUT", form(**bad))).status_code == 400
-    wrong = form(**fields, **{"Authorization": basic(ADMIN_KEY, "wrong")})
-    assert (await alt(browser, "PUT", wrong)).status_code == 401
+    bad = {**fields, "content": json.dumps({**statement, "verb": {"id": "no scheme"}})}
+    invalid = await alt(browser, "PUT", form(**bad))
+    assert invalid.status_code == 400
+    assert invalid.json()["error"]["path"] == "$.verb.id"
+    wrong = form(auth=False, **fields, **{"Authorization": basic(ADMIN_KEY, "wrong")})
+    refused = await alt(browser, "PUT", wrong)
+    assert refused.status_code == 401, refused.text
+    assert (await alt(browser, "PUT", form(**fields))).status_code == 204
 
 
 async def test_version_from_header_is_used_too(browser: httpx.AsyncClient) -> None:
@@ -217,3 +222,4 @@ def test_parse_alternate_refuses(
 ) -> None:
     with pytest.raises(BadRequest):
         parse_alternate(query, content_type, body)
+

@@ -145,23 +145,25 @@ class AlternateRequestMiddleware:
             await self.app(scope, receive, send)
             return
         outer = Headers(scope=scope)
-        version_header = {VERSION_HEADER: self._answer_version(outer, None)}
+        version_header = {VERSION_HEADER: self.primary.value}
         try:
             form_body = await self._read_body(receive)
+            version_header[VERSION_HEADER] = self._answer_version(outer, form_body)
             query = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
             embedded = parse_alternate(query, outer.get("content-type"), form_body)
-            version_header = {VERSION_HEADER: self._answer_version(outer, embedded.headers)}
             _refuse_2_0(embedded.headers, outer)
         except LRSError as error:
             await error_response(error, headers=version_header)(scope, receive, send)
             return
         await self.app(_rewrite(scope, embedded), _replay(embedded.body, receive), send)
 
-    def _answer_version(self, outer: Headers, fields: dict[str, str] | None) -> str:
-        """The version an error answers with: the request's, else the primary (HDR-002)."""
-        raw = (fields or {}).get("x-experience-api-version", outer.get(VERSION_HEADER))
+    def _answer_version(self, outer: Headers, form_body: bytes) -> str:
+        """The version an error answers with: the request's (form field first, read
+        leniently since the form may be what is wrong), else the primary (HDR-002)."""
+        fields = parse_qsl(form_body.decode("utf-8", "replace"), keep_blank_values=True)
+        named = [v for k, v in fields if k.lower() == "x-experience-api-version"]
         try:
-            return negotiate(raw).value
+            return negotiate(named[0] if named else outer.get(VERSION_HEADER)).value
         except LRSError:
             return self.primary.value
 
