@@ -92,21 +92,23 @@ async def _scratch(conn: asyncpg.Connection, schema: str) -> None:
     )
 
 
-def _chunks(data: Prepared, size: int) -> list[tuple[Sequence[Any], list[Any]]]:
-    out = []
+Chunk = tuple[Sequence[tuple[Any, ...]], list[tuple[str, datetime, int]]]
+
+
+def _chunks(data: Prepared, size: int) -> list[Chunk]:
+    out: list[Chunk] = []
     for i in range(0, len(data.statements), size):
         terms = [t for ts in data.terms[i : i + size] for t in ts]
         out.append((data.statements[i : i + size], terms))
     return out
 
 
-async def _write(
-    pool: asyncpg.Pool, schema: str, method: str, chunks: list[tuple[Sequence[Any], list[Any]]]
-) -> None:
+async def _write(pool: asyncpg.Pool, schema: str, method: str, chunks: list[Chunk]) -> None:
     columns = ", ".join(f'"{c}"' for c in STATEMENT_COLUMNS)
     values = ", ".join(f"${i}" for i in range(1, len(STATEMENT_COLUMNS) + 1))
-    insert_statement = f"INSERT INTO {schema}.statements ({columns}) VALUES ({values})"
-    insert_terms = f"INSERT INTO {schema}.statement_terms (term, stored, seq) VALUES ($1, $2, $3)"
+    # The schema name is ours (pid and method), never input.
+    insert_statement = f"INSERT INTO {schema}.statements ({columns}) VALUES ({values})"  # noqa: S608
+    insert_terms = f"INSERT INTO {schema}.statement_terms VALUES ($1, $2, $3)"  # noqa: S608
     queue = iter(chunks)
 
     async def worker() -> None:

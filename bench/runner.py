@@ -38,9 +38,8 @@ async def run_http(
     mode: str, target: Target, options: Options, server_pid: int | None
 ) -> dict[str, Any]:
     report = Report(mode)
-    async with make_client(target, options.concurrency) as client:
-        async with rss_sampler(report, server_pid):
-            await MODES[mode](client, report, options)
+    async with make_client(target, options.concurrency) as client, rss_sampler(report, server_pid):
+        await MODES[mode](client, report, options)
     return report.as_dict()
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -19,20 +18,29 @@ COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
 
 
 @pytest.fixture
-async def ext_db(app: FastAPI, clean_db: None) -> AsyncIterator[None]:
+async def ext_db(app: FastAPI, clean_db: None) -> None:
     """clean_db plus the extension's tables (the pseudonym key stays, as in production)."""
     async with app.state.lrs.engine.begin() as conn:
         await conn.exec_driver_sql("TRUNCATE ext_tags, ext_roster, ext_doors, ext_roles CASCADE")
-    yield
 
 
 async def seed_registry(client: httpx.AsyncClient) -> None:
     """Doors PAR (Paris), NYC (New York), LON; roles advisor, cashier, manager."""
     doors = [
-        {"id": "PAR", "name": "Paris Flagship", "region": "EU", "format": "flagship",
-         "timezone": "Europe/Paris"},
-        {"id": "NYC", "name": "New York 5th", "region": "US", "format": "boutique",
-         "timezone": "America/New_York"},
+        {
+            "id": "PAR",
+            "name": "Paris Flagship",
+            "region": "EU",
+            "format": "flagship",
+            "timezone": "Europe/Paris",
+        },
+        {
+            "id": "NYC",
+            "name": "New York 5th",
+            "region": "US",
+            "format": "boutique",
+            "timezone": "America/New_York",
+        },
         {"id": "LON", "name": "London", "region": "EU", "timezone": "Europe/London"},
     ]
     roles = [

@@ -28,8 +28,14 @@ async def test_put_get_list_deactivate_door(client: httpx.AsyncClient) -> None:
     await client.put(f"{EXT}/doors/LON-001", json={"name": "London"})
     listed = (await client.get(f"{EXT}/doors")).json()["doors"]
     assert [d["id"] for d in listed] == ["LON-001", "PAR-001"]
-    assert listed[0] == {"id": "LON-001", "name": "London", "region": None, "format": None,
-                         "timezone": "UTC", "active": True}
+    assert listed[0] == {
+        "id": "LON-001",
+        "name": "London",
+        "region": None,
+        "format": None,
+        "timezone": "UTC",
+        "active": True,
+    }
     active = (await client.get(f"{EXT}/doors", params={"active": "true"})).json()["doors"]
     assert [d["id"] for d in active] == ["LON-001"]
     assert (await client.get(f"{EXT}/doors/NOPE")).status_code == 404
@@ -53,7 +59,11 @@ async def test_roles(client: httpx.AsyncClient) -> None:
 
 async def test_bulk_doors_csv_excel_style(client: httpx.AsyncClient) -> None:
     """A BOM and semicolons, as Excel writes them in much of Europe."""
-    body = "\ufeffID;Name;Region;Timezone\nPAR;Paris;EU;Europe/Paris\nNYC;\"New York; 5th\";US;America/New_York\n"
+    body = (
+        "\ufeffID;Name;Region;Timezone\n"
+        "PAR;Paris;EU;Europe/Paris\n"
+        'NYC;"New York; 5th";US;America/New_York\n'
+    )
     response = await client.post(
         f"{EXT}/doors", content=body.encode(), headers={"Content-Type": "text/csv"}
     )
@@ -127,7 +137,17 @@ def test_openapi_lists_the_extension(app: FastAPI) -> None:
         # Another resource's GET+HEAD route repeats its operation id; not ours to judge here.
         warnings.filterwarnings("ignore", "Duplicate Operation ID", UserWarning)
         paths = app.openapi()["paths"]
-    for path in ("/doors", "/doors/{door}", "/roles", "/roles/{role}", "/roster",
-                 "/tags", "/tags/{statementId}", "/statements", "/export", "/summary"):
+    for path in (
+        "/doors",
+        "/doors/{door}",
+        "/roles",
+        "/roles/{role}",
+        "/roster",
+        "/tags",
+        "/tags/{statementId}",
+        "/statements",
+        "/export",
+        "/summary",
+    ):
         assert EXT + path in paths
     assert "text/csv" in paths[f"{EXT}/roster"]["post"]["requestBody"]["content"]

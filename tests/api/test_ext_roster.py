@@ -106,7 +106,8 @@ async def test_dates_are_midnight_at_the_door(client: httpx.AsyncClient) -> None
     )
     assert [t[0] for t in await _doors_roles(client, *ids)] == [None, "PAR"]
     response = await client.get(
-        f"{EXT}/roster", params={"agent": orjson.dumps({"mbox": "mailto:alice@example.com"}).decode()}
+        f"{EXT}/roster",
+        params={"agent": orjson.dumps({"mbox": "mailto:alice@example.com"}).decode()},
     )
     assert response.status_code == 200, response.text
     assert response.json()["assignments"] == [
@@ -144,12 +145,19 @@ async def test_roster_csv(client: httpx.AsyncClient) -> None:
     ("body", "path", "line"),
     [
         ("mbox,door,role,valid_from\na@example.com,PAR,advisor,2024-13-01\n", "$[0].valid_from", 2),
-        ("mbox,door,role,valid_from\na@example.com,PAR,advisor,2024-01-01\n"
-         "b@example.com,MARS,advisor,2024-01-01\n", "$[1].door", 3),
+        (
+            "mbox,door,role,valid_from\na@example.com,PAR,advisor,2024-01-01\n"
+            "b@example.com,MARS,advisor,2024-01-01\n",
+            "$[1].door",
+            3,
+        ),
         ("mbox,door,role,valid_from\na@example.com,PAR,astronaut,2024-01-01\n", "$[0].role", 2),
         ("mbox,door,role,valid_from\na@example.com,PAR,advisor\n", "$[0]", 2),
-        ("mbox,door,role,valid_from,valid_to\na@example.com,PAR,advisor,2024-02-01,2024-01-01\n",
-         "$[0].valid_to", 2),
+        (
+            "mbox,door,role,valid_from,valid_to\na@example.com,PAR,advisor,2024-02-01,2024-01-01\n",
+            "$[0].valid_to",
+            2,
+        ),
         ("door,role,valid_from\nPAR,advisor,2024-01-01\n", "$[0].agent", 2),
         ("mbox,door,role,valid_from\na@example.com,PAR,advisor,yesterday\n", "$[0].valid_from", 2),
     ],

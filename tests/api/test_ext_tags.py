@@ -79,8 +79,10 @@ async def test_bulk_explicit_tags_json_and_csv(client: httpx.AsyncClient) -> Non
     ids = await store(client, statement(), statement(), statement())
     response = await client.post(
         f"{EXT}/tags",
-        json=[{"statement_id": ids[0], "door": "PAR", "role": "advisor"},
-              {"statement_id": ids[1].upper(), "door": "NYC"}],
+        json=[
+            {"statement_id": ids[0], "door": "PAR", "role": "advisor"},
+            {"statement_id": ids[1].upper(), "door": "NYC"},
+        ],
     )
     assert response.status_code == 200, response.text
     assert response.json() == {"tagged": 2}

@@ -29,12 +29,15 @@ async def browser(app: FastAPI) -> Any:
 
 
 def form(
+    given: dict[str, str] | None = None,
+    /,
     *,
     auth: bool = True,
     version: str | None = "1.0.3",
     **fields: str,
 ) -> dict[str, str]:
-    out = dict(fields)
+    """Form fields plus the admin Authorization and a version field, unless left out."""
+    out = {**(given or {}), **fields}
     if auth:
         out["Authorization"] = basic(ADMIN_KEY, ADMIN_SECRET)
     if version is not None:
@@ -65,9 +68,9 @@ async def test_put_then_get_via_form(browser: httpx.AsyncClient, client_103: Any
         browser,
         "PUT",
         form(
+            {"Content-Type": "application/json"},
             statementId=statement["id"],
             content=json.dumps(statement),
-            **{"Content-Type": "application/json"},
         ),
     )
     assert put.status_code == 204, put.text
@@ -98,18 +101,18 @@ async def test_form_headers_are_enforced(browser: httpx.AsyncClient) -> None:
     """ALT-008: authentication, version and validation apply to the embedded request."""
     statement = make_statement()
     fields = {"statementId": statement["id"], "content": json.dumps(statement)}
-    assert (await alt(browser, "PUT", form(auth=False, **fields))).status_code == 401
-    no_version = await alt(browser, "PUT", form(version=None, **fields))
+    assert (await alt(browser, "PUT", form(fields, auth=False))).status_code == 401
+    no_version = await alt(browser, "PUT", form(fields, version=None))
     assert no_version.status_code == 400
     assert "X-Experience-API-Version" in no_version.headers
     bad = {**fields, "content": json.dumps({**statement, "verb": {"id": "no scheme"}})}
-    invalid = await alt(browser, "PUT", form(**bad))
+    invalid = await alt(browser, "PUT", form(bad))
     assert invalid.status_code == 400
     assert invalid.json()["error"]["path"] == "$.verb.id"
-    wrong = form(auth=False, **fields, **{"Authorization": basic(ADMIN_KEY, "wrong")})
+    wrong = form({**fields, "Authorization": basic(ADMIN_KEY, "wrong")}, auth=False)
     refused = await alt(browser, "PUT", wrong)
     assert refused.status_code == 401, refused.text
-    assert (await alt(browser, "PUT", form(**fields))).status_code == 204
+    assert (await alt(browser, "PUT", form(fields))).status_code == 204
 
 
 async def test_version_from_header_is_used_too(browser: httpx.AsyncClient) -> None:
@@ -176,13 +179,13 @@ async def test_documents_via_form(browser: httpx.AsyncClient) -> None:
         "stateId": "s1",
     }
     document = json.dumps({"a": 1})
-    fields = form(content=document, **{"Content-Type": "application/json"}, **params)
+    fields = form({**params, "Content-Type": "application/json"}, content=document)
     put = await alt(browser, "PUT", fields, path="/xAPI/activities/state")
     assert put.status_code == 204, put.text
-    got = await alt(browser, "GET", form(**params), path="/xAPI/activities/state")
+    got = await alt(browser, "GET", form(params), path="/xAPI/activities/state")
     assert got.status_code == 200
     assert got.json() == {"a": 1}
-    deleted = await alt(browser, "DELETE", form(**params), path="/xAPI/activities/state")
+    deleted = await alt(browser, "DELETE", form(params), path="/xAPI/activities/state")
     assert deleted.status_code == 204
 
 
@@ -222,4 +225,3 @@ def test_parse_alternate_refuses(
 ) -> None:
     with pytest.raises(BadRequest):
         parse_alternate(query, content_type, body)
-

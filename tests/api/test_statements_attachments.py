@@ -130,9 +130,7 @@ async def test_sha384_sha512_and_substatement_attachment(client: httpx.AsyncClie
     sha384, sha512 = hashlib.sha384(a).hexdigest(), hashlib.sha512(b).hexdigest()
     sub = make_substatement(attachments=[make_attachment(b, sha2=sha512)])
     statement = make_statement(object=sub, attachments=[make_attachment(a, sha2=sha384)])
-    response = await post_multipart(
-        client, statement, part(a, sha2=sha384), part(b, sha2=sha512)
-    )
+    response = await post_multipart(client, statement, part(a, sha2=sha384), part(b, sha2=sha512))
     assert response.status_code == 200, response.text
 
 

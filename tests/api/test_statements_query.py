@@ -58,9 +58,7 @@ async def test_no_match_is_empty_result(client: httpx.AsyncClient) -> None:
 
 
 @pytest.mark.parametrize("ifi", ["mbox", "mbox_sha1sum", "openid", "account"])
-async def test_agent_matches_actor_and_object_by_ifi(
-    client: httpx.AsyncClient, ifi: str
-) -> None:
+async def test_agent_matches_actor_and_object_by_ifi(client: httpx.AsyncClient, ifi: str) -> None:
     """STR-Q-003: same IFI property and value; the name does not matter."""
     who = f"u{uuid.uuid4().hex[:10]}"
     agent = make_agent(ifi, who, name="One name")

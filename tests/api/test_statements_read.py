@@ -226,9 +226,7 @@ async def test_list_last_modified_is_newest_stored(client: httpx.AsyncClient) ->
     await post_one_by_one(client, reg, 2)
     response = await client.get(URL, params={"registration": reg, "ascending": "true"})
     newest = instant(response.json()["statements"][-1]["stored"])
-    assert parsedate_to_datetime(response.headers["Last-Modified"]) == newest.replace(
-        microsecond=0
-    )
+    assert parsedate_to_datetime(response.headers["Last-Modified"]) == newest.replace(microsecond=0)
 
 
 async def test_head_mirrors_get(client: httpx.AsyncClient) -> None:

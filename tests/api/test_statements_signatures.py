@@ -20,7 +20,11 @@ from tests.factories import make_agent, make_attachment, make_statement
 
 URL = "/xAPI/statements"
 SIGNATURE = "http://adlnet.gov/expapi/attachments/signature"
-HASHES = {"RS256": hashes.SHA256, "RS384": hashes.SHA384, "RS512": hashes.SHA512}
+HASHES: dict[str, type[hashes.SHA256 | hashes.SHA384 | hashes.SHA512]] = {
+    "RS256": hashes.SHA256,
+    "RS384": hashes.SHA384,
+    "RS512": hashes.SHA512,
+}
 
 
 @cache
@@ -118,7 +122,9 @@ def _breaches() -> list[tuple[str, Any]]:
 
 
 def _with_header(statement: dict[str, Any], header: dict[str, Any]) -> bytes:
-    return f"{b64url(json.dumps(header).encode())}.{b64url(json.dumps(statement).encode())}.".encode()
+    return (
+        f"{b64url(json.dumps(header).encode())}.{b64url(json.dumps(statement).encode())}.".encode()
+    )
 
 
 def _with_payload(payload: bytes) -> bytes:

@@ -24,7 +24,8 @@ async def test_post_then_get_by_id(client: httpx.AsyncClient, clean_db: None) ->
     assert body["actor"] == statement["actor"]
     assert body["version"] == "2.0.0"
     assert body["authority"]["account"]["name"] == "test-admin"
-    assert "stored" in body and "timestamp" in body
+    assert "stored" in body
+    assert "timestamp" in body
     assert "Last-Modified" in got.headers
 
 

@@ -67,7 +67,13 @@ async def test_1_0_3_related_agents_sees_context_agents(
 
 @pytest.mark.parametrize(
     ("header", "answer"),
-    [("1.0.3", "1.0.3"), ("1.0.0", "1.0.3"), ("1.0", "1.0.3"), ("2.0.0", "2.0.0"), ("2.0", "2.0.0")],
+    [
+        ("1.0.3", "1.0.3"),
+        ("1.0.0", "1.0.3"),
+        ("1.0", "1.0.3"),
+        ("2.0.0", "2.0.0"),
+        ("2.0", "2.0.0"),
+    ],
 )
 async def test_answer_version_follows_request(
     client: httpx.AsyncClient, header: str, answer: str

@@ -88,9 +88,7 @@ async def test_voiding_and_target_in_one_batch(client: httpx.AsyncClient) -> Non
     """ST-VOID-006: both orders inside one batch."""
     reg = str(uuid.uuid4())
     first, second = tagged(reg), tagged(reg)
-    ids = await post(
-        client, first, voiding(reg, first["id"]), voiding(reg, second["id"]), second
-    )
+    ids = await post(client, first, voiding(reg, first["id"]), voiding(reg, second["id"]), second)
     assert await listed(client, reg) == {ids[1], ids[2]}
 
 

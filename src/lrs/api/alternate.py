@@ -98,7 +98,9 @@ def _split_fields(method: str, fields: list[tuple[str, str]]) -> AlternateReques
             content = value
         elif folded in HEADER_FIELDS:
             if not value.isascii():
-                raise BadRequest(f"form field {name!r} must be ASCII text (ALT-004)", path=_path(name))
+                raise BadRequest(
+                    f"form field {name!r} must be ASCII text (ALT-004)", path=_path(name)
+                )
             headers[folded] = value
         else:
             params.append((name, value))

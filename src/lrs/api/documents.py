@@ -7,7 +7,6 @@ scopes, whether DELETE may omit the document id (State only, DOC-ST-004) and the
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
@@ -185,9 +184,6 @@ async def _read_ids(engine: EngineDep, target: DocumentTarget) -> Response:
     return Response(body, media_type="application/json", headers=headers)
 
 
-Write = Callable[..., Awaitable[None]]
-
-
 def _router(resource: DocumentResource) -> APIRouter:
     router = APIRouter(tags=[resource.tag])
     name = resource.kind.value
@@ -195,6 +191,8 @@ def _router(resource: DocumentResource) -> APIRouter:
     async def read(
         request: Request, principal: PrincipalDep, engine: EngineDep, version: VersionDep
     ) -> Response:
+        """One document with ETag and Last-Modified, or without the id a JSON array of
+        ids (with ``since``)."""
         principal.require(resource.read)
         target = parse_target(resource, request, version, id_required=False, listing=True)
         if target.doc_id is None:
@@ -208,9 +206,11 @@ def _router(resource: DocumentResource) -> APIRouter:
         settings: SettingsDep,
         version: VersionDep,
     ) -> Response:
+        """PUT stores or replaces the document; POST merges a JSON object into it.
+        If-Match / If-None-Match are honoured (412)."""
         principal.require(resource.write)
         target = parse_target(resource, request, version, id_required=True)
-        use_case: Write = service.put_document if request.method == "PUT" else service.post_document
+        use_case = service.put_document if request.method == "PUT" else service.post_document
         await use_case(
             engine,
             target.key(),
@@ -224,6 +224,8 @@ def _router(resource: DocumentResource) -> APIRouter:
     async def remove(
         request: Request, principal: PrincipalDep, engine: EngineDep, version: VersionDep
     ) -> Response:
+        """Remove one document (If-Match honoured); State without stateId removes every
+        document of activity + agent (+ registration)."""
         principal.require(resource.write)
         id_required = not resource.bulk_delete  # DOC-AGP-004, DOC-ACP-003
         target = parse_target(resource, request, version, id_required=id_required)

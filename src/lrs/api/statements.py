@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime
-from typing import Any
 from email.utils import format_datetime
+from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request

@@ -250,7 +250,9 @@ async def current_consistent_through(engine: AsyncEngine) -> datetime | None:
 
 async def run_single(
     engine: AsyncEngine, request: SingleRequest, principal: Principal
-) -> tuple[repo.StoredRow, datetime, dict[str, dict[str, Any] | None], list[tuple[str, str, bytes]]]:
+) -> tuple[
+    repo.StoredRow, datetime, dict[str, dict[str, Any] | None], list[tuple[str, str, bytes]]
+]:
     from lrs.services.statements import get_statement
 
     row = await get_statement(

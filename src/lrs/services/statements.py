@@ -173,7 +173,9 @@ async def _insert(conn: AsyncConnection, rows: list[repo.NewStatement]) -> dict[
     inserted = [row for row in rows if row.id in seqs]
     await repo.apply_voiding(
         conn,
-        voided_targets=[r.statement_ref_id for r in inserted if r.is_voiding and r.statement_ref_id],
+        voided_targets=[
+            r.statement_ref_id for r in inserted if r.is_voiding and r.statement_ref_id
+        ],
         new_ids=[r.id for r in inserted],
     )
     await repo.propagate_statement_refs(conn, list(seqs.values()))

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, Text, cast, exists, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lrs.storage.statements import CONSISTENCY_MARGIN, StoredRow
 from lrs.storage.tables import statement_terms, statements
-
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ async def get_statement(
     return None if row is None else StoredRow(row[0], row[1], row[2])
 
 
-def _page_select(page: PageQuery) -> Select[tuple[int, datetime, str]]:
+def _page_select(page: PageQuery) -> Select[Any]:
     payload = cast(statements.c.payload, Text)
     if page.terms:
         drive = statement_terms.alias("drive")
@@ -71,7 +71,9 @@ def _page_select(page: PageQuery) -> Select[tuple[int, datetime, str]]:
         query = query.where(order[0] <= page.until)
     if page.after is not None:
         position = tuple_(*order)
-        query = query.where(position > tuple_(*page.after) if page.ascending else position < tuple_(*page.after))
+        query = query.where(
+            position > tuple_(*page.after) if page.ascending else position < tuple_(*page.after)
+        )
     if page.ascending:
         query = query.order_by(order[0].asc(), order[1].asc())
     else:
@@ -81,7 +83,7 @@ def _page_select(page: PageQuery) -> Select[tuple[int, datetime, str]]:
 
 async def find_page(conn: AsyncConnection, page: PageQuery) -> tuple[list[StoredRow], bool]:
     """Up to `limit` statements in stored order after the cursor, and whether more remain."""
-    rows = [StoredRow(r[0], r[1], r[2]) for r in await conn.execute(_page_select(page))]
+    rows = [StoredRow(*r) for r in await conn.execute(_page_select(page))]
     return rows[: page.limit], len(rows) > page.limit
 
 

@@ -243,8 +243,7 @@ async def activity_definitions(
         return {}
     rows = await conn.execute(_ACTIVITY_DEFS, {"ids": list(ids)})
     return {
-        row.activity_id: (orjson.loads(row.definition) if row.definition else None)
-        for row in rows
+        row.activity_id: (orjson.loads(row.definition) if row.definition else None) for row in rows
     }
 
 
@@ -265,15 +264,13 @@ async def upsert_activities(
     if not definitions:
         return
     ids = sorted(definitions)
-    defs = [
-        None if definitions[i] is None else orjson.dumps(definitions[i]).decode() for i in ids
-    ]
+    defs = [None if definitions[i] is None else orjson.dumps(definitions[i]).decode() for i in ids]
     await conn.execute(_UPSERT_ACTIVITIES, {"ids": ids, "defs": defs})
 
 
-_AGENT_NAMES = text(
-    "SELECT ifi_key, names FROM agents WHERE ifi_key = ANY(:keys)"
-).bindparams(bindparam("keys", type_=_TEXTS))
+_AGENT_NAMES = text("SELECT ifi_key, names FROM agents WHERE ifi_key = ANY(:keys)").bindparams(
+    bindparam("keys", type_=_TEXTS)
+)
 
 
 async def agent_names(conn: AsyncConnection, keys: Sequence[str]) -> dict[str, list[str]]:
@@ -332,9 +329,7 @@ _INSERT_ATTACHMENTS = text(
 )
 
 
-async def store_attachments(
-    conn: AsyncConnection, parts: Sequence[tuple[str, str, bytes]]
-) -> None:
+async def store_attachments(conn: AsyncConnection, parts: Sequence[tuple[str, str, bytes]]) -> None:
     """Store attachment payloads once per hash (sha2, content type, bytes)."""
     if not parts:
         return

@@ -1,0 +1,141 @@
+"""Size limits (LIM-001/006, ERR-011) and the cost shape of a write (a fixed number of SQL
+round trips per POST, whatever the batch size)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import event
+
+from lrs.app import create_app
+from lrs.settings import Settings
+from tests.conftest import ADMIN_KEY, ADMIN_SECRET, basic
+from tests.factories import make_activity, make_agent, make_attachment, make_statement
+
+URL = "/xAPI/statements"
+MAX_BATCH = 3
+MAX_BODY = 8 * 1024
+
+
+@pytest.fixture(scope="module")
+async def small_client(app: FastAPI, database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A second app on the same database with tiny limits."""
+    settings = Settings(
+        database_url=database_url, max_batch_statements=MAX_BATCH, max_body_bytes=MAX_BODY
+    )
+    small = create_app(settings)
+    async with small.router.lifespan_context(small):
+        transport = httpx.ASGITransport(app=small)
+        headers = {
+            "Authorization": basic(ADMIN_KEY, ADMIN_SECRET),
+            "X-Experience-API-Version": "2.0.0",
+        }
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://lrs.test", headers=headers
+        ) as client:
+            yield client
+
+
+async def test_batch_over_limit_is_413(small_client: httpx.AsyncClient) -> None:
+    """LIM-006, ERR-011: LRS_MAX_BATCH_STATEMENTS; at the limit is fine."""
+    reg = str(uuid.uuid4())
+    at_limit = [make_statement(context={"registration": reg}) for _ in range(MAX_BATCH)]
+    assert (await small_client.post(URL, json=at_limit)).status_code == 200
+    over = [make_statement(context={"registration": reg}) for _ in range(MAX_BATCH + 1)]
+    response = await small_client.post(URL, json=over)
+    assert response.status_code == 413
+    assert "LRS_MAX_BATCH_STATEMENTS" in response.json()["error"]["message"]
+    listed = await small_client.get(URL, params={"registration": reg})
+    assert len(listed.json()["statements"]) == MAX_BATCH
+
+
+async def test_body_over_limit_is_413(small_client: httpx.AsyncClient) -> None:
+    """LIM-001, ERR-011: LRS_MAX_BODY_BYTES, announced by Content-Length or streamed."""
+    statement = make_statement(result={"response": "x" * MAX_BODY})
+    response = await small_client.post(URL, json=statement)
+    assert response.status_code == 413
+    assert response.headers["X-Experience-API-Version"] == "2.0.0"
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(4):
+            yield b" " * (MAX_BODY // 2)
+
+    streamed = await small_client.post(
+        URL, content=chunks(), headers={"Content-Type": "application/json"}
+    )
+    assert streamed.status_code == 413
+
+
+async def test_alternate_body_over_limit_is_413(small_client: httpx.AsyncClient) -> None:
+    """ERR-011 applies to alternate-syntax forms too."""
+    response = await small_client.post(
+        URL + "?method=POST",
+        content=b"content=" + b"x" * MAX_BODY,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Experience-API-Version": "1.0.3",
+        },
+    )
+    assert response.status_code == 413
+
+
+async def test_large_property_is_accepted(client: httpx.AsyncClient) -> None:
+    """ST-VAL-016, LIM-007: a long response is no reason to refuse (within the body limit)."""
+    statement = make_statement(result={"response": "y" * 100_000})
+    assert (await client.post(URL, json=statement)).status_code == 200
+
+
+@contextmanager
+def counting(app: FastAPI) -> Iterator[list[str]]:
+    """Every SQL statement the app's engine sends while the block runs."""
+    seen: list[str] = []
+    engine = app.state.lrs.engine.sync_engine
+
+    def record(*args: Any) -> None:
+        seen.append(str(args[2]).split()[0])
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def rich_batch(size: int) -> list[dict[str, Any]]:
+    """New statements with new agents, activities, context, and a StatementRef."""
+    out = []
+    for _ in range(size):
+        tag = uuid.uuid4().hex[:10]
+        out.append(
+            make_statement(
+                actor=make_agent(who=f"a{tag}", name=f"Agent {tag}"),
+                object=make_activity(f"http://example.com/activities/{tag}"),
+                context={
+                    "registration": str(uuid.uuid4()),
+                    "instructor": make_agent(who=f"i{tag}"),
+                    "contextActivities": {"parent": make_activity(f"http://e.com/p/{tag}")},
+                },
+                attachments=[make_attachment(b"x", fileUrl="https://files.example.com/x")],
+            )
+        )
+    return out
+
+
+async def test_round_trips_do_not_grow_with_batch_size(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """A POST of 100 statements costs exactly the SQL round trips of a POST of 1."""
+    await client.post(URL, json=rich_batch(1))  # warm the credential cache
+    counts = []
+    for size in (1, 100):
+        with counting(app) as seen:
+            response = await client.post(URL, json=rich_batch(size))
+        assert response.status_code == 200, response.text
+        counts.append(list(seen))
+    assert counts[0] == counts[1]

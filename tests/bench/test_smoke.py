@@ -1,0 +1,179 @@
+"""A tiny run of every mode of the load tool against a live `lrs serve`, and the baseline
+against its database: the tool keeps working (figures are checked in bench/RESULTS.md, never
+here)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import asyncpg
+import httpx
+import orjson
+import pytest
+from bench.__main__ import main as bench_main
+from bench.report import find_listening_pid, percentile
+from sqlalchemy.engine import make_url
+
+from tests.conftest import ROOT, _asyncpg_dsn
+
+KEY, SECRET = "bench-smoke", "bench-smoke-secret"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+@pytest.fixture(scope="module")
+async def bench_db(server_url: str) -> AsyncIterator[str]:
+    """A database of its own for the live server (the session's tests truncate theirs)."""
+    name = f"lrs_bench_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(_asyncpg_dsn(server_url))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    admin = await asyncpg.connect(_asyncpg_dsn(server_url))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"lrs serve exited with {process.returncode}")
+        try:
+            if httpx.get(url + "about", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("lrs serve did not answer in 30 s")
+
+
+@pytest.fixture(scope="module")
+def live(bench_db: str) -> Iterator[tuple[str, int]]:
+    """`lrs serve` on a free port: its xAPI URL and pid."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "LRS_DATABASE_URL": bench_db,
+        "LRS_BOOTSTRAP_KEY": KEY,
+        "LRS_BOOTSTRAP_SECRET": SECRET,
+        "LRS_LOG_LEVEL": "WARNING",
+    }
+    code = "from lrs.cli import main; main()"
+    process = subprocess.Popen(
+        [sys.executable, "-c", code, "serve", "--migrate", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/xAPI/"
+    try:
+        _wait_ready(url, process)
+        yield url, process.pid
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
+    assert bench_main([*args, "--json"]) == 0
+    summary: dict[str, Any] = orjson.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    return summary
+
+
+def _http(live: tuple[str, int], mode: str, *extra: str) -> list[str]:
+    url, pid = live
+    return [mode, "--url", url, "--key", KEY, "--secret", SECRET, "--server-pid", str(pid), *extra]
+
+
+def _no_errors(summary: dict[str, Any]) -> None:
+    for name, series in summary["series"].items():
+        assert series["errors"] == {}, name
+        assert series["requests"] > 0, name
+
+
+def test_ingest_then_query_documents_mixed(
+    live: tuple[str, int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Batch POST (STR-W-007), one-per-POST, the query mix with `more` paging (STR-M-*),
+    state documents (DOC-*) and the mixed mode, each for a few requests."""
+    ingest = _run(capsys, *_http(live, "ingest", "--count", "120", "--batch", "40"))
+    _no_errors(ingest)
+    assert ingest["series"]["POST x40"]["items"] == 120
+    assert ingest["server_peak_rss_mb"] > 10
+
+    single = _run(capsys, *_http(live, "single", "--count", "6", "--start", "120"))
+    _no_errors(single)
+    assert single["series"]["POST x1"]["items"] == 6
+
+    query = _run(
+        capsys,
+        *_http(live, "query", "--count", "126", "--requests", "3", "--pages", "3", "--limit", "10"),
+    )
+    _no_errors(query)
+    assert query["last_page"] == 3
+    assert query["mean_returned_verb"] > 0
+    assert query["page_ratio_p50"] is not None
+
+    docs = _run(capsys, *_http(live, "documents", "--requests", "4", "--concurrency", "2"))
+    _no_errors(docs)
+    assert docs["series"]["GET state"]["items"] == 4
+
+    mixed = _run(
+        capsys, *_http(live, "mixed", "--requests", "10", "--start", "500", "--write-share", "0.5")
+    )
+    _no_errors(mixed)
+
+
+def test_baseline_and_ratio(
+    live: tuple[str, int], bench_db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The raw asyncpg baseline (executemany and COPY) writes into scratch copies of the
+    lrs tables; the ratio mode runs it and the same statements through HTTP."""
+    base = _run(capsys, "baseline", "--database-url", bench_db, "--count", "150")
+    assert base["executemany"]["statements"] == 150
+    assert base["copy"]["terms"] > 150
+    ratio = _run(
+        capsys,
+        *_http(live, "ratio", "--database-url", bench_db, "--count", "100", "--start", "9000"),
+        "--rounds",
+        "2",
+    )
+    assert ratio["rounds"] == 2
+    assert ratio["ratio_to_executemany"] > 0
+    assert ratio["series"]["POST x100"]["errors"] == 0
+
+
+def test_generate_is_deterministic(capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    """Same seed, same statements (ids included): the tool's runs are reproducible."""
+    assert bench_main(["generate", "--count", "3", "--seed", "7"]) == 0
+    first = capsysbinary.readouterr().out
+    assert bench_main(["generate", "--count", "3", "--seed", "7"]) == 0
+    assert capsysbinary.readouterr().out == first
+    assert len({orjson.loads(line)["id"] for line in first.splitlines()}) == 3
+
+
+def test_report_helpers(live: tuple[str, int]) -> None:
+    """Nearest-rank percentiles; the listening process is found from its port."""
+    assert percentile([5.0, 1.0, 3.0, 2.0, 4.0], 50) == 3.0
+    assert percentile([float(n) for n in range(1, 101)], 95) == 95.0
+    url, pid = live
+    port = int(url.rsplit(":", 1)[1].split("/")[0])
+    assert find_listening_pid(port) == pid
