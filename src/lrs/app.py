@@ -138,7 +138,8 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False) -> Fa
 
 def _operation_id(route: APIRoute) -> str:
     """Stable, unique operation ids: GET and HEAD share a handler but not an id."""
-    return f"{route.name}_{'_'.join(sorted(m.lower() for m in route.methods))}"
+    methods = sorted(m.lower() for m in route.methods or ())
+    return f"{route.name}_{'_'.join(methods)}"
 
 
 def create_app_from_env() -> FastAPI:

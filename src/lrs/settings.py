@@ -101,6 +101,7 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         if not first["loc"]:  # a rule across settings names them in its message
-            raise SettingsError(f"invalid settings: {first['msg'].removeprefix('Value error, ')}")
+            message = first["msg"].removeprefix("Value error, ")
+            raise SettingsError(f"invalid settings: {message}") from None
         name = "LRS_" + str(first["loc"][0]).upper()
         raise SettingsError(f"invalid setting {name}: {first['msg']}") from None

@@ -41,7 +41,9 @@ async def test_read_mine_sees_only_its_own_statements(
         [other_id] = (await client.post("/xAPI/statements", json=make_statement())).json()
         listed = (await mine.get("/xAPI/statements")).json()["statements"]
         assert [s["id"] for s in listed] == [own_id]
-        assert (await mine.get("/xAPI/statements", params={"statementId": own_id})).status_code == 200
+        assert (
+            await mine.get("/xAPI/statements", params={"statementId": own_id})
+        ).status_code == 200
         hidden = await mine.get("/xAPI/statements", params={"statementId": other_id})
         assert hidden.status_code == 404
     everything = (await client.get("/xAPI/statements")).json()["statements"]

@@ -335,3 +335,22 @@ async def test_anonymous_write_is_401(anon_client: httpx.AsyncClient) -> None:
     )
     assert response.status_code == 401
     assert response.headers["X-Experience-API-Version"] == "1.0.3"
+
+
+async def test_resend_without_timestamp_is_equivalent(client: httpx.AsyncClient) -> None:
+    """ST-PROC-015, STR-W-006: the timestamp the LRS filled in on the first write does not
+    make a resend without one a conflict; nor does member order or sub-0.01 s duration."""
+    group = {"objectType": "Group", "member": [make_agent(who="m1"), make_agent(who="m2")]}
+    statement = make_statement(actor=group, result={"duration": "PT1.001S"})
+    del statement["timestamp"]
+    first = await client.put(URL, params={"statementId": statement["id"]}, json=statement)
+    assert first.status_code == 204
+    again = {
+        **statement,
+        "actor": {**group, "member": list(reversed(group["member"]))},
+        "result": {"duration": "PT1.0014S"},
+    }
+    second = await client.put(URL, params={"statementId": statement["id"]}, json=again)
+    assert second.status_code == 204, second.text
+    posted = await client.post(URL, json=[again])
+    assert posted.status_code == 200, posted.text

@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
@@ -51,5 +51,5 @@ async def empty_database(server_url: str) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-def cli_env(empty_database: str, tmp_path: Path) -> Iterator[dict[str, str]]:
-    yield {"LRS_DATABASE_URL": empty_database, "LRS_DATA_DIR": str(tmp_path / "data")}
+def cli_env(empty_database: str, tmp_path: Path) -> dict[str, str]:
+    return {"LRS_DATABASE_URL": empty_database, "LRS_DATA_DIR": str(tmp_path / "data")}

@@ -46,13 +46,21 @@ async def test_migrated_schema_has_every_table(cli_env: dict[str, str]) -> None:
 def test_credentials_create_list_revoke(cli_env: dict[str, str]) -> None:
     assert lrs("migrate", env=cli_env).returncode == 0
     created = lrs(
-        "credentials", "create", "--name", "author tool", "--scopes", "statements/write",
-        "--scopes", "statements/read/mine", env=cli_env,
+        "credentials",
+        "create",
+        "--name",
+        "author tool",
+        "--scopes",
+        "statements/write",
+        "--scopes",
+        "statements/read/mine",
+        env=cli_env,
     )
     assert created.returncode == 0, created.stderr
     lines = dict(line.split(":", 1) for line in created.stdout.strip().splitlines())
     key, secret = lines["key"].strip(), lines["secret"].strip()
-    assert len(key) >= 16 and len(secret) >= 24
+    assert len(key) >= 16
+    assert len(secret) >= 24
     assert lines["scopes"].split() == ["statements/write", "statements/read/mine"]
 
     listed = lrs("credentials", "list", "--json", env=cli_env)
@@ -113,7 +121,8 @@ def test_bad_database_url_is_named(cli_env: dict[str, str]) -> None:
 def test_serve_refuses_a_schema_that_is_behind(cli_env: dict[str, str]) -> None:
     result = lrs("serve", "--port", "1", env=cli_env, timeout=60)
     assert result.returncode == 1
-    assert "lrs migrate" in result.stderr and "--migrate" in result.stderr
+    assert "lrs migrate" in result.stderr
+    assert "--migrate" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -102,7 +102,10 @@ def test_bootstrap_credential_version_header_and_restart(data_dir: Path) -> None
         server = _start(data_dir, port)
         _wait_ready(port, server)
         got = httpx.get(
-            f"{base}/statements", params={"statementId": statement_id}, auth=(KEY, SECRET), headers=V2
+            f"{base}/statements",
+            params={"statementId": statement_id},
+            auth=(KEY, SECRET),
+            headers=V2,
         )
         assert got.status_code == 200
 
@@ -112,7 +115,10 @@ def test_bootstrap_credential_version_header_and_restart(data_dir: Path) -> None
         server = _start(data_dir, port)
         _wait_ready(port, server)
         got = httpx.get(
-            f"{base}/statements", params={"statementId": statement_id}, auth=(KEY, SECRET), headers=V2
+            f"{base}/statements",
+            params={"statementId": statement_id},
+            auth=(KEY, SECRET),
+            headers=V2,
         )
         assert got.status_code == 200
     finally:

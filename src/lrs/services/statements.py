@@ -135,6 +135,7 @@ async def store_statements(
         start = await repo.begin_write(conn, client_ids)
         stored, existing = start.stored, start.existing
         rows: list[repo.NewStatement] = []
+        received: dict[str, Mapping[str, Any]] = {}
         all_terms: list[IndexTerms] = []
         for statement in statements:
             prepared = prepare_statement(
@@ -143,14 +144,17 @@ async def store_statements(
             ids.append(prepared["id"])
             previous = existing.get(prepared["id"])
             if previous is not None:
-                if not statements_equivalent(previous, prepared):
+                # The received form, not the prepared one: a `timestamp` the LRS filled in
+                # must not make a resend without one look different (ST-PROC-015).
+                if not statements_equivalent(previous, statement):
                     raise _conflict(prepared["id"])
                 continue
             terms = statement_index_terms(prepared)
             rows.append(_row(prepared, terms, stored))
+            received[prepared["id"]] = statement
             all_terms.append(terms)
         if rows:
-            seqs = await _insert(conn, rows)
+            seqs = await _insert(conn, rows, received)
             await _update_definitions(conn, all_terms)
             for hook in hooks:
                 await hook(conn, [row for row in rows if row.id in seqs], seqs)
@@ -161,14 +165,16 @@ async def store_statements(
     return WriteResult(ids, start.consistent_through)
 
 
-async def _insert(conn: AsyncConnection, rows: list[repo.NewStatement]) -> dict[str, int]:
+async def _insert(
+    conn: AsyncConnection, rows: list[repo.NewStatement], received: Mapping[str, Mapping[str, Any]]
+) -> dict[str, int]:
     seqs = await repo.insert_statements(conn, rows)
     lost = [row for row in rows if row.id not in seqs]
     if lost:
         # A concurrent writer stored some of these ids first: same rule as above.
         current = await repo.existing_payloads(conn, [row.id for row in lost])
         for row in lost:
-            if not statements_equivalent(current[row.id], row.payload):
+            if not statements_equivalent(current[row.id], received[row.id]):
                 raise _conflict(row.id)
     inserted = [row for row in rows if row.id in seqs]
     await repo.apply_voiding(
