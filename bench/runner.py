@@ -38,9 +38,21 @@ async def run_http(
     mode: str, target: Target, options: Options, server_pid: int | None
 ) -> dict[str, Any]:
     report = Report(mode)
+    await preflight(target)
     async with make_client(target, options.concurrency) as client, rss_sampler(report, server_pid):
         await MODES[mode](client, report, options)
     return report.as_dict()
+
+
+async def preflight(target: Target) -> None:
+    """Fail at once, not with thousands of transport errors, when the LRS does not answer."""
+    async with make_client(target, 1) as client:
+        try:
+            response = await client.get("/xAPI/about")
+        except httpx.HTTPError as error:
+            raise SystemExit(f"cannot reach {target.url}: {error}") from None
+    if response.status_code != 200:
+        raise SystemExit(f"{target.url}about answered {response.status_code}")
 
 
 async def run_ratio(

@@ -11,7 +11,7 @@ import httpx
 from bench.client import JSON, body_of, timed
 from bench.generate import batches, population
 from bench.modes import Options
-from bench.modes.query import filters
+from bench.modes.query import filters, stored_span
 from bench.report import Report
 
 WRITE_BATCH = 10
@@ -20,7 +20,8 @@ WRITE_BATCH = 10
 async def run(client: httpx.AsyncClient, report: Report, options: Options) -> None:
     """`requests` operations, a `write_share` of them POSTs of 10 new statements."""
     pop = population(options.seed)
-    picks = list(filters(pop, (options.start + options.count) * 3.0).values())
+    span = await stored_span(client, options.start + options.count)
+    picks = list(filters(pop, span).values())
     rng = random.Random(f"mixed-{options.seed}")
     writes = batches(options.seed, options.requests * WRITE_BATCH, WRITE_BATCH, start=options.start)
     reads, posts = report.recorder("mixed read"), report.recorder("mixed write")

@@ -1,8 +1,9 @@
 """Query mix: each filter type on its own, then paging through `more` (STR-Q-*, STR-M-*).
 
 Filter values come from the seed's population, so they match statements that an ingest or an
-import of the same seed stored. Page cost is compared in one run: page 1 requested `repeat`
-times, then the walk to page N, then page N requested `repeat` times.
+import of the same seed stored; since/until windows are cut from the stored range the LRS
+reports, sized to hold about 300 of `count` statements. Page cost is compared in one run:
+page 1 requested `repeat` times, then the walk to page N, then page N `repeat` times.
 """
 
 from __future__ import annotations
@@ -10,32 +11,57 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from itertools import count
 
 import httpx
 import orjson
 
 from bench.client import timed
-from bench.generate import ADL, START, VERBS, Population, population
+from bench.generate import ADL, VERBS, Population, population
 from bench.modes import Options
 from bench.report import Recorder, Report
 
 Params = dict[str, str]
 
 
-def _iso(seconds: float) -> str:
-    return (START + timedelta(seconds=seconds)).isoformat().replace("+00:00", "Z")
+@dataclass(frozen=True)
+class StoredSpan:
+    """When the statements were stored (since/until filter on `stored`, STR-Q-009/010)."""
+
+    first: datetime
+    last: datetime
+    count: int
+
+    def window(self, rng: random.Random, expected: int = 300) -> Params:
+        """A random [since, until] window holding about `expected` statements."""
+        span = (self.last - self.first).total_seconds()
+        width = span * min(1.0, expected / max(self.count, 1))
+        begin = self.first + timedelta(seconds=rng.uniform(0, span - width))
+        end = begin + timedelta(seconds=width)
+        return {"since": begin.isoformat(), "until": end.isoformat()}
 
 
-def filters(pop: Population, span_seconds: float) -> dict[str, Callable[[random.Random], Params]]:
+async def stored_span(client: httpx.AsyncClient, count: int) -> StoredSpan:
+    """The oldest and newest `stored` of the LRS (two limit=1 queries)."""
+    ends = []
+    for ascending in ("true", "false"):
+        params = {"limit": "1", "ascending": ascending}
+        response = await client.get("/xAPI/statements", params=params)
+        found = response.json()["statements"] if response.status_code == 200 else []
+        ends.append(_parse(found[0]["stored"]) if found else datetime.now(UTC))
+    return StoredSpan(ends[0], ends[1], count)
+
+
+def _parse(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def filters(pop: Population, span: StoredSpan) -> dict[str, Callable[[random.Random], Params]]:
     """Each filter type and a picker of one concrete value for it."""
     lessons = [lesson for _, _, lesson in pop.lessons]
     courses = sorted({course for course, _, _ in pop.lessons})
-
-    def window(rng: random.Random) -> Params:
-        begin = rng.uniform(0, max(span_seconds - 3600, 0))
-        return {"since": _iso(begin), "until": _iso(begin + 3600)}
 
     return {
         "agent": lambda r: {"agent": orjson.dumps(r.choice(pop.actors)).decode()},
@@ -46,7 +72,7 @@ def filters(pop: Population, span_seconds: float) -> dict[str, Callable[[random.
             "related_activities": "true",
         },
         "registration": lambda r: {"registration": r.choice(pop.registrations)},
-        "since_until": window,
+        "since_until": span.window,
         "agent_verb": lambda r: {
             "agent": orjson.dumps(r.choice(pop.actors)).decode(),
             "verb": ADL + r.choice(VERBS),
@@ -78,7 +104,7 @@ async def _series(
 async def run_filters(client: httpx.AsyncClient, report: Report, options: Options) -> None:
     pop = population(options.seed)
     rng = random.Random(f"query-{options.seed}")
-    span = (options.start + options.count) * 3.0
+    span = await stored_span(client, options.start + options.count)
     for name, pick in filters(pop, span).items():
         returned: list[int] = []
 

@@ -1,5 +1,6 @@
 """PostgreSQL goes away under load and comes back: clients get 503 JSON, never a 500 or a
-traceback, and the same server process recovers without a restart (ERR-012, ops /ready).
+traceback, and the same server process recovers without a restart (ERR-016: 500 is
+reserved for the unexpected; `/ready` says 503 meanwhile).
 
 The PostgreSQL is the module's own embedded cluster (its own data dir); it is stopped behind
 the server's back, by a fast shutdown (SIGINT) or a crash of the postmaster (SIGKILL).

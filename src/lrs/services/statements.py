@@ -166,15 +166,22 @@ async def store_statements(
 
 
 async def _insert(
-    conn: AsyncConnection, rows: list[repo.NewStatement], received: Mapping[str, Mapping[str, Any]]
+    conn: AsyncConnection,
+    rows: list[repo.NewStatement],
+    received: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, int]:
+    """Insert rows, apply voiding and StatementRef terms; returns id -> seq of rows written.
+
+    `received` (id -> statement as sent) is what a concurrent writer's row is compared with;
+    without it the prepared payload is (`lrs.bulk` restores already-prepared statements)."""
     seqs = await repo.insert_statements(conn, rows)
     lost = [row for row in rows if row.id not in seqs]
     if lost:
         # A concurrent writer stored some of these ids first: same rule as above.
         current = await repo.existing_payloads(conn, [row.id for row in lost])
         for row in lost:
-            if not statements_equivalent(current[row.id], received[row.id]):
+            sent = row.payload if received is None else received[row.id]
+            if not statements_equivalent(current[row.id], sent):
                 raise _conflict(row.id)
     inserted = [row for row in rows if row.id in seqs]
     await repo.apply_voiding(

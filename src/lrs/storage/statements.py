@@ -54,9 +54,9 @@ _EXISTING = text(
     "WHERE id = ANY(CAST(:ids AS uuid[]))"
 ).bindparams(bindparam("ids", type_=_TEXTS))
 
-# pg_stat_activity is read without locks; a small margin keeps Consistent-Through safely in
-# the past (ORD-008).
-CONSISTENCY_MARGIN = timedelta(milliseconds=200)
+# A transaction publishes its start in pg_stat_activity a moment after taking the timestamp;
+# a few milliseconds cover that gap and keep Consistent-Through recent (ORD-008, STR-R-009).
+CONSISTENCY_MARGIN = timedelta(milliseconds=5)
 
 # `through`: no other transaction open now started earlier, and any transaction starting
 # later takes a later `stored`, so once this one commits every statement stored before
