@@ -21,6 +21,7 @@ from lrs.api.routes import resource_routers
 from lrs.auth.authenticator import Authenticator
 from lrs.errors import LRSError
 from lrs.ext import start_extensions
+from lrs.logs import configure_logging
 from lrs.services.credentials import ensure_bootstrap
 from lrs.settings import Settings, load_settings
 from lrs.storage.database import make_engine
@@ -143,5 +144,9 @@ def _operation_id(route: APIRoute) -> str:
 
 
 def create_app_from_env() -> FastAPI:
-    """Factory for `uvicorn --factory` (used by `lrs serve --workers N`)."""
-    return create_app(load_settings())
+    """Factory for `uvicorn --factory` (used by `lrs serve --workers N`). Each worker is a
+    fresh interpreter, so it sets up the JSON logs itself; without this its access and
+    error lines would be lost."""
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 
+import asyncpg
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -58,6 +60,32 @@ async def _http_error(_: Request, error: Exception) -> Response:
     return error_response(generic, headers=dict(error.headers or {}))
 
 
+# PostgreSQL text and jsonb cannot hold U+0000 (and nothing else valid in UTF-8); such a value
+# reaches the database only when no earlier check refused it.
+_UNSTORABLE = (
+    asyncpg.exceptions.CharacterNotInRepertoireError,
+    asyncpg.exceptions.UntranslatableCharacterError,
+)
+
+
+def _unstorable(error: BaseException) -> bool:
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, _UNSTORABLE) or isinstance(getattr(seen, "orig", None), _UNSTORABLE):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+async def _database_error(request: Request, error: Exception) -> Response:
+    """A value PostgreSQL cannot store is the client's fault (ERR-004), not a 500 (ERR-016)."""
+    if _unstorable(error):
+        return error_response(
+            BadRequest("a value holds a character that cannot be stored (such as U+0000)")
+        )
+    return await _unexpected(request, error)
+
+
 async def _unexpected(_: Request, error: Exception) -> Response:
     if is_unavailable(error):
         return error_response(DatabaseUnavailable("the database is unavailable; retry later"))
@@ -69,4 +97,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(LRSError, _lrs_error)
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(Exception, _unexpected)
