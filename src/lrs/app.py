@@ -7,7 +7,6 @@ import logging
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
 from starlette.middleware.cors import CORSMiddleware
 
 from lrs import __version__
@@ -111,7 +110,6 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False) -> Fa
         default_response_class=JSONResponse,
         docs_url="/docs",
         redoc_url=None,
-        generate_unique_id_function=_operation_id,
     )
     install_error_handlers(app)
     for router in resource_routers():
@@ -135,12 +133,6 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False) -> Fa
         max_age=600,
     )
     return app
-
-
-def _operation_id(route: APIRoute) -> str:
-    """Stable, unique operation ids: GET and HEAD share a handler but not an id."""
-    methods = sorted(m.lower() for m in route.methods or ())
-    return f"{route.name}_{'_'.join(methods)}"
 
 
 def create_app_from_env() -> FastAPI:

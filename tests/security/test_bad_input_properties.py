@@ -34,8 +34,9 @@ def _sendable(stmt: Json) -> Json:
     out["id"] = str(uuid.uuid4())
     out.pop("stored", None)
     out.pop("authority", None)
-    for attachment in out.get("attachments", []):
-        attachment.setdefault("fileUrl", "https://files.example.org/a")
+    for holder in (out, out["object"]):
+        for attachment in holder.get("attachments", []):
+            attachment.setdefault("fileUrl", "https://files.example.org/a")
     return out
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -58,11 +58,6 @@ def require(access: Access) -> Callable[[Principal], Awaitable[Principal]]:
         return principal
 
     return dependency
-
-
-def requires(access: Access) -> Any:
-    """`Depends(require(access))`, for use as a parameter default."""
-    return Depends(require(access))
 
 
 StatementsReader = Annotated[Principal, Depends(require(Access.STATEMENTS_READ))]

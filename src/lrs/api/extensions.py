@@ -13,9 +13,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from starlette.responses import Response
 
-from lrs.api.deps import ContextDep, VersionDep, requires
+from lrs.api.deps import ContextDep, ExtReader, ExtWriter, VersionDep
 from lrs.api.responses import JSONResponse
-from lrs.auth.principal import Principal
 from lrs.auth.scopes import Access
 from lrs.ext import csvio, queries, registry, roster, schemas, summary, tagging
 from lrs.ext.export import MEDIA_TYPES, open_export, parse_export
@@ -48,9 +47,7 @@ def _active(request: Request) -> bool | None:
 
 
 @router.put("/doors/{door}", openapi_extra=schemas.body(schemas.DOOR, bulk=False))
-async def put_door(
-    door: str, request: Request, context: ContextDep, _: Principal = requires(Access.EXT_WRITE)
-) -> JSONResponse:
+async def put_door(door: str, request: Request, context: ContextDep, _: ExtWriter) -> JSONResponse:
     """Create or replace a door; `"active": false` deactivates it."""
     check_id(door, "param:door", "door")
     saved = await registry.put_door(context.engine, door, await _json(request))
@@ -58,58 +55,44 @@ async def put_door(
 
 
 @router.get("/doors/{door}")
-async def get_door(
-    door: str, context: ContextDep, _: Principal = requires(Access.EXT_READ)
-) -> JSONResponse:
+async def get_door(door: str, context: ContextDep, _: ExtReader) -> JSONResponse:
     return JSONResponse(registry.door_json(await registry.get_door(context.engine, door)))
 
 
 @router.get("/doors")
-async def list_doors(
-    request: Request, context: ContextDep, _: Principal = requires(Access.EXT_READ)
-) -> JSONResponse:
+async def list_doors(request: Request, context: ContextDep, _: ExtReader) -> JSONResponse:
     """Every door, by id; `active=true|false` filters."""
     doors = await registry.list_doors(context.engine, _active(request))
     return JSONResponse({"doors": [registry.door_json(d) for d in doors]})
 
 
 @router.post("/doors", openapi_extra=schemas.body(schemas.DOOR, bulk=True, csv_columns=_DOOR_CSV))
-async def post_doors(
-    request: Request, context: ContextDep, _: Principal = requires(Access.EXT_WRITE)
-) -> JSONResponse:
+async def post_doors(request: Request, context: ContextDep, _: ExtWriter) -> JSONResponse:
     """Upsert many doors (JSON array or CSV), all or nothing."""
     count = await registry.bulk_doors(context.engine, await _bulk(request, csvio.DOORS))
     return JSONResponse({"upserted": count})
 
 
 @router.put("/roles/{role}", openapi_extra=schemas.body(schemas.ROLE, bulk=False))
-async def put_role(
-    role: str, request: Request, context: ContextDep, _: Principal = requires(Access.EXT_WRITE)
-) -> JSONResponse:
+async def put_role(role: str, request: Request, context: ContextDep, _: ExtWriter) -> JSONResponse:
     check_id(role, "param:role", "role")
     saved = await registry.put_role(context.engine, role, await _json(request))
     return JSONResponse(registry.role_json(saved))
 
 
 @router.get("/roles/{role}")
-async def get_role(
-    role: str, context: ContextDep, _: Principal = requires(Access.EXT_READ)
-) -> JSONResponse:
+async def get_role(role: str, context: ContextDep, _: ExtReader) -> JSONResponse:
     return JSONResponse(registry.role_json(await registry.get_role(context.engine, role)))
 
 
 @router.get("/roles")
-async def list_roles(
-    request: Request, context: ContextDep, _: Principal = requires(Access.EXT_READ)
-) -> JSONResponse:
+async def list_roles(request: Request, context: ContextDep, _: ExtReader) -> JSONResponse:
     roles = await registry.list_roles(context.engine, _active(request))
     return JSONResponse({"roles": [registry.role_json(r) for r in roles]})
 
 
 @router.post("/roles", openapi_extra=schemas.body(schemas.ROLE, bulk=True, csv_columns=_ROLE_CSV))
-async def post_roles(
-    request: Request, context: ContextDep, _: Principal = requires(Access.EXT_WRITE)
-) -> JSONResponse:
+async def post_roles(request: Request, context: ContextDep, _: ExtWriter) -> JSONResponse:
     count = await registry.bulk_roles(context.engine, await _bulk(request, csvio.ROLES))
     return JSONResponse({"upserted": count})
 
@@ -124,7 +107,7 @@ async def post_roster(
     request: Request,
     context: ContextDep,
     version: VersionDep,
-    _: Principal = requires(Access.EXT_WRITE),
+    _: ExtWriter,
 ) -> JSONResponse:
     """Upsert assignments (key: agent and valid_from) and re-tag the agents' statements."""
     bulk = await _bulk(request, csvio.ROSTER)
@@ -137,7 +120,7 @@ async def get_roster(
     request: Request,
     context: ContextDep,
     version: VersionDep,
-    _: Principal = requires(Access.EXT_READ),
+    _: ExtReader,
 ) -> JSONResponse:
     """The assignments of one agent (`agent`: an Agent as JSON), oldest first."""
     values = single_values(request.query_params.multi_items(), ("agent",), ("agent",))
@@ -153,7 +136,7 @@ async def put_tag(
     statementId: str,  # the path parameter's name in the interface
     request: Request,
     context: ContextDep,
-    _: Principal = requires(Access.EXT_WRITE),
+    _: ExtWriter,
 ) -> Response:
     """Set the explicit tag of a statement; `{}` or nulls clear it."""
     statement_id = parse_uuid_param(statementId, name="statementId")
@@ -165,7 +148,7 @@ async def put_tag(
 async def get_tag(
     statementId: str,
     context: ContextDep,
-    _: Principal = requires(Access.EXT_READ),
+    _: ExtReader,
 ) -> JSONResponse:
     """The effective tag of a statement and each source's row."""
     statement_id = parse_uuid_param(statementId, name="statementId")
@@ -178,18 +161,14 @@ async def get_tag(
         schemas.BULK_TAG, bulk=True, csv_columns=", ".join(csvio.TAGS.columns)
     ),
 )
-async def post_tags(
-    request: Request, context: ContextDep, _: Principal = requires(Access.EXT_WRITE)
-) -> JSONResponse:
+async def post_tags(request: Request, context: ContextDep, _: ExtWriter) -> JSONResponse:
     """Explicit tags for many statements (JSON array or CSV), all or nothing."""
     count = await tagging.bulk_tags(context.engine, await _bulk(request, csvio.TAGS))
     return JSONResponse({"tagged": count})
 
 
 @router.get("/statements")
-async def get_statements(
-    request: Request, context: ContextDep, principal: Principal = requires(Access.EXT_READ)
-) -> Response:
+async def get_statements(request: Request, context: ContextDep, principal: ExtReader) -> Response:
     """Statements by door, role, since, until, verb, activity; paged by `more`."""
     query = queries.parse_query(
         request.query_params.multi_items(), max_limit=context.settings.max_query_limit
@@ -200,7 +179,7 @@ async def get_statements(
 
 @router.get("/export", responses=schemas.EXPORT_RESPONSES)
 async def get_export(
-    request: Request, context: ContextDep, principal: Principal = requires(Access.EXT_READ)
+    request: Request, context: ContextDep, principal: ExtReader
 ) -> StreamingResponse:
     """The flat BI export, streamed: `format=csv|ndjson`, filters since, until, door, role,
     verb, activity; `identities=true` (scope ext/bi/identities) for real IFI keys."""
@@ -219,9 +198,7 @@ async def get_export(
 
 
 @router.get("/summary")
-async def get_summary(
-    request: Request, context: ContextDep, _: Principal = requires(Access.EXT_READ)
-) -> JSONResponse:
+async def get_summary(request: Request, context: ContextDep, _: ExtReader) -> JSONResponse:
     """Statements and distinct actors grouped by door, role, verb, activity, day or week."""
     parsed = summary.parse_summary_params(request.query_params.multi_items())
     return JSONResponse(await summary.run_summary(context.engine, parsed))

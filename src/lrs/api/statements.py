@@ -12,11 +12,15 @@ from fastapi import APIRouter, Request
 from fastapi.routing import APIRoute
 from starlette.responses import Response
 
-from lrs.api.deps import ContextDep, VersionDep, get_context, requires
+from lrs.api.deps import (
+    ContextDep,
+    StatementsReader,
+    StatementsWriter,
+    VersionDep,
+    get_context,
+)
 from lrs.api.errors import error_response
 from lrs.api.responses import JSONResponse
-from lrs.auth.principal import Principal
-from lrs.auth.scopes import Access
 from lrs.errors import BadRequest, LRSError
 from lrs.services import statement_query as reads
 from lrs.services.statement_input import parse_statement_input
@@ -63,7 +67,7 @@ async def put_statement(
     request: Request,
     context: ContextDep,
     version: VersionDep,
-    principal: Principal = requires(Access.STATEMENTS_WRITE),
+    principal: StatementsWriter,
 ) -> Response:
     """Store one statement under `statementId` (STR-W-001..006)."""
     items = request.query_params.multi_items()
@@ -100,7 +104,7 @@ async def post_statements(
     request: Request,
     context: ContextDep,
     version: VersionDep,
-    principal: Principal = requires(Access.STATEMENTS_WRITE),
+    principal: StatementsWriter,
 ) -> JSONResponse:
     """Store one statement or a batch, all or nothing; answer the ids in order (STR-W-007/008)."""
     check_param_names([n for n, _ in request.query_params.multi_items()], ())
@@ -122,12 +126,13 @@ async def post_statements(
     return JSONResponse(result.ids, headers=_through_header(result.consistent_through))
 
 
-@router.api_route("/xAPI/statements", methods=["GET", "HEAD"])
+@router.get("/xAPI/statements")
+@router.head("/xAPI/statements", include_in_schema=False)
 async def get_statements(
     request: Request,
     context: ContextDep,
     version: VersionDep,
-    principal: Principal = requires(Access.STATEMENTS_READ),
+    principal: StatementsReader,
 ) -> Response:
     """One statement by id, or a StatementResult page (STR-R-*, STR-Q-*, STR-M-*, ATT-014)."""
     parsed = reads.parse_get(
