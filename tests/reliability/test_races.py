@@ -68,7 +68,9 @@ async def test_parallel_different_puts_store_one_and_the_rest_conflict(
     """STR-W-005/006, ERR-014: of four different bodies raced four times each, exactly one is
     stored; every request carrying that body gets 204, every other one 409."""
     statement_id = str(uuid.uuid4())
-    kinds = [make_statement(id=statement_id, verb={"id": f"http://example.com/v/{k}"}) for k in range(4)]
+    kinds = [
+        make_statement(id=statement_id, verb={"id": f"http://example.com/v/{k}"}) for k in range(4)
+    ]
     bodies = [kinds[i % 4] for i in range(RACERS)]
     answers = await _put_all(client, statement_id, bodies)
     assert Counter(a.status_code for a in answers) <= Counter({204: RACERS, 409: RACERS})
@@ -118,12 +120,6 @@ async def test_concurrent_batches_sharing_agents_and_activities_never_deadlock(
         assert set(person.json()["name"]) == {f"Name {n}" for n in range(RACERS)}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="activity definitions are read, merged and written without a row lock, so "
-    "concurrent batches overwrite each other's merge (lrs.storage.statements.activity_"
-    "definitions needs SELECT ... FOR UPDATE after inserting missing rows)",
-)
 async def test_concurrent_definition_updates_are_all_merged(client: httpx.AsyncClient) -> None:
     """ST-PROC-019, ACT-004/005: each batch adds one language to the shared activities'
     names; the canonical definition must end up with every language, as it does when the
@@ -154,9 +150,7 @@ async def test_conditional_read_modify_write_loses_no_increment(
         "agent": json.dumps(make_agent(who="counter")),
         "stateId": f"counter-{uuid.uuid4()}",
     }
-    created = await client.put(
-        STATE, params=params, json={"n": 0}, headers={"If-None-Match": "*"}
-    )
+    created = await client.put(STATE, params=params, json={"n": 0}, headers={"If-None-Match": "*"})
     assert created.status_code == 204, created.text
     writers, increments = 8, 4
 

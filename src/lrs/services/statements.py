@@ -197,18 +197,47 @@ async def _insert(
 
 async def _update_definitions(conn: AsyncConnection, all_terms: Sequence[IndexTerms]) -> None:
     """Keep canonical Activity definitions and known agents current (ST-PROC-019/020)."""
-    activity_ids = sorted({a for t in all_terms for a, _ in t.activities})
-    current = await repo.activity_definitions(conn, activity_ids)
+    await _update_activities(conn, all_terms)
+    await _update_agents(conn, all_terms)
+
+
+def _merged_definitions(
+    current: Mapping[str, dict[str, Any] | None],
+    all_terms: Sequence[IndexTerms],
+    only: frozenset[str] | None = None,
+) -> dict[str, dict[str, Any] | None]:
+    """The definitions this batch changes (or creates), merged in submission order."""
     changed: dict[str, dict[str, Any] | None] = {}
     for terms in all_terms:
         for activity_id, definition in terms.activities:
+            if only is not None and activity_id not in only:
+                continue
             known = activity_id in current or activity_id in changed
             before = changed.get(activity_id, current.get(activity_id))
             merged = merge_definition(before, definition)
             if not known or merged != before:
                 changed[activity_id] = merged
-    await repo.upsert_activities(conn, changed)
+    return changed
 
+
+async def _update_activities(conn: AsyncConnection, all_terms: Sequence[IndexTerms]) -> None:
+    """Most batches repeat definitions the LRS already holds: an unlocked read finds that and
+    writes nothing. Rows a batch does change are locked (in id order, so concurrent batches
+    cannot deadlock) and merged again from their locked state, so no merge is lost."""
+    activity_ids = sorted({a for t in all_terms for a, _ in t.activities})
+    snapshot = await repo.activity_definitions(conn, activity_ids)
+    changed = _merged_definitions(snapshot, all_terms)
+    if not changed:
+        return
+    to_lock = sorted(changed)
+    await repo.insert_missing_activities(conn, to_lock)
+    locked = await repo.activity_definitions(conn, to_lock, for_update=True)
+    await repo.upsert_activities(
+        conn, _merged_definitions(locked, all_terms, only=frozenset(to_lock))
+    )
+
+
+async def _update_agents(conn: AsyncConnection, all_terms: Sequence[IndexTerms]) -> None:
     wanted: dict[str, tuple[dict[str, Any], set[str]]] = {}
     for terms in all_terms:
         for agent in terms.agents:

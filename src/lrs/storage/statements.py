@@ -234,17 +234,38 @@ _ACTIVITY_DEFS = text(
     "WHERE activity_id = ANY(:ids)"
 ).bindparams(bindparam("ids", type_=_TEXTS))
 
+_ACTIVITY_DEFS_LOCKED = text(
+    "SELECT activity_id, definition::text AS definition FROM activities "
+    "WHERE activity_id = ANY(:ids) ORDER BY activity_id FOR UPDATE"
+).bindparams(bindparam("ids", type_=_TEXTS))
+
 
 async def activity_definitions(
-    conn: AsyncConnection, ids: Sequence[str]
+    conn: AsyncConnection, ids: Sequence[str], *, for_update: bool = False
 ) -> dict[str, dict[str, Any] | None]:
-    """The canonical definitions of these activities; unknown ids are absent."""
+    """The canonical definitions of these activities; unknown ids are absent. With
+    `for_update` the rows are locked, in id order, until the transaction ends."""
     if not ids:
         return {}
-    rows = await conn.execute(_ACTIVITY_DEFS, {"ids": list(ids)})
+    query = _ACTIVITY_DEFS_LOCKED if for_update else _ACTIVITY_DEFS
+    rows = await conn.execute(query, {"ids": list(ids)})
     return {
         row.activity_id: (orjson.loads(row.definition) if row.definition else None) for row in rows
     }
+
+
+_INSERT_MISSING_ACTIVITIES = text(
+    """
+    INSERT INTO activities (activity_id)
+    SELECT id FROM unnest(:ids) AS a(id) ORDER BY id
+    ON CONFLICT (activity_id) DO NOTHING
+    """
+).bindparams(bindparam("ids", type_=_TEXTS))
+
+
+async def insert_missing_activities(conn: AsyncConnection, ids: Sequence[str]) -> None:
+    """Create rows (without definitions) for unknown activity ids, so they can be locked."""
+    await conn.execute(_INSERT_MISSING_ACTIVITIES, {"ids": sorted(ids)})
 
 
 _UPSERT_ACTIVITIES = text(
