@@ -58,19 +58,21 @@ async def preflight(target: Target) -> None:
 async def run_ratio(
     target: Target, options: Options, database_url: str, server_pid: int | None
 ) -> dict[str, Any]:
-    """The batch-ingest target in one run: raw executemany, then the LRS, same statements."""
+    """A write target in one run: raw executemany in transactions of `batch` statements, then
+    the LRS with POSTs of `batch` (a single statement object when `batch` is 1), same data."""
     data = baseline.prepare(options.seed, options.count, options.start)
-    raw = await baseline.measure(database_url, data, method="executemany")
+    raw = await baseline.measure(database_url, data, method="executemany", chunk=options.batch)
     copy = await baseline.measure(database_url, data, method="copy", chunk=5000)
-    lrs = await run_http("ingest", target, options, server_pid)
-    lrs_rate = lrs["series"][f"POST x{options.batch}"]["items_per_s"]
+    mode = "single" if options.batch == 1 else "ingest"
+    lrs = await run_http(mode, target, options, server_pid)
+    [series] = lrs["series"].values()
     return {
         **lrs,
         "mode": "ratio",
         "executemany_per_s": raw["statements_per_s"],
         "copy_per_s": copy["statements_per_s"],
-        "lrs_per_s": lrs_rate,
-        "ratio_to_executemany": round(lrs_rate / raw["statements_per_s"], 3),
+        "lrs_per_s": series["items_per_s"],
+        "ratio_to_executemany": round(series["items_per_s"] / raw["statements_per_s"], 3),
     }
 
 

@@ -30,7 +30,7 @@ import orjson
 from sqlalchemy import Select, Text, cast, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from lrs.errors import BadRequest, LRSError
+from lrs.errors import BadRequest, Conflict, LRSError
 from lrs.services.statements import IngestHook, _insert, _row, _update_definitions
 from lrs.storage import statements as repo
 from lrs.storage.database import transaction
@@ -130,6 +130,7 @@ async def store_imported(
     ``stored`` and ``authority`` (which `store_statements` replaces, ST-PROC-002/005): same
     rows, same storage functions and ingest hooks, only those two values differ."""
     batch = list(lines)
+    stored = 0
     async with transaction(engine) as conn:
         ids = [statement_id(line.statement) for line in batch]
         start = await repo.begin_write(conn, ids)
@@ -154,9 +155,10 @@ async def store_imported(
             await _update_definitions(conn, all_terms)
             for hook in hooks:
                 await hook(conn, [row for row in rows if row.id in seqs], seqs)
-            # Rows a concurrent writer stored first were found equivalent by `_insert`.
-            report.stored += len(seqs)
-            report.skipped += len(rows) - len(seqs)
+            stored = len(seqs)
+    report.stored += stored
+    # Rows a concurrent writer stored first were found equivalent by `_insert`.
+    report.skipped += len(rows) - stored
 
 
 def read_lines(
@@ -206,16 +208,28 @@ async def import_statements(
             done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
                 task.result()
-        pending.add(
-            asyncio.create_task(
-                store_imported(engine, batch, authority=authority, report=report, hooks=hooks)
-            )
-        )
+        pending.add(asyncio.create_task(_store(engine, batch, authority, report, hooks)))
         await asyncio.sleep(0)
     for task in pending:
         await task
     await analyze(engine)
     return report
+
+
+async def _store(
+    engine: AsyncEngine,
+    batch: list[ImportLine],
+    authority: dict[str, Any],
+    report: ImportReport,
+    hooks: Sequence[IngestHook],
+) -> None:
+    """Store a batch; if a batch in flight beside it stored one of its ids with other content
+    first, the whole transaction was rolled back: run it again, and the id is then reported
+    as a conflict like any stored one."""
+    try:
+        await store_imported(engine, batch, authority=authority, report=report, hooks=hooks)
+    except Conflict:
+        await store_imported(engine, batch, authority=authority, report=report, hooks=hooks)
 
 
 _ANALYZE = text("ANALYZE statements, statement_terms, agents, activities")

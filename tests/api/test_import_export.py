@@ -199,3 +199,18 @@ def test_cli_import_and_export(
     rejected = runner.invoke(cli_app, ["import", str(out)])
     assert rejected.exit_code == 3
     assert "line 3: invalid" in rejected.output
+
+
+async def test_same_id_in_batches_in_flight_together(app: FastAPI, clean_db: None) -> None:
+    """STR-W-006 across concurrent import transactions: the second writer of an id is
+    skipped when equivalent and reported when not, never stored twice."""
+    engine = _engine(app)
+    first = make_statement()
+    changed = {**first, "verb": {"id": "http://example.com/verbs/other"}}
+    data = _ndjson(first, first, changed)
+    report = await _import(engine, data, batch_size=1, jobs=3)
+
+    assert report.stored == 1
+    assert report.skipped == 1
+    assert [number for number, _ in report.conflicts] == [3]
+    assert await _count(engine) == 1
