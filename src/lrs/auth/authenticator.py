@@ -20,9 +20,10 @@ from lrs.auth.scopes import Scope
 from lrs.auth.secrets import hash_secret, verify_secret
 from lrs.errors import Unauthorized
 from lrs.storage.credentials import find_credential
-from lrs.storage.database import transaction
+from lrs.storage.database import autocommit
 
 _CACHE_LIMIT = 1024
+_CONCURRENT_CHECKS = 2
 _KNOWN_SCOPES = frozenset(scope.value for scope in Scope)
 # Checked against when the key is unknown, so both failures take the same time.
 _DUMMY_HASH = hash_secret("not a secret")
@@ -49,13 +50,15 @@ class Authenticator:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._verified: dict[str, tuple[str, bytes]] = {}
+        # Each Argon2 check holds 19 MiB for tens of milliseconds: bound how many run at once.
+        self._checks = asyncio.Semaphore(_CONCURRENT_CHECKS)
 
     async def authenticate(self, header: str | None) -> Principal:
         key, secret = parse_basic(header)
-        async with transaction(self._engine) as conn:
+        async with autocommit(self._engine) as conn:
             row = await find_credential(conn, key)
         if row is None or row.revoked_at is not None:
-            await asyncio.to_thread(verify_secret, _DUMMY_HASH, secret)
+            await self._verify(_DUMMY_HASH, secret)
             raise Unauthorized("invalid credentials")
         digest = hashlib.sha256(secret.encode()).digest()
         cached = self._verified.get(key)
@@ -64,7 +67,7 @@ class Authenticator:
             and cached[0] == row.secret_hash
             and hmac.compare_digest(cached[1], digest)
         ):
-            if not await asyncio.to_thread(verify_secret, row.secret_hash, secret):
+            if not await self._verify(row.secret_hash, secret):
                 raise Unauthorized("invalid credentials")
             if len(self._verified) >= _CACHE_LIMIT:
                 self._verified.clear()
@@ -75,3 +78,7 @@ class Authenticator:
             scopes=frozenset(Scope(s) for s in row.scopes if s in _KNOWN_SCOPES),
             authority=row.authority,
         )
+
+    async def _verify(self, secret_hash: str, secret: str) -> bool:
+        async with self._checks:
+            return await asyncio.to_thread(verify_secret, secret_hash, secret)

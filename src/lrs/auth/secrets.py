@@ -7,7 +7,10 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-_HASHER = PasswordHasher()
+# OWASP's Argon2id floor (19 MiB, 2 passes): each check costs tens of milliseconds and
+# 19 MiB, so a burst of logins cannot exhaust memory. Hashes keep their own parameters, so
+# older hashes still verify.
+_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
 
 def new_key() -> str:

@@ -25,14 +25,25 @@ _UNAVAILABLE = (
 )
 
 
+# Per-query plans: a generic plan cached for a prepared statement can be far worse than a
+# custom one while a table is young or its statistics are stale (a whole-table scan instead
+# of an index probe was seen on the StatementRef query). JIT only costs on these short queries.
+_SERVER_SETTINGS = {"plan_cache_mode": "force_custom_plan", "jit": "off"}
+
+
 def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    """The pool. No pre-ping (a round trip per checkout): a connection found dead raises a
+    disconnect error, is discarded by the pool, and the request gets 503; the next works."""
     return create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
         pool_timeout=10,
-        connect_args={"command_timeout": 60, "timeout": 5},
+        connect_args={
+            "command_timeout": 60,
+            "timeout": 5,
+            "server_settings": _SERVER_SETTINGS,
+        },
     )
 
 
@@ -51,14 +62,35 @@ def is_unavailable(error: BaseException) -> bool:
     return False
 
 
+_DATABASE_ERRORS = (sa_exc.DBAPIError, sa_exc.InterfaceError, OSError, TimeoutError)
+
+
+def _unavailable(error: BaseException) -> bool:
+    return is_unavailable(error) or isinstance(error, sa_exc.OperationalError)
+
+
 @contextlib.asynccontextmanager
 async def transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """One transaction; a lost database surfaces as DatabaseUnavailable (503)."""
     try:
         async with engine.begin() as connection:
             yield connection
-    except (sa_exc.DBAPIError, sa_exc.InterfaceError, OSError, TimeoutError) as error:
-        if is_unavailable(error) or isinstance(error, sa_exc.OperationalError):
+    except _DATABASE_ERRORS as error:
+        if _unavailable(error):
+            raise DatabaseUnavailable("the database is unavailable; retry later") from error
+        raise
+
+
+@contextlib.asynccontextmanager
+async def autocommit(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection outside any transaction: a single-row read costs one round trip instead
+    of BEGIN, query, COMMIT. Only for reads that need no snapshot shared with others."""
+    try:
+        async with engine.connect() as connection:
+            plain = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            yield plain
+    except _DATABASE_ERRORS as error:
+        if _unavailable(error):
             raise DatabaseUnavailable("the database is unavailable; retry later") from error
         raise
 
