@@ -33,8 +33,18 @@ async def get_principal(request: Request) -> Principal:
     return await authenticator.authenticate(request.headers.get("authorization"))
 
 
-ContextDep = Annotated[AppContext, Depends(get_context)]
-VersionDep = Annotated[XapiVersion, Depends(get_version)]
+# FastAPI runs plain `def` dependencies in a thread pool; these async wrappers keep every
+# request on the event loop.
+async def _context(request: Request) -> AppContext:
+    return get_context(request)
+
+
+async def _version(request: Request) -> XapiVersion:
+    return get_version(request)
+
+
+ContextDep = Annotated[AppContext, Depends(_context)]
+VersionDep = Annotated[XapiVersion, Depends(_version)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
@@ -46,8 +56,16 @@ def get_settings(request: Request) -> Settings:
     return get_context(request).settings
 
 
-EngineDep = Annotated[AsyncEngine, Depends(get_engine)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+async def _engine(request: Request) -> AsyncEngine:
+    return get_engine(request)
+
+
+async def _settings(request: Request) -> Settings:
+    return get_settings(request)
+
+
+EngineDep = Annotated[AsyncEngine, Depends(_engine)]
+SettingsDep = Annotated[Settings, Depends(_settings)]
 
 
 def require(access: Access) -> Callable[[Principal], Awaitable[Principal]]:

@@ -6,7 +6,7 @@ bulk commands. A batch is stored whole or not at all (ERR-009).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -154,7 +154,7 @@ async def store_statements(
             received[prepared["id"]] = statement
             all_terms.append(terms)
         if rows:
-            seqs = await _insert(conn, rows, received)
+            seqs = await _insert(conn, rows, received, client_ids=frozenset(client_ids))
             await _update_definitions(conn, all_terms)
             for hook in hooks:
                 await hook(conn, [row for row in rows if row.id in seqs], seqs)
@@ -169,11 +169,15 @@ async def _insert(
     conn: AsyncConnection,
     rows: list[repo.NewStatement],
     received: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    client_ids: Collection[str] | None = None,
 ) -> dict[str, int]:
     """Insert rows, apply voiding and StatementRef terms; returns id -> seq of rows written.
 
     `received` (id -> statement as sent) is what a concurrent writer's row is compared with;
-    without it the prepared payload is (`lrs.bulk` restores already-prepared statements)."""
+    without it the prepared payload is (`lrs.bulk` restores already-prepared statements).
+    `client_ids` are the ids the client chose (None: all of them); only those can already be
+    the target of a stored voiding statement or StatementRef, so only they are looked up."""
     seqs = await repo.insert_statements(conn, rows)
     lost = [row for row in rows if row.id not in seqs]
     if lost:
@@ -184,14 +188,19 @@ async def _insert(
             if not statements_equivalent(current[row.id], sent):
                 raise _conflict(row.id)
     inserted = [row for row in rows if row.id in seqs]
+    known = [r for r in inserted if client_ids is None or r.id in client_ids]
     await repo.apply_voiding(
         conn,
         voided_targets=[
             r.statement_ref_id for r in inserted if r.is_voiding and r.statement_ref_id
         ],
-        new_ids=[r.id for r in inserted],
+        new_ids=[r.id for r in known],
     )
-    await repo.propagate_statement_refs(conn, list(seqs.values()))
+    await repo.propagate_statement_refs(
+        conn,
+        referrers=[seqs[r.id] for r in inserted if r.statement_ref_id],
+        targets=[seqs[r.id] for r in known],
+    )
     return seqs
 
 

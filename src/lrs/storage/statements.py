@@ -195,6 +195,8 @@ async def apply_voiding(
 ) -> None:
     """Mark voided: targets of new voiding statements, and new statements that an earlier
     voiding statement already targets (ST-VOID-003, 004, 006)."""
+    if not voided_targets and not new_ids:
+        return
     await conn.execute(_APPLY_VOIDING, {"targets": list(voided_targets), "new_ids": list(new_ids)})
 
 
@@ -203,11 +205,11 @@ _PROPAGATE_REFS = text(
     WITH RECURSIVE chain(seq, stored, source) AS (
         (SELECT r.seq, r.stored, tgt.seq
          FROM statements r JOIN statements tgt ON r.statement_ref_id = tgt.id
-         WHERE r.seq = ANY(:new_seqs) AND r.statement_ref_id IS NOT NULL
+         WHERE r.seq = ANY(:referrers) AND r.statement_ref_id IS NOT NULL
          UNION
          SELECT r.seq, r.stored, tgt.seq
          FROM statements tgt JOIN statements r ON r.statement_ref_id = tgt.id
-         WHERE tgt.seq = ANY(:new_seqs))
+         WHERE tgt.seq = ANY(:targets))
         UNION
         SELECT r.seq, r.stored, c.source
         FROM chain c JOIN statements mid ON mid.seq = c.seq
@@ -219,14 +221,20 @@ _PROPAGATE_REFS = text(
     WHERE c.seq <> c.source
     ON CONFLICT DO NOTHING
     """
-).bindparams(bindparam("new_seqs", type_=_BIGINTS))
+).bindparams(bindparam("referrers", type_=_BIGINTS), bindparam("targets", type_=_BIGINTS))
 
 
-async def propagate_statement_refs(conn: AsyncConnection, new_seqs: Sequence[int]) -> None:
+async def propagate_statement_refs(
+    conn: AsyncConnection, *, referrers: Sequence[int], targets: Sequence[int]
+) -> None:
     """A statement whose object is a StatementRef matches the filters its target matches
     (STR-Q-025): copy the target's terms onto the referrer, along whole chains, whichever of
-    the two arrived first."""
-    await conn.execute(_PROPAGATE_REFS, {"new_seqs": list(new_seqs)})
+    the two arrived first. `referrers`: new statements whose object is a StatementRef;
+    `targets`: new statements that earlier statements may already reference."""
+    if referrers or targets:
+        await conn.execute(
+            _PROPAGATE_REFS, {"referrers": list(referrers), "targets": list(targets)}
+        )
 
 
 _ACTIVITY_DEFS = text(
