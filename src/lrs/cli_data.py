@@ -1,4 +1,4 @@
-"""``lrs import``, ``lrs export`` and ``lrs bench``: moving data and measuring (see lrs.bulk)."""
+"""`lrs import`, `lrs export` and `lrs bench`: moving data in and out, and measuring."""
 
 from __future__ import annotations
 
@@ -93,8 +93,8 @@ def import_command(
     are reported by number and not stored; statements already stored are skipped when
     equivalent and reported when conflicting (exit status 3 if any line was reported).
     """
-    from lrs.bulk import import_statements
     from lrs.ext.startup import start_extensions
+    from lrs.services.bulk import import_statements
     from lrs.settings import load_settings
 
     default = XapiVersion.V1_0_3 if xapi_version.startswith("1.0") else XapiVersion.V2_0_0
@@ -153,7 +153,7 @@ def export_command(
     output: Annotated[Path | None, typer.Option(help="file to write; stdout if omitted")] = None,
 ) -> None:
     """Export statements as NDJSON in stored order, voided ones included."""
-    from lrs.bulk import count_statements, export_lines
+    from lrs.services.bulk import count_statements, export_lines
 
     start, end = _timestamp(since, "--since"), _timestamp(until, "--until")
     sink: IO[bytes] = sys.stdout.buffer if output is None else output.open("wb")

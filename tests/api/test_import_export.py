@@ -1,4 +1,4 @@
-"""`lrs import` / `lrs export` (lrs.bulk): exact round trips, line-numbered rejections,
+"""`lrs import` / `lrs export` (lrs.services.bulk): exact round trips, line-numbered rejections,
 idempotent re-runs, reported conflicts."""
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from typer.testing import CliRunner
 
 from lrs.auth.principal import authority_for
-from lrs.bulk import IMPORT_NAMESPACE, ImportReport, export_lines, import_statements
 from lrs.cli import app as cli_app
+from lrs.services.bulk import IMPORT_NAMESPACE, ImportReport, export_lines, import_statements
 from tests.conftest import DATA_TABLES
 from tests.factories import DROP, make_statement, make_statement_ref, make_voiding
 

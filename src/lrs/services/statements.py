@@ -90,7 +90,7 @@ def statement_terms_for_filter(
     return tuple(terms)
 
 
-def _row(prepared: dict[str, Any], terms: IndexTerms, stored: datetime) -> repo.NewStatement:
+def build_row(prepared: dict[str, Any], terms: IndexTerms, stored: datetime) -> repo.NewStatement:
     return repo.NewStatement(
         id=prepared["id"],
         stored=stored,
@@ -150,12 +150,12 @@ async def store_statements(
                     raise _conflict(prepared["id"])
                 continue
             terms = statement_index_terms(prepared)
-            rows.append(_row(prepared, terms, stored))
+            rows.append(build_row(prepared, terms, stored))
             received[prepared["id"]] = statement
             all_terms.append(terms)
         if rows:
-            seqs = await _insert(conn, rows, received, client_ids=frozenset(client_ids))
-            await _update_definitions(conn, all_terms)
+            seqs = await insert_rows(conn, rows, received, client_ids=frozenset(client_ids))
+            await update_definitions(conn, all_terms)
             for hook in hooks:
                 await hook(conn, [row for row in rows if row.id in seqs], seqs)
             if attachments:
@@ -165,7 +165,7 @@ async def store_statements(
     return WriteResult(ids, start.consistent_through)
 
 
-async def _insert(
+async def insert_rows(
     conn: AsyncConnection,
     rows: list[repo.NewStatement],
     received: Mapping[str, Mapping[str, Any]] | None = None,
@@ -175,7 +175,7 @@ async def _insert(
     """Insert rows, apply voiding and StatementRef terms; returns id -> seq of rows written.
 
     `received` (id -> statement as sent) is what a concurrent writer's row is compared with;
-    without it the prepared payload is (`lrs.bulk` restores already-prepared statements).
+    without it the prepared payload is (`lrs.services.bulk` restores prepared statements).
     `client_ids` are the ids the client chose (None: all of them); only those can already be
     the target of a stored voiding statement or StatementRef, so only they are looked up."""
     seqs = await repo.insert_statements(conn, rows)
@@ -204,7 +204,7 @@ async def _insert(
     return seqs
 
 
-async def _update_definitions(conn: AsyncConnection, all_terms: Sequence[IndexTerms]) -> None:
+async def update_definitions(conn: AsyncConnection, all_terms: Sequence[IndexTerms]) -> None:
     """Keep canonical Activity definitions and known agents current (ST-PROC-019/020)."""
     await _update_activities(conn, all_terms)
     await _update_agents(conn, all_terms)

@@ -27,14 +27,13 @@ from datetime import datetime
 from typing import IO, Any
 
 import orjson
-from sqlalchemy import Select, Text, cast, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lrs.errors import BadRequest, Conflict, LRSError
-from lrs.services.statements import IngestHook, _insert, _row, _update_definitions
+from lrs.services.statements import IngestHook, build_row, insert_rows, update_definitions
+from lrs.storage import bulk as bulk_sql
 from lrs.storage import statements as repo
 from lrs.storage.database import transaction
-from lrs.storage.tables import statements
 from lrs.xapi.equivalence import statements_equivalent
 from lrs.xapi.jsonparse import loads_strict
 from lrs.xapi.prepare import prepare_statement
@@ -148,16 +147,16 @@ async def store_imported(
                 continue
             existing[prepared["id"]] = prepared
             terms = statement_index_terms(prepared)
-            rows.append(_row(prepared, terms, parse_timestamp(prepared["stored"])))
+            rows.append(build_row(prepared, terms, parse_timestamp(prepared["stored"])))
             all_terms.append(terms)
         if rows:
-            seqs = await _insert(conn, rows)
-            await _update_definitions(conn, all_terms)
+            seqs = await insert_rows(conn, rows)
+            await update_definitions(conn, all_terms)
             for hook in hooks:
                 await hook(conn, [row for row in rows if row.id in seqs], seqs)
             stored = len(seqs)
     report.stored += stored
-    # Rows a concurrent writer stored first were found equivalent by `_insert`.
+    # Rows a concurrent writer stored first were found equivalent by `insert_rows`.
     report.skipped += len(rows) - stored
 
 
@@ -232,42 +231,26 @@ async def _store(
         await store_imported(engine, batch, authority=authority, report=report, hooks=hooks)
 
 
-_ANALYZE = text("ANALYZE statements, statement_terms, agents, activities")
-
-
 async def analyze(engine: AsyncEngine) -> None:
     """Refresh planner statistics after a bulk load: stale ones turn the index probes of the
     write path into sequential scans until autovacuum catches up."""
     async with engine.connect() as conn:
-        await conn.execute(_ANALYZE)
+        await bulk_sql.analyze(conn)
         await conn.commit()
-
-
-def _in_range(query: Select[Any], since: datetime | None, until: datetime | None) -> Select[Any]:
-    if since is not None:
-        query = query.where(statements.c.stored > since)
-    if until is not None:
-        query = query.where(statements.c.stored <= until)
-    return query
 
 
 async def count_statements(
     engine: AsyncEngine, *, since: datetime | None, until: datetime | None
 ) -> int:
     async with engine.connect() as conn:
-        query = _in_range(select(func.count()).select_from(statements), since, until)
-        total: int = (await conn.execute(query)).scalar_one()
-    return total
+        return await bulk_sql.count_statements(conn, since=since, until=until)
 
 
 async def export_lines(
     engine: AsyncEngine, *, since: datetime | None, until: datetime | None, chunk: int = 1000
 ) -> AsyncIterator[list[bytes]]:
     """Stored statements in stored order as NDJSON lines, `chunk` at a time, read through a
-    server-side cursor in one snapshot (since exclusive, until inclusive, as STR-Q-009/010)."""
+    server-side cursor in one snapshot (since exclusive, until inclusive, as STR-Q-012/013)."""
     async with engine.connect() as conn:
-        query = _in_range(select(cast(statements.c.payload, Text)), since, until)
-        query = query.order_by(statements.c.stored, statements.c.seq)
-        result = await conn.stream(query)
-        async for rows in result.partitions(chunk):
-            yield [row[0].encode() + b"\n" for row in rows]
+        async for texts in bulk_sql.stream_payloads(conn, since=since, until=until, chunk=chunk):
+            yield [text.encode() + b"\n" for text in texts]
