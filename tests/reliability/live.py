@@ -6,6 +6,7 @@ server, find its worker processes, stop and restart the PostgreSQL under it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -47,7 +48,9 @@ class LiveServer:
 
     def client(self, timeout: float = 30.0) -> httpx.AsyncClient:
         """An async client with the bootstrap credential and the 2.0.0 version header."""
-        return httpx.AsyncClient(base_url=self.base, auth=self.auth, headers=VERSION, timeout=timeout)
+        return httpx.AsyncClient(
+            base_url=self.base, auth=self.auth, headers=VERSION, timeout=timeout
+        )
 
     def start(self) -> LiveServer:
         env = {
@@ -135,6 +138,17 @@ def children_of(parent: int) -> list[int]:
     return sorted(found)
 
 
+def _all_pids() -> list[int]:
+    return [int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()]
+
+
+def _cwd(pid: int) -> Path | None:
+    try:
+        return Path(f"/proc/{pid}/cwd").resolve(strict=True)
+    except OSError:
+        return None
+
+
 def _cmdline(pid: int) -> bytes:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes()
@@ -143,10 +157,8 @@ def _cmdline(pid: int) -> bytes:
 
 
 def _kill_quietly(pid: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def _alive(pid: int) -> bool:
@@ -186,11 +198,14 @@ class Cluster:
             return None
 
     def stop_server(self, sig: signal.Signals = signal.SIGINT) -> None:
-        """Stop PostgreSQL behind everyone's back: SIGINT is a fast shutdown, SIGKILL a crash."""
+        """Stop PostgreSQL behind everyone's back: SIGINT is a fast shutdown, SIGKILL a crash.
+        Returns once no process of it is left (after a crash, backends exit on their own)."""
         pid = self.postmaster_pid()
         assert pid is not None, "no postmaster"
         os.kill(pid, sig)
         _wait_gone([pid], timeout=60)
+        pgdata = (self.data_dir / "pgdata").resolve()
+        _wait_gone([p for p in _all_pids() if _cwd(p) == pgdata], timeout=30)
 
     def close(self) -> None:
         for handle in reversed(self._handles):

@@ -151,7 +151,8 @@ async def test_kill_9_of_one_worker_loses_no_acknowledged_batch(
         await asyncio.gather(*tasks)
     assert in_flight, "the kill should land while batches are being written"
     assert not ingest.refused, ingest.refused
-    assert server.process is not None and server.process.poll() is None
+    assert server.process is not None
+    assert server.process.poll() is None
     await _check_all_or_nothing(server, ingest)
 
 

@@ -8,6 +8,7 @@ when the signal arrives, and provably still open while new connections are tried
 from __future__ import annotations
 
 import asyncio
+import signal
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -38,7 +39,9 @@ def _batch(registration: str) -> list[dict[str, object]]:
     ]
 
 
-async def _slow_body(body: bytes, started: asyncio.Event, release: asyncio.Event) -> AsyncIterator[bytes]:
+async def _slow_body(
+    body: bytes, started: asyncio.Event, release: asyncio.Event
+) -> AsyncIterator[bytes]:
     """Half the body, then wait for ``release``, then the rest."""
     half = len(body) // 2
     yield body[:half]
@@ -47,9 +50,9 @@ async def _slow_body(body: bytes, started: asyncio.Event, release: asyncio.Event
     yield body[half:]
 
 
-async def _refused(server: LiveServer, timeout: float = 15.0) -> None:
+async def _refused(server: LiveServer) -> None:
     """A new connection is refused once shutdown began (the listening socket is closed)."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + 15
     while True:
         try:
             async with httpx.AsyncClient(base_url=server.base, timeout=2) as fresh:
@@ -65,12 +68,12 @@ async def test_sigterm_drains_in_flight_requests_and_exits_cleanly(tmp_path: Pat
     server = LiveServer(data_dir).start()
     assert server.process is not None
     release = asyncio.Event()
-    batches = {str(uuid.uuid4()): b"" for _ in range(IN_FLIGHT)}
+    registrations = [str(uuid.uuid4()) for _ in range(IN_FLIGHT)]
     try:
         async with server.client(timeout=60) as client:
-            started = [asyncio.Event() for _ in batches]
+            started = [asyncio.Event() for _ in registrations]
             requests = []
-            for (registration, _), event in zip(batches.items(), started, strict=True):
+            for registration, event in zip(registrations, started, strict=True):
                 body = orjson.dumps(_batch(registration))
                 requests.append(
                     asyncio.create_task(
@@ -83,7 +86,7 @@ async def test_sigterm_drains_in_flight_requests_and_exits_cleanly(tmp_path: Pat
                 )
             await asyncio.wait_for(asyncio.gather(*(e.wait() for e in started)), 30)
             await asyncio.sleep(0.3)  # the halves have reached the server
-            server.process.send_signal(15)
+            server.process.send_signal(signal.SIGTERM)
             await _refused(server)
             assert server.process.poll() is None, "exited before the in-flight requests ended"
             release.set()
@@ -102,7 +105,7 @@ async def test_sigterm_drains_in_flight_requests_and_exits_cleanly(tmp_path: Pat
     restarted = LiveServer(data_dir).start()
     try:
         async with restarted.client() as client:
-            for registration in batches:
+            for registration in registrations:
                 got = await client.get("/xAPI/statements", params={"registration": registration})
                 assert len(got.json()["statements"]) == BATCH
     finally:

@@ -169,7 +169,9 @@ def _definition_endpoints() -> list[Endpoint]:
 def _statement_endpoints() -> list[Endpoint]:
     route = "/xAPI/statements"
     return [
-        Endpoint("PUT", route, (Access.STATEMENTS_WRITE,), params=_new_id, body=_statement_without_id),
+        Endpoint(
+            "PUT", route, (Access.STATEMENTS_WRITE,), params=_new_id, body=_statement_without_id
+        ),
         Endpoint("POST", route, (Access.STATEMENTS_WRITE,), body=make_statement),
         Endpoint("GET", route, (Access.STATEMENTS_READ,)),
         Endpoint("HEAD", route, (Access.STATEMENTS_READ,)),

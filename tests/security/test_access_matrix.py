@@ -26,7 +26,7 @@ def _mounted_routes() -> set[tuple[str, str]]:
     def walk(routes: list[object]) -> None:
         for route in routes:
             if isinstance(route, APIRoute):
-                found.update((method, route.path) for method in route.methods)
+                found.update((method, route.path) for method in route.methods or ())
             elif hasattr(route, "original_router"):
                 walk(route.original_router.routes)
             elif hasattr(route, "routes"):

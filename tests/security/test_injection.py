@@ -121,7 +121,8 @@ async def test_injection_strings_are_stored_and_found_as_plain_ids(
         stored[payload] = marker
     for payload, marker in stored.items():
         got = await client.get(route, params={**keys, id_name: payload})
-        assert got.status_code == 200 and got.json() == {"m": marker}
+        assert got.status_code == 200
+        assert got.json() == {"m": marker}
     listed = await client.get(route, params=keys)
     assert sorted(listed.json()) == sorted(stored)
 

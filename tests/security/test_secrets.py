@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import base64
+import hmac
 import inspect
 import json
 import uuid
@@ -22,6 +23,7 @@ from argon2 import PasswordHasher
 from fastapi import FastAPI
 
 from lrs.auth import authenticator, secrets
+from lrs.errors import Unauthorized
 from lrs.services.credentials import create_credential
 from tests.cli.conftest import lrs
 from tests.reliability.live import SECRET as BOOTSTRAP_SECRET
@@ -71,7 +73,9 @@ def test_secrets_stay_out_of_logs_and_error_bodies_and_revocation_is_immediate(
         _get(server, None, Authorization=f"Basic {secret}"),
         _get(server, None, Authorization=f"Bearer {secret}"),
         _get(server, None, Authorization="Basic " + base64.b64encode(secret.encode()).decode()),
-        httpx.get(f"{server.base}/xAPI/statements?nope={secret}", auth=(key, secret), headers=VERSION),
+        httpx.get(
+            f"{server.base}/xAPI/statements?nope={secret}", auth=(key, secret), headers=VERSION
+        ),
         httpx.get(f"{server.base}/xAPI/statements", auth=(key, secret)),  # no version: 400
     ]
     assert [b.status_code for b in bodies] == [401, 401, 401, 401, 401, 400, 400]
@@ -94,10 +98,10 @@ async def test_secrets_are_stored_only_as_argon2_hashes(app: FastAPI) -> None:
     issued = await create_credential(app.state.lrs.engine, name="hashed", secret=secret)
     async with app.state.lrs.engine.connect() as conn:
         row = (
-            await conn.exec_driver_sql(
-                "SELECT * FROM credentials WHERE key = $1", (issued.key,)
-            )
-        ).mappings().one()
+            (await conn.exec_driver_sql("SELECT * FROM credentials WHERE key = $1", (issued.key,)))
+            .mappings()
+            .one()
+        )
     assert secret not in json.dumps(dict(row), default=str)
     assert row["secret_hash"].startswith("$argon2id$")
     assert PasswordHasher().verify(row["secret_hash"], secret)
@@ -123,7 +127,7 @@ async def test_secret_checks_take_the_constant_time_paths(
     engine = app.state.lrs.engine
     issued = await create_credential(engine, name="timing", secret="timing-secret")
     verify = _Spy(secrets.verify_secret)
-    compare = _Spy(authenticator.hmac.compare_digest)
+    compare = _Spy(hmac.compare_digest)
     argon: list[str] = []
     argon_verify = PasswordHasher.verify
 
@@ -132,7 +136,7 @@ async def test_secret_checks_take_the_constant_time_paths(
         return bool(argon_verify(self, hash, password))
 
     monkeypatch.setattr(authenticator, "verify_secret", verify)
-    monkeypatch.setattr(authenticator.hmac, "compare_digest", compare)
+    monkeypatch.setattr(hmac, "compare_digest", compare)
     monkeypatch.setattr(PasswordHasher, "verify", spied_verify)
     checker = authenticator.Authenticator(engine)
 
@@ -140,13 +144,17 @@ async def test_secret_checks_take_the_constant_time_paths(
         return "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()
 
     await checker.authenticate(header(issued.key, "timing-secret"))
-    assert len(verify.calls) == 1 and len(argon) == 1 and not compare.calls
+    assert len(verify.calls) == 1
+    assert len(argon) == 1
+    assert not compare.calls
     await checker.authenticate(header(issued.key, "timing-secret"))
-    assert len(verify.calls) == 1 and len(compare.calls) == 1
+    assert len(verify.calls) == 1
+    assert len(compare.calls) == 1
     for key, secret in ((issued.key, "wrong"), ("no-such-key", "timing-secret")):
-        with pytest.raises(authenticator.Unauthorized):
+        with pytest.raises(Unauthorized):
             await checker.authenticate(header(key, secret))
-    assert len(verify.calls) == 3 and len(argon) == 3
+    assert len(verify.calls) == 3
+    assert len(argon) == 3
     assert verify.calls[-1][0] == authenticator._DUMMY_HASH
 
 
