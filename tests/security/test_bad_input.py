@@ -119,11 +119,6 @@ async def test_deeply_nested_statement_bodies_are_400(
     _assert_4xx(await client.post("/xAPI/statements", content=body, headers=JSON))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="nesting of 256..~1000 levels parses but orjson refuses to write it "
-    "(TypeError: Recursion limit reached): a 500; lrs.xapi.jsonparse should refuse depth",
-)
 @pytest.mark.parametrize("depth", [300, 900])
 async def test_moderately_nested_extension_values_are_stored_or_refused(
     client: httpx.AsyncClient, depth: int

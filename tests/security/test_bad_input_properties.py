@@ -12,7 +12,6 @@ import uuid
 from typing import Any
 
 import httpx
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -33,7 +32,7 @@ INT64 = range(-(2**63), 2**63)
 
 
 def _fits_int64(node: Any) -> bool:
-    """False when an integer beyond 64 bits hides anywhere (see the xfail test below)."""
+    """False when an integer beyond 64 bits hides anywhere (such input is refused; see below)."""
     if isinstance(node, dict):
         return all(_fits_int64(v) for v in node.values())
     if isinstance(node, list):
@@ -159,11 +158,6 @@ def _get(node: Any, loc: tuple[str | int, ...]) -> Any:
     return node
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an integer beyond 64 bits in an extension value is valid JSON but orjson cannot "
-    "write it (TypeError: Integer exceeds 64-bit range in lrs.storage.statements): a 500",
-)
 async def test_integers_beyond_64_bits_are_stored_or_refused_cleanly(
     client: httpx.AsyncClient,
 ) -> None:

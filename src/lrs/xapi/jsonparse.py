@@ -49,6 +49,35 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
+# What the storage and response layers can hold: 64-bit integers, and nesting well inside
+# the serializer's recursion limit (a statement is a dozen levels deep; extension values
+# are free-form, so they set the bound).
+MAX_DEPTH = 100
+_INT_MIN, _INT_MAX = -(2**63), 2**64 - 1
+
+
+class _LimitError(ValueError):
+    """A value JSON allows but this LRS cannot store; its message says which."""
+
+
+def _bounded_int(text: str) -> int:
+    value = int(text)
+    if not _INT_MIN <= value <= _INT_MAX:
+        raise _LimitError(f"integer {text[:40]} is outside the 64-bit range this LRS stores")
+    return value
+
+
+def _check_depth(value: Any, path: str) -> None:
+    """Refuse nesting deeper than MAX_DEPTH (iterative: deep input must not recurse here)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise BadRequest(f"JSON nested deeper than {MAX_DEPTH} levels", path=path)
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+
+
 def _finite_float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
@@ -69,15 +98,22 @@ def loads_strict(data: bytes | str, *, path: str = "$") -> Any:
             object_pairs_hook=_unique_object,
             parse_constant=_refuse_constant,
             parse_float=_finite_float,
+            parse_int=_bounded_int,
         )
     except _DuplicateKeyError:
         _raise_duplicate(text, path)
+    except _LimitError as exc:
+        raise BadRequest(str(exc), path=path) from None
     except json.JSONDecodeError as exc:
         raise BadRequest(
             f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", path=path
         ) from None
-    except (ValueError, RecursionError) as exc:
+    except ValueError as exc:
         raise BadRequest(f"malformed JSON: {exc}", path=path) from None
+    except RecursionError:
+        raise BadRequest(f"JSON nested deeper than {MAX_DEPTH} levels", path=path) from None
+    if isinstance(value, dict | list) and text.count("[") + text.count("{") > MAX_DEPTH:
+        _check_depth(value, path)
     if _SURROGATE_ESCAPE.search(text) is not None:
         _check_surrogates(value, path)
     return value

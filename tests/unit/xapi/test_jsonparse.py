@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lrs.errors import BadRequest
-from lrs.xapi.jsonparse import child_path, loads_strict
+from lrs.xapi.jsonparse import MAX_DEPTH, child_path, loads_strict
 
 
 def test_parses_objects_arrays_and_keeps_number_types() -> None:
@@ -106,3 +106,26 @@ def test_refuses_absurd_nesting_without_crashing() -> None:
 )
 def test_child_path(key: str, expected: str) -> None:
     assert child_path("$", key) == expected
+
+
+@pytest.mark.parametrize("number", ["-9223372036854775809", "18446744073709551616", "1" * 30])
+def test_integers_beyond_64_bits_are_refused(number: str) -> None:
+    """Storage and responses hold 64-bit integers; a larger one is a 400, not a 500."""
+    with pytest.raises(BadRequest, match="64-bit range"):
+        loads_strict(f'{{"a": [{number}]}}')
+
+
+@pytest.mark.parametrize("number", ["-9223372036854775808", "18446744073709551615"])
+def test_64_bit_extremes_are_kept(number: str) -> None:
+    assert loads_strict(f"[{number}]") == [int(number)]
+
+
+@pytest.mark.parametrize("opening", ["[", '{"a":'])
+def test_nesting_beyond_the_limit_is_refused(opening: str) -> None:
+    closing = "]" if opening == "[" else "}"
+    assert loads_strict(opening * MAX_DEPTH + "1" + closing * MAX_DEPTH) is not None
+    deeper = MAX_DEPTH + 1
+    with pytest.raises(BadRequest, match="nested deeper"):
+        loads_strict(opening * deeper + "1" + closing * deeper)
+    with pytest.raises(BadRequest, match="nested deeper"):
+        loads_strict(opening * 100_000 + "1" + closing * 100_000)
