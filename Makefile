@@ -16,7 +16,7 @@ help: ## list the targets
 $(BIN)/lrs: pyproject.toml conformance/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]' -e ./conformance
+	$(BIN)/python -m pip install --quiet -e '.[test]' ./conformance
 	@touch $@
 
 install: $(BIN)/lrs ## create .venv and install lrs, its test tools and the conformance suite
