@@ -11,7 +11,7 @@ import httpx
 
 from bench import baseline
 from bench.client import Target, make_client
-from bench.modes import Options, documents, ingest, mixed, query
+from bench.modes import Options, documents, export, ingest, mixed, query
 from bench.report import Report, rss_sampler
 
 Mode = Callable[[httpx.AsyncClient, Report, Options], Awaitable[None]]
@@ -22,6 +22,7 @@ MODES: dict[str, Mode] = {
     "query": query.run,
     "documents": documents.run,
     "mixed": mixed.run,
+    "export": export.run,
 }
 WRITING = {"ingest", "single", "mixed", "ratio"}
 FIGURES = ("items_per_s", "p50_ms", "p95_ms", "p99_ms")

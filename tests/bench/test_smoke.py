@@ -141,6 +141,13 @@ def test_ingest_then_query_documents_mixed(
     )
     _no_errors(mixed)
 
+    export = _run(capsys, *_http(live, "export"))
+    _no_errors(export)
+    for fmt in ("csv", "ndjson"):
+        # Every statement written above, including the voiding ones the mix may have sent,
+        # is at most one row; the export skips only voided and voiding statements.
+        assert export["series"][f"export {fmt}"]["items"] >= 120
+
 
 def test_baseline_and_ratio(
     live: tuple[str, int], bench_db: str, capsys: pytest.CaptureFixture[str]
