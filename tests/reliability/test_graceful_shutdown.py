@@ -51,13 +51,14 @@ async def _slow_body(
 
 
 async def _refused(server: LiveServer) -> None:
-    """A new connection is refused once shutdown began (the listening socket is closed)."""
+    """A new request is refused once shutdown began: the listening socket is closed (connect
+    fails), or a connection accepted in the instant before is closed unanswered."""
     deadline = time.monotonic() + 15
     while True:
         try:
             async with httpx.AsyncClient(base_url=server.base, timeout=2) as fresh:
                 await fresh.get("/health")
-        except httpx.ConnectError:
+        except (httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError):
             return
         assert time.monotonic() < deadline, "new connections still accepted after SIGTERM"
         await asyncio.sleep(0.1)
