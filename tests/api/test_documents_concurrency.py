@@ -10,20 +10,13 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import socket
-import threading
-import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-import uvicorn
-from fastapi import FastAPI
 
-from lrs.app import create_app
-from lrs.settings import Settings
 from tests.conftest import ADMIN_KEY, ADMIN_SECRET, basic
 from tests.factories import make_agent
 
@@ -36,37 +29,9 @@ WRITERS = 20
 HEADERS = {"Authorization": basic(ADMIN_KEY, ADMIN_SECRET), "X-Experience-API-Version": "2.0.0"}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
-def live_url(app: FastAPI, settings: Settings) -> Iterator[str]:
-    """A uvicorn server on a free port, on the session's (already migrated) database."""
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(settings),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        lifespan="on",
-        ws="none",
-        http="h11",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the live server did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=20)
+def live_url(live_base_url: str) -> str:
+    return live_base_url
 
 
 @pytest.fixture(params=["asgi", "live"])

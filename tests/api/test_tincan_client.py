@@ -7,16 +7,10 @@ so it cannot read this LRS's `["2.0.0", "1.0.3"]`; its statement calls are what 
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import uvicorn
-from fastapi import FastAPI
 from tincan import (
     Activity,
     ActivityDefinition,
@@ -31,44 +25,15 @@ from tincan import (
     Verb,
 )
 
-from lrs.app import create_app
-from lrs.settings import Settings
 from tests.conftest import ADMIN_KEY, ADMIN_SECRET
 
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
-def live_endpoint(app: FastAPI, database_url: str) -> Iterator[str]:
-    """A uvicorn server in a background thread, on the session's (migrated) database."""
-    port = _free_port()
-    config = uvicorn.Config(
-        app=create_app(Settings(database_url=database_url)),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        lifespan="on",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive(), "server thread died"
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}/xAPI/"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+def live_endpoint(live_base_url: str) -> str:
+    """The xAPI base URL of the session's live server."""
+    return f"{live_base_url}/xAPI/"
 
 
 @pytest.fixture
