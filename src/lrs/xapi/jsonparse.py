@@ -13,6 +13,8 @@ import math
 import re
 from typing import Any, NoReturn
 
+import orjson
+
 from lrs.errors import BadRequest
 
 __all__ = ["child_path", "loads_strict"]
@@ -49,10 +51,9 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
-# What the storage and response layers can hold: 64-bit integers, and nesting well inside
-# the serializer's recursion limit (a statement is a dozen levels deep; extension values
-# are free-form, so they set the bound).
-MAX_DEPTH = 100
+# What the storage and response layers can hold: 64-bit integers, and the nesting depth
+# orjson serializes (254 levels; a statement is a dozen deep, extension values set the bound).
+MAX_DEPTH = 254
 _INT_MIN, _INT_MAX = -(2**63), 2**64 - 1
 
 
@@ -68,14 +69,11 @@ def _bounded_int(text: str) -> int:
 
 
 def _check_depth(value: Any, path: str) -> None:
-    """Refuse nesting deeper than MAX_DEPTH (iterative: deep input must not recurse here)."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise BadRequest(f"JSON nested deeper than {MAX_DEPTH} levels", path=path)
-        children = node.values() if isinstance(node, dict) else node
-        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    """Refuse nesting the serializer cannot write; asking it is cheaper than walking."""
+    try:
+        orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        raise BadRequest(f"JSON nested deeper than {MAX_DEPTH} levels", path=path) from None
 
 
 def _finite_float(text: str) -> float:
