@@ -7,22 +7,14 @@ bounded: a few derandomized examples per operation.
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import schemathesis
-import uvicorn
-from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
 from schemathesis import Case
 
-from lrs.app import create_app
-from lrs.settings import Settings
-from tests.cli.conftest import free_port
 from tests.conftest import ADMIN_KEY, ADMIN_SECRET, basic
 
 SPEC = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
@@ -36,23 +28,8 @@ schema.config.generation.update(
 
 
 @pytest.fixture(scope="module")
-def live_url(app: FastAPI, settings: Settings) -> Iterator[str]:
-    """A uvicorn server on a free port, on the session's (already migrated) database."""
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning", ws="none"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive(), "the live server did not start"
-        assert time.monotonic() < deadline, "the live server did not start in time"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=30)
+def live_url(live_base_url: str) -> str:
+    return live_base_url
 
 
 @schema.parametrize()

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from lrs.api.deps import EngineDep, PrincipalDep, SettingsDep, VersionDep
+from lrs.api.openapi_params import document_params
 from lrs.api.params import check_params
 from lrs.auth.scopes import Access
 from lrs.errors import BadRequest
@@ -235,17 +236,35 @@ def _router(resource: DocumentResource) -> APIRouter:
             await service.delete_document(engine, target.key(), _preconditions(request))
         return Response(status_code=204)
 
-    router.add_api_route(resource.path, read, methods=["GET"], name=f"{name}_get")
+    read_params = document_params(resource.id_param, resource.key_params, write=False)
+    write_params = document_params(resource.id_param, resource.key_params, write=True)
+    router.add_api_route(
+        resource.path,
+        read,
+        methods=["GET"],
+        name=f"{name}_get",
+        openapi_extra={"parameters": read_params},
+    )
     # HEAD answers like GET without a body (CT-007); one schema entry is enough.
     router.add_api_route(
         resource.path, read, methods=["HEAD"], name=f"{name}_head", include_in_schema=False
     )
     for method in ("PUT", "POST"):
         router.add_api_route(
-            resource.path, write, methods=[method], name=f"{name}_{method.lower()}", status_code=204
+            resource.path,
+            write,
+            methods=[method],
+            name=f"{name}_{method.lower()}",
+            status_code=204,
+            openapi_extra={"parameters": write_params},
         )
     router.add_api_route(
-        resource.path, remove, methods=["DELETE"], name=f"{name}_delete", status_code=204
+        resource.path,
+        remove,
+        methods=["DELETE"],
+        name=f"{name}_delete",
+        status_code=204,
+        openapi_extra={"parameters": write_params},
     )
     return router
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from lrs.api.deps import EngineDep, PrincipalDep, VersionDep
+from lrs.api.openapi_params import ACTIVITIES_GET, AGENTS_GET
 from lrs.api.params import check_params
 from lrs.api.responses import JSONResponse
 from lrs.auth.scopes import Access
@@ -35,11 +36,18 @@ async def activities(request: Request, principal: PrincipalDep, engine: EngineDe
     return JSONResponse(await service.get_activity(engine, activity_id))
 
 
-for _path, _handler, _tag in (
-    ("/xAPI/agents", agents, "agents"),
-    ("/xAPI/activities", activities, "activities"),
+for _path, _handler, _tag, _params in (
+    ("/xAPI/agents", agents, "agents", AGENTS_GET),
+    ("/xAPI/activities", activities, "activities", ACTIVITIES_GET),
 ):
-    router.add_api_route(_path, _handler, methods=["GET"], name=f"{_tag}_get", tags=[_tag])
+    router.add_api_route(
+        _path,
+        _handler,
+        methods=["GET"],
+        name=f"{_tag}_get",
+        tags=[_tag],
+        openapi_extra={"parameters": _params},
+    )
     # HEAD answers like GET without a body (CT-007).
     router.add_api_route(
         _path, _handler, methods=["HEAD"], name=f"{_tag}_head", tags=[_tag], include_in_schema=False

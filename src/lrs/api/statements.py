@@ -20,6 +20,7 @@ from lrs.api.deps import (
     get_context,
 )
 from lrs.api.errors import error_response
+from lrs.api.openapi_params import STATEMENT_GET, STATEMENT_POST, STATEMENT_PUT
 from lrs.api.responses import JSONResponse
 from lrs.errors import BadRequest, LRSError
 from lrs.services import statement_query as reads
@@ -62,7 +63,7 @@ def _through_header(moment: datetime) -> dict[str, str]:
     return {CONSISTENT_THROUGH: _iso(moment)}
 
 
-@router.put("/xAPI/statements", status_code=204)
+@router.put("/xAPI/statements", status_code=204, openapi_extra={"parameters": STATEMENT_PUT})
 async def put_statement(
     request: Request,
     context: ContextDep,
@@ -99,7 +100,7 @@ async def put_statement(
     return Response(status_code=204, headers=_through_header(result.consistent_through))
 
 
-@router.post("/xAPI/statements")
+@router.post("/xAPI/statements", openapi_extra={"parameters": STATEMENT_POST})
 async def post_statements(
     request: Request,
     context: ContextDep,
@@ -126,7 +127,7 @@ async def post_statements(
     return JSONResponse(result.ids, headers=_through_header(result.consistent_through))
 
 
-@router.get("/xAPI/statements")
+@router.get("/xAPI/statements", openapi_extra={"parameters": STATEMENT_GET})
 @router.head("/xAPI/statements", include_in_schema=False)
 async def get_statements(
     request: Request,
