@@ -56,7 +56,7 @@ def _server_url() -> Iterator[str]:
         embedded.stop()
 
 
-def _asyncpg_dsn(url: str) -> str:
+def asyncpg_dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
@@ -65,21 +65,33 @@ def server_url() -> Iterator[str]:
     yield from _server_url()
 
 
-@pytest.fixture(scope="session")
-async def database_url(server_url: str) -> AsyncIterator[str]:
-    """A fresh, empty database for this session on the test server."""
-    name = f"lrs_test_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(_asyncpg_dsn(server_url))
+async def create_database(server_url: str, prefix: str) -> str:
+    """A new, empty database on the test server; returns its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(asyncpg_dsn(server_url))
     try:
+        # Identifiers cannot be bound parameters; the name is generated above.
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-    yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    admin = await asyncpg.connect(_asyncpg_dsn(server_url))
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+async def drop_database(server_url: str, database_url: str) -> None:
+    name = make_url(database_url).database
+    admin = await asyncpg.connect(asyncpg_dsn(server_url))
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+@pytest.fixture(scope="session")
+async def database_url(server_url: str) -> AsyncIterator[str]:
+    """A fresh, empty database for this session on the test server."""
+    url = await create_database(server_url, "lrs_test")
+    yield url
+    await drop_database(server_url, url)
 
 
 @pytest.fixture(scope="session")

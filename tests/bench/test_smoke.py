@@ -5,49 +5,29 @@ here)."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-import asyncpg
 import httpx
 import orjson
 import pytest
 from bench.__main__ import main as bench_main
 from bench.report import find_listening_pid, percentile
-from sqlalchemy.engine import make_url
 
-from tests.conftest import ROOT, _asyncpg_dsn
+from tests.conftest import ROOT, create_database, drop_database, free_port
 
 KEY, SECRET = "bench-smoke", "bench-smoke-secret"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 @pytest.fixture(scope="module")
 async def bench_db(server_url: str) -> AsyncIterator[str]:
     """A database of its own for the live server (the session's tests truncate theirs)."""
-    name = f"lrs_bench_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(_asyncpg_dsn(server_url))
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    admin = await asyncpg.connect(_asyncpg_dsn(server_url))
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    url = await create_database(server_url, "lrs_bench")
+    yield url
+    await drop_database(server_url, url)
 
 
 def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
@@ -67,7 +47,7 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
 @pytest.fixture(scope="module")
 def live(bench_db: str) -> Iterator[tuple[str, int]]:
     """`lrs serve` on a free port: its xAPI URL and pid."""
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "LRS_DATABASE_URL": bench_db,

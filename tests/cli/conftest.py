@@ -5,15 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import asyncpg
 import pytest
-from sqlalchemy.engine import make_url
 
-from tests.conftest import free_port
+from tests.conftest import create_database, drop_database, free_port
 
 __all__ = ["free_port", "lrs"]
 
@@ -29,21 +26,12 @@ def lrs(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.Com
     )
 
 
-def _dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 @pytest.fixture
 async def empty_database(server_url: str) -> AsyncIterator[str]:
     """A brand-new empty database (no schema) on the test server, dropped afterwards."""
-    name = f"lrs_cli_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(_dsn(server_url))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    admin = await asyncpg.connect(_dsn(server_url))
-    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await admin.close()
+    url = await create_database(server_url, "lrs_cli")
+    yield url
+    await drop_database(server_url, url)
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ from pathlib import Path
 import asyncpg
 
 from lrs.storage.migrate import head_revision
-from tests.cli.conftest import _dsn, lrs
+from tests.cli.conftest import lrs
+from tests.conftest import asyncpg_dsn
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,7 +24,7 @@ def test_migrate_from_empty_reaches_head(cli_env: dict[str, str]) -> None:
 
 async def test_migrated_schema_has_every_table(cli_env: dict[str, str]) -> None:
     assert lrs("migrate", env=cli_env).returncode == 0
-    conn = await asyncpg.connect(_dsn(cli_env["LRS_DATABASE_URL"]))
+    conn = await asyncpg.connect(asyncpg_dsn(cli_env["LRS_DATABASE_URL"]))
     try:
         tables = {
             row["tablename"]
