@@ -15,17 +15,19 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from lrs.auth.principal import Principal
-from lrs.errors import BadRequest, DatabaseUnavailable
+from lrs.errors import BadRequest, DatabaseUnavailable, NotFound
 from lrs.services.statements import statement_terms_for_filter
 from lrs.storage import statement_queries as queries
 from lrs.storage import statements as repo
 from lrs.storage.database import transaction
 from lrs.xapi.formats import StatementFormat, render_statement
 from lrs.xapi.ifi import ifi_key
+from lrs.xapi.relations import statement_index_terms
 from lrs.xapi.validate import (
+    all_attachments,
     check_param_names,
     parse_agent_param,
     parse_bool_param,
@@ -253,19 +255,22 @@ async def run_single(
 ) -> tuple[
     repo.StoredRow, datetime, dict[str, dict[str, Any] | None], list[tuple[str, str, bytes]]
 ]:
-    from lrs.services.statements import get_statement
-
-    row = await get_statement(
-        engine, request.statement_id, voided=request.voided, principal=principal
-    )
+    """One statement by id, in one transaction with what serving it needs (STR-R-001/002)."""
+    own = principal.authority_key if principal.reads_only_own_statements else None
     async with transaction(engine) as conn:
+        row = await queries.get_statement(
+            conn, request.statement_id, voided=request.voided, authority_key=own
+        )
+        if row is None:
+            what = "voided statement" if request.voided else "statement"
+            raise NotFound(f"no {what} with id {request.statement_id}")
         through = await queries.consistent_through(conn)
         canonical, attachments = await _extras(conn, [row], request.presentation)
     return row, through, canonical, attachments
 
 
 async def _extras(
-    conn: Any, rows: Sequence[repo.StoredRow], presentation: Presentation
+    conn: AsyncConnection, rows: Sequence[repo.StoredRow], presentation: Presentation
 ) -> tuple[dict[str, dict[str, Any] | None], list[tuple[str, str, bytes]]]:
     """Canonical definitions (format=canonical) and payloads (attachments=true) to serve."""
     canonical: dict[str, dict[str, Any] | None] = {}
@@ -273,24 +278,12 @@ async def _extras(
     if presentation.format == "canonical" or presentation.attachments:
         parsed = [orjson.loads(row.payload_json) for row in rows]
         if presentation.format == "canonical":
-            ids = sorted({a for s in parsed for a in _activity_ids(s)})
+            ids = sorted({a for s in parsed for a, _ in statement_index_terms(s).activities})
             canonical = await repo.activity_definitions(conn, ids)
         if presentation.attachments:
-            sha2s = sorted({a["sha2"] for s in parsed for a in _attachments(s) if "sha2" in a})
+            sha2s = sorted({a["sha2"] for s in parsed for a in all_attachments(s) if "sha2" in a})
             attachments = await repo.load_attachments(conn, sha2s)
     return canonical, attachments
-
-
-def _activity_ids(stmt: dict[str, Any]) -> list[str]:
-    from lrs.xapi.relations import statement_index_terms
-
-    return [activity_id for activity_id, _ in statement_index_terms(stmt).activities]
-
-
-def _attachments(stmt: dict[str, Any]) -> list[dict[str, Any]]:
-    from lrs.xapi.validate import all_attachments
-
-    return all_attachments(stmt)
 
 
 def render_rows(

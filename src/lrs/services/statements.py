@@ -14,8 +14,7 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from lrs.auth.principal import Principal
-from lrs.errors import Conflict, NotFound
-from lrs.storage import statement_queries as queries
+from lrs.errors import Conflict
 from lrs.storage import statements as repo
 from lrs.storage.database import transaction
 from lrs.xapi.activities import merge_definition
@@ -264,17 +263,3 @@ async def _update_agents(conn: AsyncConnection, all_terms: Sequence[IndexTerms])
         if key not in names or not new_names <= set(names[key])
     }
     await repo.upsert_agents(conn, updates)
-
-
-async def get_statement(
-    engine: AsyncEngine, statement_id: str, *, voided: bool, principal: Principal
-) -> repo.StoredRow:
-    authority = principal.authority_key if principal.reads_only_own_statements else None
-    async with transaction(engine) as conn:
-        row = await queries.get_statement(
-            conn, statement_id, voided=voided, authority_key=authority
-        )
-    if row is None:
-        what = "voided statement" if voided else "statement"
-        raise NotFound(f"no {what} with id {statement_id}")
-    return row
