@@ -33,7 +33,7 @@ from lrs.errors import BadRequest, Conflict, LRSError
 from lrs.services.statements import IngestHook, build_row, insert_rows, update_definitions
 from lrs.storage import bulk as bulk_sql
 from lrs.storage import statements as repo
-from lrs.storage.database import transaction
+from lrs.storage.database import autocommit, transaction
 from lrs.xapi.equivalence import statements_equivalent
 from lrs.xapi.jsonparse import loads_strict
 from lrs.xapi.prepare import prepare_statement
@@ -233,10 +233,10 @@ async def _store(
 
 async def analyze(engine: AsyncEngine) -> None:
     """Refresh planner statistics after a bulk load: stale ones turn the index probes of the
-    write path into sequential scans until autovacuum catches up."""
-    async with engine.connect() as conn:
-        await bulk_sql.analyze(conn)
-        await conn.commit()
+    write path into sequential scans until autovacuum catches up. VACUUM also sets the
+    visibility map, so the query filters' index probes need no heap visits."""
+    async with autocommit(engine) as conn:
+        await bulk_sql.vacuum_analyze(conn)
 
 
 async def count_statements(

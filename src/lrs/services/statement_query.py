@@ -22,7 +22,7 @@ from lrs.errors import BadRequest, DatabaseUnavailable, NotFound
 from lrs.services.statements import statement_terms_for_filter
 from lrs.storage import statement_queries as queries
 from lrs.storage import statements as repo
-from lrs.storage.database import transaction
+from lrs.storage.database import autocommit
 from lrs.xapi.formats import StatementFormat, render_statement
 from lrs.xapi.ifi import ifi_key
 from lrs.xapi.relations import statement_index_terms
@@ -232,7 +232,9 @@ async def run_query(engine: AsyncEngine, query: QueryRequest, principal: Princip
         limit=query.limit,
         after=query.after,
     )
-    async with transaction(engine) as conn:
+    # Autocommit: Consistent-Through is taken first, so every statement stored before it is
+    # committed before the page's own snapshot is taken (STR-R-008); no BEGIN/COMMIT trips.
+    async with autocommit(engine) as conn:
         through = await queries.consistent_through(conn)
         rows, has_more = await queries.find_page(conn, page_query)
         extras = await _extras(conn, rows, query.presentation)
@@ -244,7 +246,7 @@ async def current_consistent_through(engine: AsyncEngine) -> datetime | None:
     """Consistent-Through for a response that read nothing (an error), or None when the
     database cannot say (STR-R-008)."""
     try:
-        async with transaction(engine) as conn:
+        async with autocommit(engine) as conn:
             return await queries.consistent_through(conn)
     except DatabaseUnavailable:
         return None
@@ -255,16 +257,17 @@ async def run_single(
 ) -> tuple[
     repo.StoredRow, datetime, dict[str, dict[str, Any] | None], list[tuple[str, str, bytes]]
 ]:
-    """One statement by id, in one transaction with what serving it needs (STR-R-001/002)."""
+    """One statement by id, with what serving it needs (STR-R-001/002); Consistent-Through
+    is taken before the read, as in `run_query`."""
     own = principal.authority_key if principal.reads_only_own_statements else None
-    async with transaction(engine) as conn:
+    async with autocommit(engine) as conn:
+        through = await queries.consistent_through(conn)
         row = await queries.get_statement(
             conn, request.statement_id, voided=request.voided, authority_key=own
         )
         if row is None:
             what = "voided statement" if request.voided else "statement"
             raise NotFound(f"no {what} with id {request.statement_id}")
-        through = await queries.consistent_through(conn)
         canonical, attachments = await _extras(conn, [row], request.presentation)
     return row, through, canonical, attachments
 

@@ -1,4 +1,4 @@
-"""SQL for bulk export and maintenance: counts, a server-side cursor over payloads, ANALYZE."""
+"""SQL for bulk export and maintenance: counts, a server-side cursor over payloads, VACUUM."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lrs.storage.tables import statements
 
-_ANALYZE = text("ANALYZE statements, statement_terms, agents, activities")
+_VACUUM_ANALYZE = text("VACUUM (ANALYZE) statements, statement_terms, agents, activities")
 
 
-async def analyze(conn: AsyncConnection) -> None:
-    """Refresh planner statistics after a bulk load."""
-    await conn.execute(_ANALYZE)
+async def vacuum_analyze(conn: AsyncConnection) -> None:
+    """Refresh planner statistics and the visibility map after a bulk load (the connection
+    must be in autocommit: VACUUM cannot run inside a transaction)."""
+    await conn.execute(_VACUUM_ANALYZE)
 
 
 def _in_range(query: Select[Any], since: datetime | None, until: datetime | None) -> Select[Any]:

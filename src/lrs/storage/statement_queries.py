@@ -1,7 +1,7 @@
 """Reads of statements: one by id, or a keyset page of a filtered query.
 
-A filtered query walks ``statement_terms`` on its (term, stored, seq) index in stored order;
-further filters are index probes on the same index. Page N costs what page 1 costs.
+A filtered query walks ``statement_terms`` on its (term, stored, seq) index in stored order,
+driven by its rarest term; further filters are index probes on the same index. Page N costs what page 1 costs.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Text, cast, exists, select, text, tuple_
+from sqlalchemy import FromClause, ScalarSelect, Select, Text, cast, literal, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lrs.storage.statements import CONSISTENCY_MARGIN, StoredRow
@@ -41,6 +41,27 @@ async def get_statement(
     return None if row is None else StoredRow(row[0], row[1], row[2])
 
 
+def _probe(term: str, drive: FromClause) -> ScalarSelect[Any]:
+    """Whether the driving row also carries `term`: one index probe per row walked.
+
+    Written as a scalar subquery with LIMIT 1 on purpose. As EXISTS, the planner turns it
+    into a semi-join and, with 1M statements, hashed every statement of a common verb (83k
+    index entries, 140 ms) to answer agent+verb; this form keeps the walk in stored order on
+    the first (rarest) term and stops at the page's end (10 ms for the same query).
+    """
+    other = statement_terms.alias()
+    return (
+        select(literal(1))
+        .where(
+            other.c.term == term,
+            other.c.stored == drive.c.stored,
+            other.c.seq == drive.c.seq,
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 def _page_select(page: PageQuery) -> Select[Any]:
     payload = cast(statements.c.payload, Text)
     if page.terms:
@@ -51,14 +72,7 @@ def _page_select(page: PageQuery) -> Select[Any]:
         query = query.where(drive.c.term == page.terms[0])
         order = (drive.c.stored, drive.c.seq)
         for term in page.terms[1:]:
-            other = statement_terms.alias()
-            query = query.where(
-                exists().where(
-                    other.c.term == term,
-                    other.c.stored == statements.c.stored,
-                    other.c.seq == statements.c.seq,
-                )
-            )
+            query = query.where(_probe(term, drive).is_not(None))
     else:
         query = select(statements.c.seq, statements.c.stored, payload)
         order = (statements.c.stored, statements.c.seq)

@@ -130,7 +130,6 @@ _INSERT_TERMS = text(
     """
     INSERT INTO statement_terms (term, stored, seq)
     SELECT term, stored, seq FROM unnest(:terms, :stored, :seqs) AS t(term, stored, seq)
-    ON CONFLICT DO NOTHING
     """
 ).bindparams(
     bindparam("terms", type_=_TEXTS),
