@@ -3,6 +3,7 @@ round trips per POST, whatever the batch size)."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -15,6 +16,8 @@ from sqlalchemy import event
 
 from lrs.app import create_app
 from lrs.settings import Settings
+from lrs.storage.database import transaction
+from lrs.storage.statements import upsert_agents
 from tests.conftest import ADMIN_KEY, ADMIN_SECRET, basic
 from tests.factories import make_activity, make_agent, make_attachment, make_statement
 
@@ -139,3 +142,35 @@ async def test_round_trips_do_not_grow_with_batch_size(
         assert response.status_code == 200, response.text
         counts.append(list(seen))
     assert counts[0] == counts[1]
+
+
+async def test_a_repeat_statement_costs_three_commands_after_authentication(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """The common write (agents and activities already known, nothing voided or referenced)
+    is: the credential lookup, then in one transaction the first read (`stored`, the ids
+    already stored or referenced), one insert of statements and terms (which also reads the
+    definitions it compares), and the door/role tagging."""
+    template = rich_batch(1)[0]
+    assert (await client.post(URL, json=template)).status_code == 200
+    again = {**template, "id": str(uuid.uuid4())}
+    with counting(app) as seen:
+        response = await client.post(URL, json=again)
+    assert response.status_code == 200, response.text
+    assert seen == ["SELECT", "SELECT", "WITH", "WITH"], seen
+
+
+async def test_a_known_nameless_agent_upserted_again_keeps_an_empty_name_list(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    """Two batches that both find a nameless agent new both upsert it; the second one's
+    conflict update must leave `names` an empty list, not NULL (a NOT NULL violation)."""
+    key = f"mbox:mailto:race{uuid.uuid4().hex[:8]}@example.com"
+    ifi = {"mbox": key.removeprefix("mbox:")}
+    async with transaction(app.state.lrs.engine) as conn:
+        await upsert_agents(conn, {key: (ifi, [])})
+        await upsert_agents(conn, {key: (ifi, [])})
+    person = await client.get("/xAPI/agents", params={"agent": json.dumps(ifi)})
+    assert person.status_code == 200, person.text
+    assert person.json()["mbox"] == [ifi["mbox"]]
+    assert "name" not in person.json() or person.json()["name"] == []

@@ -6,8 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ARRAY, DateTime, Text, bindparam, text
+from sqlalchemy import ARRAY, BigInteger, DateTime, Text, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from lrs.storage.statements import INGEST_LOCK_KEY
 
 _TEXTS = ARRAY(Text)
 _TIMES = ARRAY(DateTime(timezone=True))
@@ -22,8 +24,14 @@ class RosterRow:
     valid_to: datetime | None
 
 
-# Serializes roster writers (overlap checks stay true) and excludes ingest's SHARE lock.
+# Serializes roster writers (overlap checks stay true).
 _LOCK = text("LOCK TABLE ext_roster IN SHARE ROW EXCLUSIVE MODE")
+# Then waits for statement writes in flight and holds new ones off (each takes the ingest
+# lock shared in its first command), so the re-tagging sees every statement whose ingest
+# could not see this roster change, and later ingests see the change.
+_EXCLUDE_INGEST = text("SELECT pg_advisory_xact_lock(:key)").bindparams(
+    bindparam("key", type_=BigInteger)
+)
 
 _UPSERT = text(
     """
@@ -99,6 +107,7 @@ _OF_ACTOR = text(
 
 async def lock(conn: AsyncConnection) -> None:
     await conn.execute(_LOCK)
+    await conn.execute(_EXCLUDE_INGEST, {"key": INGEST_LOCK_KEY})
 
 
 async def upsert(conn: AsyncConnection, rows: Sequence[RosterRow]) -> None:

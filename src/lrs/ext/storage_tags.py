@@ -1,9 +1,10 @@
 """SQL of tags: written at ingest (statement and roster sources) and through the API
 (explicit), in a fixed number of round trips per batch whatever its size.
 
-Ingest and roster writes exclude each other on ``ext_roster`` (SHARE against SHARE ROW
-EXCLUSIVE): a statement stored while the roster changes is tagged either by its own ingest
-(after the roster commits) or by the roster's re-tagging (after the statement commits).
+Ingest and roster writes exclude each other on the ingest lock (`INGEST_LOCK_KEY`, shared by
+every statement write, exclusive for a roster change): a statement stored while the roster
+changes is tagged either by its own ingest (after the roster commits) or by the roster's
+re-tagging (after the statement commits).
 """
 
 from __future__ import annotations
@@ -19,37 +20,40 @@ from lrs.ext.storage_sql import EFFECTIVE_TAGS, TAG_SOURCE
 _TEXTS = ARRAY(Text)
 _BIGINTS = ARRAY(BigInteger)
 
-_LOCK_ROSTER_SHARED = text("LOCK TABLE ext_roster IN SHARE MODE")
-
-_FROM_STATEMENTS = text(
+# Statement-sourced tags for the carried (seq, door, role) rows (ids not in the registry are
+# left out) and roster-sourced tags for every new statement, in one command. The roster is
+# read in a later command than the write's first, which took the ingest lock: a roster
+# change either committed before that (and is seen here) or waits for this write to commit
+# (and its re-tagging sees these statements).
+_TAG_AT_INGEST = text(
     """
-    INSERT INTO ext_tags (seq, source, door, role)
-    SELECT n.seq, 'statement', d.id, r.id
-    FROM unnest(:seqs, :doors, :roles) AS n(seq, door, role)
-         LEFT JOIN ext_doors d ON d.id = n.door
-         LEFT JOIN ext_roles r ON r.id = n.role
-    WHERE d.id IS NOT NULL OR r.id IS NOT NULL
-    ORDER BY n.seq
-    ON CONFLICT (seq, source) DO NOTHING
+    WITH carried AS (
+        INSERT INTO ext_tags (seq, source, door, role)
+        SELECT n.seq, 'statement', d.id, r.id
+        FROM unnest(:carried_seqs, :doors, :roles) AS n(seq, door, role)
+             LEFT JOIN ext_doors d ON d.id = n.door
+             LEFT JOIN ext_roles r ON r.id = n.role
+        WHERE d.id IS NOT NULL OR r.id IS NOT NULL
+        ORDER BY n.seq
+        ON CONFLICT (seq, source) DO NOTHING
+    ), rostered AS (
+        INSERT INTO ext_tags (seq, source, door, role)
+        SELECT DISTINCT ON (s.seq) s.seq, 'roster', a.door, a.role
+        FROM statements s
+             JOIN ext_roster a ON a.actor_key = s.actor_key AND a.valid_from <= s.timestamp
+                              AND (a.valid_to IS NULL OR s.timestamp < a.valid_to)
+        WHERE s.seq = ANY(:seqs)
+        ORDER BY s.seq, a.valid_from DESC
+        ON CONFLICT (seq, source) DO NOTHING
+    )
+    SELECT 1
     """
 ).bindparams(
-    bindparam("seqs", type_=_BIGINTS),
+    bindparam("carried_seqs", type_=_BIGINTS),
     bindparam("doors", type_=_TEXTS),
     bindparam("roles", type_=_TEXTS),
+    bindparam("seqs", type_=_BIGINTS),
 )
-
-_FROM_ROSTER = text(
-    """
-    INSERT INTO ext_tags (seq, source, door, role)
-    SELECT DISTINCT ON (s.seq) s.seq, 'roster', a.door, a.role
-    FROM statements s
-         JOIN ext_roster a ON a.actor_key = s.actor_key AND a.valid_from <= s.timestamp
-                          AND (a.valid_to IS NULL OR s.timestamp < a.valid_to)
-    WHERE s.seq = ANY(:seqs)
-    ORDER BY s.seq, a.valid_from DESC
-    ON CONFLICT (seq, source) DO NOTHING
-    """
-).bindparams(bindparam("seqs", type_=_BIGINTS))
 
 
 async def tag_at_ingest(
@@ -57,19 +61,17 @@ async def tag_at_ingest(
     carried: Sequence[tuple[int, str | None, str | None]],
     seqs: Sequence[int],
 ) -> None:
-    """Statement-sourced tags for `carried` (seq, door, role) (ids not in the registry are
-    left out), then roster-sourced tags for every new statement: at most three commands."""
-    await conn.execute(_LOCK_ROSTER_SHARED)
-    if carried:
-        await conn.execute(
-            _FROM_STATEMENTS,
-            {
-                "seqs": [c[0] for c in carried],
-                "doors": [c[1] for c in carried],
-                "roles": [c[2] for c in carried],
-            },
-        )
-    await conn.execute(_FROM_ROSTER, {"seqs": list(seqs)})
+    """Statement-sourced tags for `carried` (seq, door, role), roster-sourced tags for every
+    new statement (`seqs`): one command whatever the batch size."""
+    await conn.execute(
+        _TAG_AT_INGEST,
+        {
+            "carried_seqs": [c[0] for c in carried],
+            "doors": [c[1] for c in carried],
+            "roles": [c[2] for c in carried],
+            "seqs": list(seqs),
+        },
+    )
 
 
 _EXISTING_IDS = text(

@@ -19,8 +19,8 @@ from lrs.storage.statements import NewStatement
 
 
 class TaggingHook:
-    """The statement ingest hook: tags a stored batch inside its transaction, in at most
-    three commands whatever the batch size (no per-statement queries)."""
+    """The statement ingest hook: tags a stored batch inside its transaction, in one
+    command whatever the batch size (no per-statement queries)."""
 
     def __init__(self, door_iri: str, role_iri: str) -> None:
         self.door_iri = door_iri

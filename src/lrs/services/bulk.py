@@ -30,7 +30,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lrs.errors import BadRequest, Conflict, LRSError
-from lrs.services.statements import IngestHook, build_row, insert_rows, update_definitions
+from lrs.services.statements import IngestHook, build_row, write_rows
 from lrs.storage import bulk as bulk_sql
 from lrs.storage import statements as repo
 from lrs.storage.database import autocommit, transaction
@@ -150,13 +150,12 @@ async def store_imported(
             rows.append(build_row(prepared, terms, parse_timestamp(prepared["stored"])))
             all_terms.append(terms)
         if rows:
-            seqs = await insert_rows(conn, rows)
-            await update_definitions(conn, all_terms)
+            seqs = await write_rows(conn, start, rows, all_terms)
             for hook in hooks:
                 await hook(conn, [row for row in rows if row.id in seqs], seqs)
             stored = len(seqs)
     report.stored += stored
-    # Rows a concurrent writer stored first were found equivalent by `insert_rows`.
+    # Rows a concurrent writer stored first were found equivalent by `write_rows`.
     report.skipped += len(rows) - stored
 
 

@@ -6,7 +6,7 @@ bulk commands. A batch is stored whole or not at all (ERR-009).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -153,8 +153,7 @@ async def store_statements(
             received[prepared["id"]] = statement
             all_terms.append(terms)
         if rows:
-            seqs = await insert_rows(conn, rows, received, client_ids=frozenset(client_ids))
-            await update_definitions(conn, all_terms)
+            seqs = await write_rows(conn, start, rows, all_terms, received)
             for hook in hooks:
                 await hook(conn, [row for row in rows if row.id in seqs], seqs)
             if attachments:
@@ -164,20 +163,36 @@ async def store_statements(
     return WriteResult(ids, start.consistent_through)
 
 
-async def insert_rows(
+async def write_rows(
     conn: AsyncConnection,
+    start: repo.WriteStart,
     rows: list[repo.NewStatement],
+    all_terms: Sequence[IndexTerms],
     received: Mapping[str, Mapping[str, Any]] | None = None,
-    *,
-    client_ids: Collection[str] | None = None,
 ) -> dict[str, int]:
-    """Insert rows, apply voiding and StatementRef terms; returns id -> seq of rows written.
+    """Write rows after `begin_write`: statements and terms, voiding, StatementRef terms,
+    definitions and agents. Returns id -> seq of the rows written.
 
-    `received` (id -> statement as sent) is what a concurrent writer's row is compared with;
-    without it the prepared payload is (`lrs.services.bulk` restores prepared statements).
-    `client_ids` are the ids the client chose (None: all of them); only those can already be
-    the target of a stored voiding statement or StatementRef, so only they are looked up."""
-    seqs = await repo.insert_statements(conn, rows)
+    The common batch costs one command here; voiding, StatementRef propagation and
+    definition changes add one only when the batch has something for them to do.
+    `received` (id -> statement as sent) is what a concurrent writer's row is compared
+    with; without it the prepared payload is (`lrs.services.bulk` restores prepared
+    statements)."""
+    void_targets = {r.statement_ref_id for r in rows if r.is_voiding and r.statement_ref_id}
+    voided = {
+        r.id
+        for r in rows
+        if not r.is_voiding and (r.id in void_targets or start.referenced.get(r.id, False))
+    }
+    agents = _agents_seen(all_terms)
+    written = await repo.insert_batch(
+        conn,
+        rows,
+        voided=voided,
+        activity_ids=sorted({a for t in all_terms for a, _ in t.activities}),
+        agent_keys=sorted(agents),
+    )
+    seqs = written.seqs
     lost = [row for row in rows if row.id not in seqs]
     if lost:
         # A concurrent writer stored some of these ids first: same rule as above.
@@ -187,26 +202,15 @@ async def insert_rows(
             if not statements_equivalent(current[row.id], sent):
                 raise _conflict(row.id)
     inserted = [row for row in rows if row.id in seqs]
-    known = [r for r in inserted if client_ids is None or r.id in client_ids]
-    await repo.apply_voiding(
-        conn,
-        voided_targets=[
-            r.statement_ref_id for r in inserted if r.is_voiding and r.statement_ref_id
-        ],
-        new_ids=[r.id for r in known],
-    )
+    await repo.apply_voiding(conn, sorted(void_targets.difference(seqs)))
     await repo.propagate_statement_refs(
         conn,
         referrers=[seqs[r.id] for r in inserted if r.statement_ref_id],
-        targets=[seqs[r.id] for r in known],
+        targets=[seqs[r.id] for r in inserted if r.id in start.referenced],
     )
+    await _update_activities(conn, all_terms, written.activities)
+    await _update_agents(conn, agents, written.agent_names)
     return seqs
-
-
-async def update_definitions(conn: AsyncConnection, all_terms: Sequence[IndexTerms]) -> None:
-    """Keep canonical Activity definitions and known agents current (ST-PROC-019/020)."""
-    await _update_activities(conn, all_terms)
-    await _update_agents(conn, all_terms)
 
 
 def _merged_definitions(
@@ -228,12 +232,17 @@ def _merged_definitions(
     return changed
 
 
-async def _update_activities(conn: AsyncConnection, all_terms: Sequence[IndexTerms]) -> None:
-    """Most batches repeat definitions the LRS already holds: an unlocked read finds that and
-    writes nothing. Rows a batch does change are locked (in id order, so concurrent batches
-    cannot deadlock) and merged again from their locked state, so no merge is lost."""
-    activity_ids = sorted({a for t in all_terms for a, _ in t.activities})
-    snapshot = await repo.activity_definitions(conn, activity_ids)
+async def _update_activities(
+    conn: AsyncConnection,
+    all_terms: Sequence[IndexTerms],
+    snapshot: Mapping[str, dict[str, Any] | None],
+) -> None:
+    """Keep canonical Activity definitions current (ST-PROC-019/020).
+
+    Most batches repeat definitions the LRS already holds: the unlocked `snapshot` read with
+    the insert shows that and nothing is written. Rows a batch does change are locked (in id
+    order, so concurrent batches cannot deadlock) and merged again from their locked state,
+    so no merge is lost."""
     changed = _merged_definitions(snapshot, all_terms)
     if not changed:
         return
@@ -245,8 +254,12 @@ async def _update_activities(conn: AsyncConnection, all_terms: Sequence[IndexTer
     )
 
 
-async def _update_agents(conn: AsyncConnection, all_terms: Sequence[IndexTerms]) -> None:
-    wanted: dict[str, tuple[dict[str, Any], set[str]]] = {}
+AgentsSeen = dict[str, tuple[dict[str, Any], set[str]]]
+
+
+def _agents_seen(all_terms: Sequence[IndexTerms]) -> AgentsSeen:
+    """Identified agents of the batch: IFI key -> (IFI, names seen)."""
+    wanted: AgentsSeen = {}
     for terms in all_terms:
         for agent in terms.agents:
             key = ifi_key(agent)
@@ -256,7 +269,13 @@ async def _update_agents(conn: AsyncConnection, all_terms: Sequence[IndexTerms])
             name = agent.get("name")
             if isinstance(name, str):
                 entry[1].add(name)
-    names = await repo.agent_names(conn, sorted(wanted))
+    return wanted
+
+
+async def _update_agents(
+    conn: AsyncConnection, wanted: AgentsSeen, names: Mapping[str, list[str]]
+) -> None:
+    """Record new agents and new names of known ones (the Agents resource, AGT-001)."""
     updates = {
         key: (ifi, sorted(new_names))
         for key, (ifi, new_names) in wanted.items()

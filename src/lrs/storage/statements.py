@@ -58,9 +58,17 @@ _EXISTING = text(
 # a few milliseconds cover that gap and keep Consistent-Through recent (ORD-008, STR-R-009).
 CONSISTENCY_MARGIN = timedelta(milliseconds=5)
 
+# Every write holds this advisory lock (shared) from its first command to its end. A writer
+# that must not interleave with statement ingest (the door/role roster of `lrs.ext`, whose
+# re-tagging must see every statement an ingest tags without it) takes it exclusively.
+INGEST_LOCK_KEY = 7_300_103
+
 # `through`: no other transaction open now started earlier, and any transaction starting
 # later takes a later `stored`, so once this one commits every statement stored before
-# `through` is queryable (ORD-008). It costs no extra round trip.
+# `through` is queryable (ORD-008). `referenced`: which of the batch's ids stored statements
+# already point at (StatementRef objects), and whether one of those is a voiding statement,
+# so that voiding (ST-VOID-006) and StatementRef terms (STR-Q-025) are applied only when
+# they can apply. All of it costs one round trip.
 _BEGIN_WRITE = text(
     """
     SELECT clock_timestamp() AS now,
@@ -70,25 +78,42 @@ _BEGIN_WRITE = text(
                   AND backend_type = 'client backend' AND xact_start IS NOT NULL),
                now())) AS through,
            (SELECT coalesce(jsonb_object_agg(id::text, payload), '{}'::jsonb)
-            FROM statements WHERE id = ANY(CAST(:ids AS uuid[])))::text AS existing
+            FROM statements WHERE id = ANY(CAST(:ids AS uuid[])))::text AS existing,
+           (SELECT coalesce(jsonb_object_agg(ref, voiding), '{}'::jsonb)
+            FROM (SELECT statement_ref_id::text AS ref, bool_or(is_voiding) AS voiding
+                  FROM statements WHERE statement_ref_id = ANY(CAST(:ids AS uuid[]))
+                  GROUP BY statement_ref_id) AS r)::text AS referenced
+    FROM (SELECT pg_advisory_xact_lock_shared(:lock_key)) AS ingest_lock
     """
-).bindparams(bindparam("ids", type_=_TEXTS))
+).bindparams(bindparam("ids", type_=_TEXTS), bindparam("lock_key", type_=BigInteger))
 
 
 @dataclass(frozen=True)
 class WriteStart:
+    """What a write learns in its first command.
+
+    `existing`: stored payloads among the ids; `referenced`: id -> True when a stored
+    voiding statement targets it, False when only other StatementRefs do."""
+
     stored: datetime
     consistent_through: datetime
     existing: dict[str, dict[str, Any]]
+    referenced: dict[str, bool]
 
 
 async def begin_write(conn: AsyncConnection, ids: Sequence[str]) -> WriteStart:
-    """The first command of a write: the `stored` instant (taken inside the transaction, so
-    Consistent-Through can account for it), a Consistent-Through value valid once this
-    transaction commits, and the stored statements among `ids`."""
-    row = (await conn.execute(_BEGIN_WRITE, {"ids": list(ids)})).one()
-    existing: dict[str, dict[str, Any]] = orjson.loads(row.existing)
-    return WriteStart(row.now, row.through - CONSISTENCY_MARGIN, existing)
+    """The first command of a write: takes the ingest lock (shared), the `stored` instant
+    (taken inside the transaction, so Consistent-Through can account for it), a
+    Consistent-Through value valid once this transaction commits, and what is already stored
+    about `ids`."""
+    params = {"ids": list(ids), "lock_key": INGEST_LOCK_KEY}
+    row = (await conn.execute(_BEGIN_WRITE, params)).one()
+    return WriteStart(
+        row.now,
+        row.through - CONSISTENCY_MARGIN,
+        orjson.loads(row.existing),
+        orjson.loads(row.referenced),
+    )
 
 
 async def existing_payloads(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -98,18 +123,34 @@ async def existing_payloads(conn: AsyncConnection, ids: Sequence[str]) -> dict[s
     return {row.id: orjson.loads(row.payload) for row in rows}
 
 
-_INSERT_STATEMENTS = text(
+# New statements and their query terms in one statement (the terms join the RETURNING rows,
+# so an id a concurrent writer stored first gets neither), plus the canonical definitions
+# and agent names the batch mentions, which the caller compares with what it carries.
+_INSERT_BATCH = text(
     """
-    INSERT INTO statements (id, stored, timestamp, verb_id, actor_key, object_activity_id,
-                            registration, statement_ref_id, is_voiding, authority_key, version,
-                            payload)
-    SELECT id::uuid, stored, ts, verb, actor, activity, reg::uuid, ref::uuid, voiding, auth,
-           version, payload::jsonb
-    FROM unnest(:ids, :stored, :ts, :verbs, :actors, :activities, :regs, :refs, :voiding,
-                :auths, :versions, :payloads)
-         AS n(id, stored, ts, verb, actor, activity, reg, ref, voiding, auth, version, payload)
-    ON CONFLICT (id) DO NOTHING
-    RETURNING id::text AS id, seq
+    WITH new AS (
+        INSERT INTO statements (id, stored, timestamp, verb_id, actor_key, object_activity_id,
+                                registration, statement_ref_id, is_voiding, voided,
+                                authority_key, version, payload)
+        SELECT id::uuid, stored, ts, verb, actor, activity, reg::uuid, ref::uuid, voiding,
+               voided, auth, version, payload::jsonb
+        FROM unnest(:ids, :stored, :ts, :verbs, :actors, :activities, :regs, :refs, :voiding,
+                    :voided, :auths, :versions, :payloads)
+             AS n(id, stored, ts, verb, actor, activity, reg, ref, voiding, voided, auth,
+                  version, payload)
+        ON CONFLICT (id) DO NOTHING
+        RETURNING id, seq, stored
+    ), terms AS (
+        INSERT INTO statement_terms (term, stored, seq)
+        SELECT t.term, new.stored, new.seq
+        FROM unnest(:term_owners, :terms) AS t(owner, term) JOIN new ON new.id = t.owner::uuid
+    )
+    SELECT (SELECT coalesce(jsonb_object_agg(id::text, seq), '{}'::jsonb) FROM new)::text
+               AS seqs,
+           (SELECT coalesce(jsonb_object_agg(activity_id, definition), '{}'::jsonb)
+            FROM activities WHERE activity_id = ANY(:activity_ids))::text AS activities,
+           (SELECT coalesce(jsonb_object_agg(ifi_key, to_jsonb(names)), '{}'::jsonb)
+            FROM agents WHERE ifi_key = ANY(:agent_keys))::text AS agents
     """
 ).bindparams(
     bindparam("ids", type_=_TEXTS),
@@ -121,30 +162,45 @@ _INSERT_STATEMENTS = text(
     bindparam("regs", type_=_TEXTS),
     bindparam("refs", type_=_TEXTS),
     bindparam("voiding", type_=_BOOLS),
+    bindparam("voided", type_=_BOOLS),
     bindparam("auths", type_=_TEXTS),
     bindparam("versions", type_=_TEXTS),
     bindparam("payloads", type_=_TEXTS),
-)
-
-_INSERT_TERMS = text(
-    """
-    INSERT INTO statement_terms (term, stored, seq)
-    SELECT term, stored, seq FROM unnest(:terms, :stored, :seqs) AS t(term, stored, seq)
-    """
-).bindparams(
+    bindparam("term_owners", type_=_TEXTS),
     bindparam("terms", type_=_TEXTS),
-    bindparam("stored", type_=_TIMES),
-    bindparam("seqs", type_=_BIGINTS),
+    bindparam("activity_ids", type_=_TEXTS),
+    bindparam("agent_keys", type_=_TEXTS),
 )
 
 
-async def insert_statements(
-    conn: AsyncConnection, statements: Sequence[NewStatement]
-) -> dict[str, int]:
-    """Insert new statements and their query terms. Returns id -> seq of the rows written;
-    an id already present (a concurrent writer won) is absent from the result."""
+@dataclass(frozen=True)
+class BatchWritten:
+    """`seqs`: id -> seq of the rows written (an id a concurrent writer stored first is
+    absent); `activities` / `agent_names`: what is stored for the ids and keys asked about."""
+
+    seqs: dict[str, int]
+    activities: dict[str, dict[str, Any] | None]
+    agent_names: dict[str, list[str]]
+
+
+async def insert_batch(
+    conn: AsyncConnection,
+    statements: Sequence[NewStatement],
+    *,
+    voided: frozenset[str] | set[str],
+    activity_ids: Sequence[str],
+    agent_keys: Sequence[str],
+) -> BatchWritten:
+    """Insert new statements (those in `voided` already voided) with their query terms, and
+    read the activities' definitions and agents' names, in one round trip."""
+    owners: list[str] = []
+    terms: list[str] = []
+    for statement in statements:
+        for term in statement.terms:
+            owners.append(statement.id)
+            terms.append(term)
     result = await conn.execute(
-        _INSERT_STATEMENTS,
+        _INSERT_BATCH,
         {
             "ids": [s.id for s in statements],
             "stored": [s.stored for s in statements],
@@ -155,48 +211,36 @@ async def insert_statements(
             "regs": [s.registration for s in statements],
             "refs": [s.statement_ref_id for s in statements],
             "voiding": [s.is_voiding for s in statements],
+            "voided": [s.id in voided for s in statements],
             "auths": [s.authority_key for s in statements],
             "versions": [s.version for s in statements],
             "payloads": [orjson.dumps(s.payload).decode() for s in statements],
+            "term_owners": owners,
+            "terms": terms,
+            "activity_ids": list(activity_ids),
+            "agent_keys": list(agent_keys),
         },
     )
-    seqs = {row.id: row.seq for row in result}
-    terms: list[str] = []
-    stored: list[datetime] = []
-    seq_list: list[int] = []
-    for statement in statements:
-        seq = seqs.get(statement.id)
-        if seq is None:
-            continue
-        for term in statement.terms:
-            terms.append(term)
-            stored.append(statement.stored)
-            seq_list.append(seq)
-    if terms:
-        await conn.execute(_INSERT_TERMS, {"terms": terms, "stored": stored, "seqs": seq_list})
-    return seqs
+    row = result.one()
+    return BatchWritten(
+        orjson.loads(row.seqs), orjson.loads(row.activities), orjson.loads(row.agents)
+    )
 
 
 _APPLY_VOIDING = text(
     """
-    UPDATE statements AS s SET voided = true
-    WHERE NOT s.is_voiding AND NOT s.voided
-      AND (s.id = ANY(CAST(:targets AS uuid[]))
-           OR (s.id = ANY(CAST(:new_ids AS uuid[]))
-               AND EXISTS (SELECT 1 FROM statements v
-                           WHERE v.statement_ref_id = s.id AND v.is_voiding)))
+    UPDATE statements SET voided = true
+    WHERE id = ANY(CAST(:targets AS uuid[])) AND NOT is_voiding AND NOT voided
     """
-).bindparams(bindparam("targets", type_=_TEXTS), bindparam("new_ids", type_=_TEXTS))
+).bindparams(bindparam("targets", type_=_TEXTS))
 
 
-async def apply_voiding(
-    conn: AsyncConnection, *, voided_targets: Sequence[str], new_ids: Sequence[str]
-) -> None:
-    """Mark voided: targets of new voiding statements, and new statements that an earlier
-    voiding statement already targets (ST-VOID-003, 004, 006)."""
-    if not voided_targets and not new_ids:
-        return
-    await conn.execute(_APPLY_VOIDING, {"targets": list(voided_targets), "new_ids": list(new_ids)})
+async def apply_voiding(conn: AsyncConnection, targets: Sequence[str]) -> None:
+    """Mark stored statements voided by new voiding statements (ST-VOID-003, 004); a voiding
+    statement itself cannot be voided. New statements that a voiding statement already
+    targets are written voided by `insert_batch`."""
+    if targets:
+        await conn.execute(_APPLY_VOIDING, {"targets": list(targets)})
 
 
 _PROPAGATE_REFS = text(
@@ -296,25 +340,13 @@ async def upsert_activities(
     await conn.execute(_UPSERT_ACTIVITIES, {"ids": ids, "defs": defs})
 
 
-_AGENT_NAMES = text("SELECT ifi_key, names FROM agents WHERE ifi_key = ANY(:keys)").bindparams(
-    bindparam("keys", type_=_TEXTS)
-)
-
-
-async def agent_names(conn: AsyncConnection, keys: Sequence[str]) -> dict[str, list[str]]:
-    if not keys:
-        return {}
-    rows = await conn.execute(_AGENT_NAMES, {"keys": list(keys)})
-    return {row.ifi_key: list(row.names) for row in rows}
-
-
 _UPSERT_AGENTS = text(
     """
     INSERT INTO agents (ifi_key, ifi, names)
     SELECT key, CAST(ifi AS jsonb), ARRAY(SELECT jsonb_array_elements_text(CAST(names AS jsonb)))
     FROM unnest(:keys, :ifis, :names) AS a(key, ifi, names) ORDER BY key
     ON CONFLICT (ifi_key) DO UPDATE
-        SET names = (SELECT array_agg(DISTINCT n ORDER BY n)
+        SET names = (SELECT coalesce(array_agg(DISTINCT n ORDER BY n), '{}')
                      FROM unnest(agents.names || excluded.names) AS n)
     """
 ).bindparams(
