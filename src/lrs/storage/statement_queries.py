@@ -1,7 +1,8 @@
 """Reads of statements: one by id, or a keyset page of a filtered query.
 
 A filtered query walks ``statement_terms`` on its (term, stored, seq) index in stored order,
-driven by its rarest term; further filters are index probes on the same index. Page N costs what page 1 costs.
+driven by its rarest term; further filters are index probes on the same index. Page N costs
+what page 1 costs.
 """
 
 from __future__ import annotations
