@@ -14,9 +14,17 @@ from bench.client import Target
 from bench.generate import statements
 from bench.modes import Options
 from bench.report import find_listening_pid
-from bench.runner import MODES, medians, round_options, run_baseline, run_http, run_ratio
+from bench.runner import (
+    MODES,
+    medians,
+    round_options,
+    run_baseline,
+    run_ceiling,
+    run_http,
+    run_ratio,
+)
 
-ALL_MODES = (*MODES, "baseline", "ratio", "generate")
+ALL_MODES = (*MODES, "baseline", "ratio", "ceiling", "generate")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -27,7 +35,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--secret", default=os.environ.get("BENCH_SECRET", ""))
     p.add_argument("--xapi-version", default="2.0.0", choices=("1.0.3", "2.0.0"))
     p.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"),
-                   help="PostgreSQL of the LRS (baseline and ratio modes)")  # fmt: skip
+                   help="PostgreSQL of the LRS (baseline, ratio and ceiling modes)")  # fmt: skip
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--count", type=int, default=10_000, help="statements per round")
     p.add_argument("--start", type=int, default=0, help="first statement index of the stream")
@@ -57,12 +65,14 @@ def _server_pid(args: argparse.Namespace) -> int | None:
 
 async def _one_round(args: argparse.Namespace, options: Options) -> dict[str, Any]:
     target = Target(args.url, args.key, args.secret, args.xapi_version)
-    if args.mode in ("baseline", "ratio") and not args.database_url:
+    if args.mode in ("baseline", "ratio", "ceiling") and not args.database_url:
         raise SystemExit("--database-url (or BENCH_DATABASE_URL) is needed for this mode")
     if args.mode == "baseline":
         return await run_baseline(options, args.database_url)
     if args.mode == "ratio":
         return await run_ratio(target, options, args.database_url, _server_pid(args))
+    if args.mode == "ceiling":
+        return await run_ceiling(target, options, args.database_url, _server_pid(args))
     return await run_http(args.mode, target, options, _server_pid(args))
 
 

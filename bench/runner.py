@@ -13,6 +13,7 @@ from bench import baseline
 from bench.client import Target, make_client
 from bench.modes import Options, documents, export, ingest, mixed, query
 from bench.report import Report, rss_sampler
+from bench.thin import thin_server
 
 Mode = Callable[[httpx.AsyncClient, Report, Options], Awaitable[None]]
 
@@ -24,7 +25,7 @@ MODES: dict[str, Mode] = {
     "mixed": mixed.run,
     "export": export.run,
 }
-WRITING = {"ingest", "single", "mixed", "ratio"}
+WRITING = {"ingest", "single", "mixed", "ratio", "ceiling"}
 FIGURES = ("items_per_s", "p50_ms", "p95_ms", "p99_ms")
 
 
@@ -74,6 +75,28 @@ async def run_ratio(
         "copy_per_s": copy["statements_per_s"],
         "lrs_per_s": series["items_per_s"],
         "ratio_to_executemany": round(series["items_per_s"] / raw["statements_per_s"], 3),
+    }
+
+
+async def run_ceiling(
+    target: Target, options: Options, database_url: str, server_pid: int | None
+) -> dict[str, Any]:
+    """One statement per POST, in one run: the thinnest endpoint on the same stack (see
+    `bench.thin_endpoint`), then the LRS, same statements, same clients."""
+    with thin_server(database_url) as thin_url:
+        thin_target = Target(thin_url, "", "", target.version)
+        thin = await run_http("single", thin_target, options, None)
+    lrs = await run_http("single", target, options, server_pid)
+    [thin_series] = thin["series"].values()
+    [lrs_series] = lrs["series"].values()
+    return {
+        **lrs,
+        "mode": "ceiling",
+        "thin_per_s": thin_series["items_per_s"],
+        "thin_p95_ms": thin_series["p95_ms"],
+        "thin_client_cpu_s": thin.get("client_cpu_s"),
+        "lrs_per_s": lrs_series["items_per_s"],
+        "ratio_to_thin": round(lrs_series["items_per_s"] / thin_series["items_per_s"], 3),
     }
 
 

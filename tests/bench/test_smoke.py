@@ -148,6 +148,21 @@ def test_baseline_and_ratio(
     assert ratio["series"]["POST x100"]["errors"] == 0
 
 
+def test_ceiling_runs_the_thin_endpoint_then_the_lrs(
+    live: tuple[str, int], bench_db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The ceiling mode starts the thin endpoint on the same database, posts one statement
+    per request to it and then to the LRS, and reports both rates and their ratio."""
+    ceiling = _run(
+        capsys,
+        *_http(live, "ceiling", "--database-url", bench_db, "--count", "40", "--start", "9500"),
+    )
+    assert ceiling["thin_per_s"] > 0
+    assert ceiling["lrs_per_s"] > 0
+    assert ceiling["ratio_to_thin"] == round(ceiling["lrs_per_s"] / ceiling["thin_per_s"], 3)
+    assert ceiling["series"]["POST x1"]["errors"] == {}
+
+
 def test_generate_is_deterministic(capsysbinary: pytest.CaptureFixture[bytes]) -> None:
     """Same seed, same statements (ids included): the tool's runs are reproducible."""
     assert bench_main(["generate", "--count", "3", "--seed", "7"]) == 0
