@@ -1,11 +1,18 @@
-"""Document use cases (DOC-*, CONC-*): each opens one transaction.
+"""Document use cases (DOC-*, CONC-*).
 
-A write locks the current row (``SELECT ... FOR UPDATE``), evaluates the preconditions
-against it and writes in the same transaction, so two conditional writers are serialised
-and the second sees the first one's ETag: exactly one wins, no update is lost. When no row
-exists there is nothing to lock; two creators then meet in the unique key, the loser's
-insert does nothing, and it evaluates its preconditions again against the winner's row
-(an ``If-None-Match: *`` loser gets 412, an unconditional State write replaces it).
+A conditional PUT, a POST merge and a DELETE run in one transaction. Such a write locks
+the current row (``SELECT ... FOR UPDATE``), evaluates the preconditions against it and
+writes in the same transaction, so two conditional writers are serialised and the second
+sees the first one's ETag: exactly one wins, no update is lost. When no row exists there
+is nothing to lock; two creators then meet in the unique key, the loser's insert does
+nothing, and it evaluates its preconditions again against the winner's row (an
+``If-None-Match: *`` loser gets 412, a POST merges into it).
+
+A PUT without preconditions needs no read before its write, so it is one statement in
+autocommit (one round trip instead of four): State upserts (``ON CONFLICT DO UPDATE``,
+the last racer wins), a profile inserts only when absent (``ON CONFLICT DO NOTHING``) and
+a document found there is the CONC-009 409, with nothing written. Reads are one SELECT,
+consistent on its own, so they run in autocommit too.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lrs.errors import Conflict, NotFound
 from lrs.storage import documents as repo
-from lrs.storage.database import read_only, transaction
+from lrs.storage.database import autocommit, transaction
 from lrs.storage.documents import DocumentIds, StoredDocument
 from lrs.xapi.documents import (
     DEFAULT_CONTENT_TYPE,
@@ -31,6 +38,7 @@ from lrs.xapi.documents import (
     etag_for,
     merge_json,
     parse_json_object,
+    requires_precondition,
     serialize_json,
 )
 
@@ -97,10 +105,36 @@ async def put_document(
     check_json_body(content, content_type)
     stored_type = content_type or DEFAULT_CONTENT_TYPE
 
+    if conditions.absent:
+        await _put_unconditional(engine, key, stored_type, content, conditions)
+        return
+
     def replacement(_: StoredDocument | None) -> tuple[str, bytes]:
         return stored_type, content
 
     await _write(engine, key, conditions, replacement, max_bytes=max_bytes, is_put=True)
+
+
+async def _put_unconditional(
+    engine: AsyncEngine,
+    key: DocumentKey,
+    content_type: str,
+    content: bytes,
+    conditions: Preconditions,
+) -> None:
+    """A header-less PUT as one statement: with no preconditions the outcome depends only on
+    whether the document exists, which the unique key decides atomically."""
+    etag = etag_for(content)
+    async with autocommit(engine) as conn:
+        if not requires_precondition(key.kind):
+            await repo.upsert(conn, key, content_type=content_type, content=content, etag=etag)
+            return
+        created = await repo.insert_new(
+            conn, key, content_type=content_type, content=content, etag=etag
+        )
+    if not created:
+        # The document exists and no header was given: the profile 409 (CONC-009..011).
+        check_unconditional_put(key.kind, conditions, exists=True)
 
 
 async def post_document(
@@ -129,7 +163,7 @@ async def post_document(
 
 async def get_document(engine: AsyncEngine, key: DocumentKey) -> StoredDocument:
     """The stored bytes, type, ETag and change time (DOC-006/007, CONC-001); 404 (DOC-009)."""
-    async with read_only(engine) as conn:
+    async with autocommit(engine) as conn:
         document = await repo.fetch(conn, key)
     if document is None:
         raise NotFound(f"no document with id {key.doc_id!r} exists here")
@@ -141,7 +175,7 @@ async def list_document_ids(
 ) -> DocumentIds:
     """The ids in scope changed after ``since`` (DOC-011/012, DOC-ST-003, DOC-ACP-002,
     DOC-AGP-002) with the latest change time (DOC-008)."""
-    async with read_only(engine) as conn:
+    async with autocommit(engine) as conn:
         return await repo.list_ids(conn, scope, since=since)
 
 

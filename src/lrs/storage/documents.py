@@ -1,8 +1,9 @@
 """Rows of the ``documents`` table (State, Activity Profile, Agent Profile). Never commits.
 
-Writers lock the row they change (`lock`) so a read-check-write runs as one unit; two
-creators of the same key meet in the unique key, where `insert` lets the loser see that
-it lost instead of failing.
+Writers lock the row they change (`fetch(..., for_update=True)`) so a read-check-write
+runs as one unit; two creators of the same key meet in the unique key, where `insert_new`
+lets the loser see that it lost instead of failing. Header-less PUTs need no read first:
+`upsert` and `insert_new` decide in the one statement, outside any transaction.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import Insert, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lrs.storage.tables import documents
@@ -78,27 +79,54 @@ async def fetch(
     return _document(row) if row is not None else None
 
 
+def _insert(key: DocumentKey, *, content_type: str, content: bytes, etag: str) -> Insert:
+    return insert(documents).values(
+        kind=key.kind.value,
+        activity_id=key.activity_id,
+        agent_key=key.agent_key,
+        registration=key.registration,
+        doc_id=key.doc_id,
+        content_type=content_type,
+        content=content,
+        etag=etag,
+        updated=func.clock_timestamp(),
+    )
+
+
 async def insert_new(
     conn: AsyncConnection, key: DocumentKey, *, content_type: str, content: bytes, etag: str
 ) -> bool:
-    """Create the document; False (and nothing written) when another writer created it first."""
+    """Create the document; False (and nothing written) when it already exists, whether
+    another writer created it first or it was there all along."""
     stmt = (
-        insert(documents)
-        .values(
-            kind=key.kind.value,
-            activity_id=key.activity_id,
-            agent_key=key.agent_key,
-            registration=key.registration,
-            doc_id=key.doc_id,
-            content_type=content_type,
-            content=content,
-            etag=etag,
-            updated=func.clock_timestamp(),
-        )
+        _insert(key, content_type=content_type, content=content, etag=etag)
         .on_conflict_do_nothing(index_elements=list(_KEY_COLUMNS))
         .returning(documents.c.id)
     )
     return (await conn.execute(stmt)).first() is not None
+
+
+async def upsert(
+    conn: AsyncConnection, key: DocumentKey, *, content_type: str, content: bytes, etag: str
+) -> None:
+    """Create the document or wholly replace it, in one statement.
+
+    PostgreSQL makes ``ON CONFLICT DO UPDATE`` atomic under concurrency (it waits for a row
+    another writer holds locked, then updates it), so racing callers serialise and the last
+    one wins. ``updated`` is ``clock_timestamp()``, as in `insert_new` and `replace`.
+    """
+    stmt = _insert(key, content_type=content_type, content=content, etag=etag)
+    await conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=list(_KEY_COLUMNS),
+            set_={
+                "content_type": stmt.excluded.content_type,
+                "content": stmt.excluded.content,
+                "etag": stmt.excluded.etag,
+                "updated": func.clock_timestamp(),
+            },
+        )
+    )
 
 
 async def replace(
