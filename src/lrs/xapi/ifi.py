@@ -24,10 +24,15 @@ from typing import Any
 IFI_PROPERTIES = ("mbox", "mbox_sha1sum", "openid", "account")
 
 _MAILTO = "mailto:"
+# Agents are plain dicts, so `dict` is tried first: an exact type match is much cheaper than
+# the `Mapping` ABC check, which stays for any other mapping.
+_MAPPING = (dict, Mapping)
 
 
 def normalize_mbox(mbox: str) -> str:
     """Lowercase the ``mailto:`` scheme; the address part is kept as written."""
+    if mbox.startswith(_MAILTO):  # already canonical, as nearly every mbox is
+        return mbox
     if mbox[:7].lower() == _MAILTO:
         return _MAILTO + mbox[7:]
     return mbox
@@ -50,7 +55,7 @@ def ifi_key(agent: Mapping[str, Any]) -> str | None:
     if isinstance(openid, str):
         return "openid:" + openid
     account = agent.get("account")
-    if isinstance(account, Mapping):
+    if isinstance(account, _MAPPING):
         return f"account:{account.get('homePage', '')} {account.get('name', '')}"
     return None
 

@@ -68,12 +68,18 @@ def _bounded_int(text: str) -> int:
     return value
 
 
-def _check_depth(value: Any, path: str) -> None:
-    """Refuse nesting the serializer cannot write; asking it is cheaper than walking."""
+def _check_depth(value: Any, text: str, path: str) -> None:
+    """Refuse nesting the serializer cannot write; asking it is cheaper than walking.
+
+    The serializer also refuses a lone surrogate, so a failure counts as too deep only when
+    the text holds more than MAX_DEPTH brackets. Counting them costs about as much as the
+    serializing, so it is done only after a failure, which is rare.
+    """
     try:
         orjson.dumps(value)
     except orjson.JSONEncodeError:
-        raise BadRequest(f"JSON nested deeper than {MAX_DEPTH} levels", path=path) from None
+        if text.count("[") + text.count("{") > MAX_DEPTH:
+            raise BadRequest(f"JSON nested deeper than {MAX_DEPTH} levels", path=path) from None
 
 
 def _finite_float(text: str) -> float:
@@ -110,10 +116,13 @@ def loads_strict(data: bytes | str, *, path: str = "$") -> Any:
         raise BadRequest(f"malformed JSON: {exc}", path=path) from None
     except RecursionError:
         raise BadRequest(f"JSON nested deeper than {MAX_DEPTH} levels", path=path) from None
-    if isinstance(value, dict | list) and text.count("[") + text.count("{") > MAX_DEPTH:
-        _check_depth(value, path)
+    # Surrogates first: the depth check's serializer refuses them too, and their own error
+    # names the string's path.
     if _SURROGATE_ESCAPE.search(text) is not None:
         _check_surrogates(value, path)
+    # Nesting deeper than MAX_DEPTH needs more than MAX_DEPTH characters at the very least.
+    if isinstance(value, dict | list) and len(text) > MAX_DEPTH:
+        _check_depth(value, text, path)
     return value
 
 

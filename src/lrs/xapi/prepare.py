@@ -14,10 +14,11 @@ only moved to UTC (ST-VAL-125, ST-PROC-016/017).
 
 from __future__ import annotations
 
+import os
 import re
-import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from lrs.xapi.primitives import parse_timestamp
@@ -28,14 +29,26 @@ _FRACTION = re.compile(r"(?<=:\d\d)[.,](\d+)")
 
 
 def _new_uuid() -> str:
-    return str(uuid.uuid4())
+    """A random (version 4) UUID, as ``str(uuid.uuid4())`` writes it, at a third of the cost."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = raw[6] & 0x0F | 0x40  # version 4
+    raw[8] = raw[8] & 0x3F | 0x80  # RFC 4122 variant
+    hexa = raw.hex()
+    return f"{hexa[:8]}-{hexa[8:12]}-{hexa[12:16]}-{hexa[16:20]}-{hexa[20:]}"
 
 
 def format_stored(moment: datetime) -> str:
     """Render an aware datetime as ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` in UTC."""
     if moment.tzinfo is None:
         raise ValueError("stored must be timezone-aware")
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    return _format_utc(moment.astimezone(UTC))
+
+
+@lru_cache(maxsize=16)
+def _format_utc(moment: datetime) -> str:
+    # Every statement of a batch shares one `stored` time, so it is rendered once. The key
+    # is already in UTC, where equal datetimes are the same instant.
+    return moment.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def to_utc_timestamp(value: str) -> str:

@@ -7,7 +7,9 @@ scheme, ST-VAL-009) and holds nothing RFC 3987 forbids outright, without a full 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
+from functools import lru_cache, wraps
 
 __all__ = [
     "is_duration",
@@ -29,10 +31,11 @@ _SHA1 = re.compile(r"[0-9a-fA-F]{40}")
 _SHA2 = re.compile(r"[0-9a-fA-F]{64}(?:[0-9a-fA-F]{32}(?:[0-9a-fA-F]{32})?)?")
 
 # RFC 3987: no spaces, controls, or the characters it excludes ("<>\"{}|\\^`"); a "%" must
-# start a percent-encoded octet.
+# start a percent-encoded octet. Runs of plain characters are matched possessively, a whole
+# run per step instead of one character per alternation, which is several times faster.
 _IRI = re.compile(
     r"[A-Za-z][A-Za-z0-9+.\-]*:"
-    r"(?:[^\x00-\x20\x7f-\x9f<>\"{}|\\^`%]|%[0-9A-Fa-f]{2})+"
+    r"(?:[^\x00-\x20\x7f-\x9f<>\"{}|\\^`%]++|%[0-9A-Fa-f]{2})+"
 )
 _HIERARCHICAL = re.compile(r"(?i:https?|ftp|wss?)://(?:[^/?#@]*@)?[^/?#@:]+")
 _MAILTO = re.compile(r"mailto:[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"/?#]+")
@@ -68,6 +71,14 @@ _TIMESTAMP = re.compile(
     re.ASCII,
 )
 
+# The RFC 3339 form clients nearly always send; `datetime.fromisoformat` reads it much faster
+# than the general path, which still handles (and explains) anything it refuses.
+_TIMESTAMP_COMMON = re.compile(
+    r"\d{4}-\d{2}-\d{2}T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,6})?"
+    r"(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)",
+    re.ASCII,
+)
+
 _NUM = r"\d+(?:[.,]\d+)?"
 _DURATION = re.compile(
     rf"P(?:(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}D)?(?:T(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?"
@@ -82,6 +93,26 @@ _SEMVER = re.compile(
     r"(?:\+[0-9A-Za-z\-]+(?:\.[0-9A-Za-z\-]+)*)?",
     re.ASCII,
 )
+
+
+# The same IRIs, language tags and addresses come back statement after statement (verb ids,
+# activity ids, extension keys, homePages, actors), so the pure checks below remember recent
+# answers. Memory stays bounded: at most _MEMO_SIZE entries per check, and longer strings
+# than _MEMO_MAX_LEN are always checked afresh and never kept.
+_MEMO_SIZE = 4096
+_MEMO_MAX_LEN = 256
+
+
+def _memo(check: Callable[[str], bool]) -> Callable[[str], bool]:
+    cached = lru_cache(maxsize=_MEMO_SIZE)(check)
+
+    @wraps(check)
+    def memoised(value: str) -> bool:
+        if len(value) > _MEMO_MAX_LEN:
+            return check(value)
+        return cached(value)
+
+    return memoised
 
 
 def is_uuid(value: str) -> bool:
@@ -99,11 +130,13 @@ def is_sha2_hex(value: str) -> bool:
     return _SHA2.fullmatch(value) is not None
 
 
+@_memo
 def is_iri(value: str) -> bool:
     """An absolute IRI: a scheme, then a non-empty rest (ST-VAL-009, ST-VAL-014, ST-VAL-160)."""
     return _IRI.fullmatch(value) is not None
 
 
+@_memo
 def is_irl(value: str) -> bool:
     """An IRI that can locate something: web schemes must name a host (ST-VAL-160)."""
     if not is_iri(value):
@@ -114,6 +147,7 @@ def is_irl(value: str) -> bool:
     return True
 
 
+@_memo
 def is_mailto(value: str) -> bool:
     """A `mailto:` IRI holding one plausible e-mail address (ST-VAL-032).
 
@@ -123,6 +157,7 @@ def is_mailto(value: str) -> bool:
     return _MAILTO.fullmatch(value) is not None and is_iri(value)
 
 
+@_memo
 def is_language_tag(value: str) -> bool:
     """RFC 5646 subtag structure, which is the minimum ST-VAL-151 asks for."""
     return _LANGTAG.fullmatch(value) is not None
@@ -143,19 +178,25 @@ def parse_timestamp(value: str) -> datetime:
     gaps section), refusing it would lose data clients send in practice, and UTC is the zone
     the LRS reports in anyway. Raises ``ValueError`` with a reason.
     """
+    if _TIMESTAMP_COMMON.fullmatch(value) is not None:
+        try:
+            return datetime.fromisoformat(value).astimezone(UTC)
+        except (ValueError, OverflowError):
+            pass  # a leap second, an impossible date or offset: the general path says which
     match = _TIMESTAMP.fullmatch(value)
     if match is None:
         raise ValueError("must be an ISO 8601 date-time such as 2024-05-01T12:30:00.000Z")
-    year, month, day, hour, minute = (int(match.group(i)) for i in range(1, 6))
-    second = int(match.group(6) or 0)
+    year, month, day, hh, mi, ss, fraction, _, sign, off_hours, off_minutes = match.groups()
+    hour, minute, second = int(hh), int(mi), int(ss or 0)
     if hour > 23 or minute > 59 or second > 60:
         raise ValueError("has a time of day out of range")
-    fraction = match.group(7) or ""
-    micro = int((fraction + "000000")[:6])
-    offset = _offset(match.group(9), match.group(10), match.group(11))
+    micro = int((fraction + "000000")[:6]) if fraction else 0
+    offset = _offset(sign, off_hours, off_minutes)
     try:
         # RFC 3339 allows a leap second (60); datetime cannot hold it, so it rolls over.
-        moment = datetime(year, month, day, hour, minute, min(second, 59), micro, tzinfo=offset)
+        moment = datetime(
+            int(year), int(month), int(day), hour, minute, min(second, 59), micro, tzinfo=offset
+        )
         if second == 60:
             moment += timedelta(seconds=1)
         return moment.astimezone(UTC)

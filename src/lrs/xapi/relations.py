@@ -10,7 +10,7 @@ and the Agents seen (the Agents resource, AGT-001).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,6 +21,11 @@ from lrs.xapi.primitives import parse_timestamp
 VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
 
 ActivityEntry = tuple[str, dict[str, Any] | None]
+KeyedAgent = tuple[Mapping[str, Any], str | None]
+
+# Statements are plain dicts, so `dict` is tried first: an exact type match is much cheaper
+# than the `Mapping` ABC check, which stays for any other mapping.
+_MAPPING = (dict, Mapping)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,37 +53,43 @@ def _is_activity(obj: Mapping[str, Any]) -> bool:
     return bool(obj.get("objectType", "Activity") == "Activity")
 
 
-def _with_members(agent: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
-    """The agent or group itself, then each member of a group (STR-Q-004)."""
-    yield agent
-    members = agent.get("member")
-    if isinstance(members, list):
-        yield from (m for m in members if isinstance(m, Mapping))
+def _with_keys(agents: Iterable[Mapping[str, Any]]) -> list[KeyedAgent]:
+    """Each agent or group, then each member of a group (STR-Q-004), with its `ifi_key`.
+
+    Computed once here because both the key columns and the Agents seen need it.
+    """
+    keyed: list[KeyedAgent] = []
+    for agent in agents:
+        keyed.append((agent, ifi_key(agent)))
+        members = agent.get("member")
+        if isinstance(members, list):
+            keyed.extend((m, ifi_key(m)) for m in members if isinstance(m, _MAPPING))
+    return keyed
 
 
 def _context_agents(context: Any) -> Iterator[Mapping[str, Any]]:
     """instructor, team, contextAgents[].agent and contextGroups[].group (STR-Q-011)."""
-    if not isinstance(context, Mapping):
+    if not isinstance(context, _MAPPING):
         return
     for prop in ("instructor", "team"):
-        if isinstance(context.get(prop), Mapping):
+        if prop in context and isinstance(context[prop], _MAPPING):
             yield context[prop]
     for prop, inner in (("contextAgents", "agent"), ("contextGroups", "group")):
         for entry in context.get(prop) or ():
-            if isinstance(entry, Mapping) and isinstance(entry.get(inner), Mapping):
+            if isinstance(entry, _MAPPING) and isinstance(entry.get(inner), _MAPPING):
                 yield entry[inner]
 
 
 def _context_activities(context: Any) -> Iterator[Mapping[str, Any]]:
     """Every contextActivities entry of every category, single objects included."""
-    if not isinstance(context, Mapping):
+    if not isinstance(context, _MAPPING):
         return
     categories = context.get("contextActivities")
-    if not isinstance(categories, Mapping):
+    if not isinstance(categories, _MAPPING):
         return
     for value in categories.values():
         for activity in value if isinstance(value, list) else (value,):
-            if isinstance(activity, Mapping):
+            if isinstance(activity, _MAPPING):
                 yield activity
 
 
@@ -96,7 +107,7 @@ def _primary_agents(stmt: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
 
 def _related_agents(stmt: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
     """What ``related_agents=true`` looks at besides the primary agents (STR-Q-011)."""
-    if isinstance(stmt.get("authority"), Mapping):
+    if isinstance(stmt.get("authority"), _MAPPING):
         yield stmt["authority"]
     yield from _context_agents(stmt.get("context"))
     sub = _substatement(stmt)
@@ -115,30 +126,19 @@ def _activity_objects(stmt: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
         yield from _context_activities(part.get("context"))
 
 
-def _all_agents(stmt: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
-    yield from _primary_agents(stmt)
-    yield from _related_agents(stmt)
+def _keys(keyed: list[KeyedAgent]) -> dict[str, None]:
+    return {key: None for _, key in keyed if key is not None}
 
 
-def _keys(agents: Iterator[Mapping[str, Any]]) -> dict[str, None]:
-    keys: dict[str, None] = {}
-    for agent in agents:
-        for one in _with_members(agent):
-            key = ifi_key(one)
-            if key is not None:
-                keys[key] = None
-    return keys
-
-
-def _identified_agents(agents: Iterator[Mapping[str, Any]]) -> tuple[dict[str, Any], ...]:
+def _identified_agents(keyed: list[KeyedAgent]) -> tuple[dict[str, Any], ...]:
     """Agents (not Groups) with an IFI, members included, one per (IFI, name)."""
     seen: dict[tuple[str, Any], dict[str, Any]] = {}
-    for agent in agents:
-        for one in _with_members(agent):
-            key = ifi_key(one)
-            if key is None or one.get("objectType") == "Group":
-                continue
-            seen.setdefault((key, one.get("name")), dict(one))
+    for one, key in keyed:
+        if key is None or one.get("objectType") == "Group":
+            continue
+        identity = (key, one.get("name"))
+        if identity not in seen:
+            seen[identity] = dict(one)
     return tuple(seen.values())
 
 
@@ -169,13 +169,15 @@ def statement_index_terms(stmt: Mapping[str, Any]) -> IndexTerms:
       case-insensitive (ST-VAL-020).
     """
     obj = stmt["object"]
-    actor_keys = _keys(_primary_agents(stmt))
+    primary = _with_keys(_primary_agents(stmt))
+    related = _with_keys(_related_agents(stmt))
+    actor_keys = _keys(primary)
     related_keys = dict(actor_keys)
-    related_keys.update(_keys(_related_agents(stmt)))
+    related_keys.update(_keys(related))
     activities = _activities(stmt)
     related_ids = dict.fromkeys(activity_id for activity_id, _ in activities)
     context = stmt.get("context")
-    registration = context.get("registration") if isinstance(context, Mapping) else None
+    registration = context.get("registration") if isinstance(context, _MAPPING) else None
     verb_id: str = stmt["verb"]["id"]
     return IndexTerms(
         actor_keys=tuple(actor_keys),
@@ -187,6 +189,6 @@ def statement_index_terms(stmt: Mapping[str, Any]) -> IndexTerms:
         statement_ref_id=_lower(obj["id"]) if obj.get("objectType") == "StatementRef" else None,
         is_voiding=verb_id == VOIDED_VERB,
         activities=activities,
-        agents=_identified_agents(_all_agents(stmt)),
+        agents=_identified_agents(primary + related),
         timestamp=parse_timestamp(stmt.get("timestamp") or stmt["stored"]),
     )

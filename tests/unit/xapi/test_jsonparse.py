@@ -129,3 +129,22 @@ def test_nesting_beyond_the_limit_is_refused(opening: str) -> None:
         loads_strict(opening * deeper + "1" + closing * deeper)
     with pytest.raises(BadRequest, match="nested deeper"):
         loads_strict(opening * 100_000 + "1" + closing * 100_000)
+
+
+def test_many_brackets_without_deep_nesting_are_fine() -> None:
+    """The depth limit is about nesting: long batches and bracket-filled strings pass."""
+    batch = "[" + ",".join('{"a": [1, {"b": 2}]}' for _ in range(500)) + "]"
+    assert len(loads_strict(batch)) == 500
+    text = "[" * (MAX_DEPTH + 10)
+    assert loads_strict(f'{{"a": "{text}"}}') == {"a": text}
+
+
+def test_a_lone_surrogate_in_a_large_batch_is_reported_at_its_path() -> None:
+    """A body with more brackets than the depth bound still gets the surrogate error, at the
+    string's path, not a depth error (the serializer used for the depth check refuses both)."""
+    statements = ",".join('{"a":[1]}' for _ in range(200))
+    text = "[" + statements + ',{"b":"\\ud800"}]'
+    with pytest.raises(BadRequest) as caught:
+        loads_strict(text)
+    assert "surrogate" in str(caught.value)
+    assert caught.value.path == "$[200].b"

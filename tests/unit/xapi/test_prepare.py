@@ -6,6 +6,7 @@ import copy
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pytest
 
@@ -48,6 +49,21 @@ def test_default_id_generator_makes_uuid4() -> None:
     assert out["id"] == str(parsed)
 
 
+def test_default_ids_are_distinct_version_4_uuids() -> None:
+    """ST-PROC-001: random, lowercase, hyphenated, RFC 4122 variant."""
+    ids = [
+        prepare_statement(
+            _statement(), version=XapiVersion.V2_0_0, authority=AUTHORITY, stored=STORED
+        )["id"]
+        for _ in range(500)
+    ]
+    assert len(set(ids)) == len(ids)
+    for value in ids:
+        parsed = uuid.UUID(value)
+        assert (parsed.version, parsed.variant) == (4, uuid.RFC_4122)
+        assert value == str(parsed)
+
+
 def test_supplied_id_is_kept_lowercased() -> None:
     """ST-PROC-001, ST-VAL-020: a supplied id stays; hex case is not significant."""
     out = _prepare(_statement(id="AB3F2F38-6A1B-4C8E-9D52-0F1E2D3C4B5A"))
@@ -66,6 +82,28 @@ def test_stored_rendered_in_utc_with_microseconds() -> None:
     moment = datetime(2024, 5, 1, 14, 0, 0, tzinfo=plus_two)
     assert format_stored(moment) == "2024-05-01T12:00:00.000000Z"
     assert format_stored(datetime(9, 1, 2, tzinfo=UTC)) == "0009-01-02T00:00:00.000000Z"
+
+
+def test_stored_rendering_tells_instants_apart() -> None:
+    """One instant renders alike from any zone; distinct instants never share a rendering."""
+    plus_two = timezone(timedelta(hours=2))
+    first = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
+    assert format_stored(first) == "2024-05-01T12:00:00.000000Z"
+    assert format_stored(first.astimezone(plus_two)) == "2024-05-01T12:00:00.000000Z"
+    assert format_stored(first + timedelta(microseconds=1)) == "2024-05-01T12:00:00.000001Z"
+    assert format_stored(first) == "2024-05-01T12:00:00.000000Z"
+
+
+def test_stored_rendering_keeps_a_repeated_wall_clock_hour_apart() -> None:
+    """The two 01:30 of a daylight-saving fold compare equal but are an hour apart."""
+    try:
+        new_york = ZoneInfo("America/New_York")
+    except ZoneInfoNotFoundError:  # pragma: no cover - depends on the system's tz database
+        pytest.skip("no time-zone database")
+    early = datetime(2024, 11, 3, 1, 30, tzinfo=new_york)
+    late = early.replace(fold=1)
+    assert format_stored(early) == "2024-11-03T05:30:00.000000Z"
+    assert format_stored(late) == "2024-11-03T06:30:00.000000Z"
 
 
 def test_naive_stored_is_refused() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -324,3 +325,49 @@ def test_st_val_140_141_142_duration_refuses(value: str) -> None:
 def test_st_val_132_semver(value: str, semver: bool, xapi: bool) -> None:
     assert p.is_semver(value) is semver
     assert p.is_semver_xapi_version(value) is xapi
+
+
+@pytest.mark.parametrize(
+    ("check", "value", "expected"),
+    [
+        (p.is_iri, "http://example.com/a", True),
+        (p.is_iri, "example.com/a", False),
+        (p.is_irl, "https://example.com/", True),
+        (p.is_irl, "https:///no-host", False),
+        (p.is_mailto, "mailto:ann@example.com", True),
+        (p.is_mailto, "MAILTO:ann@example.com", False),
+        (p.is_language_tag, "en-US", True),
+        (p.is_language_tag, "en_US", False),
+    ],
+)
+def test_remembered_checks_give_the_same_answer_every_time(
+    check: Callable[[str], bool], value: str, expected: bool
+) -> None:
+    """The checks keep recent answers; asking again must not change the verdict."""
+    assert [check(value) for _ in range(3)] == [expected] * 3
+
+
+def test_st_val_009_long_iris_are_checked_in_full() -> None:
+    """Strings too long to be remembered are still checked, quickly, good or bad."""
+    path = "/segment" * 20_000
+    assert p.is_iri("http://example.com" + path)
+    assert p.is_irl("http://example.com" + path)
+    assert not p.is_iri("http://example.com" + path + " ")
+    assert not p.is_iri("http://example.com" + path + "%zz")
+    assert p.is_iri("http://example.com" + path + "%20")
+
+
+@pytest.mark.parametrize(
+    ("common", "general"),
+    [
+        ("2024-05-01T14:30:00.5+02:00", "2024-05-01t14:30:00,5+0200"),
+        ("2024-05-01T12:30:00.123456Z", "2024-05-01T12:30:00.123456789z"),
+        ("2024-05-01T00:29:00+23:59", "2024-05-01T00:29+2359"),
+        ("2024-04-30T12:31:00-23:59", "2024-04-30T12:31-2359"),
+        ("2024-05-01T12:30:00-00:00", "2024-05-01T12:30"),
+    ],
+)
+def test_st_val_120_common_and_general_forms_agree(common: str, general: str) -> None:
+    """The everyday RFC 3339 form and the other ISO 8601 spellings read as the same instant."""
+    assert p.parse_timestamp(common) == p.parse_timestamp(general)
+    assert p.parse_timestamp(common).tzinfo is UTC

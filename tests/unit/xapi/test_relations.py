@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -306,3 +307,33 @@ def test_input_not_mutated() -> None:
     before = repr(stmt)
     statement_index_terms(stmt)
     assert repr(stmt) == before
+
+
+def _read_only(value: Any) -> Any:
+    """The same JSON with every object behind a read-only Mapping that is not a dict."""
+    if isinstance(value, dict):
+        return MappingProxyType({key: _read_only(item) for key, item in value.items()})
+    if isinstance(value, list):
+        return [_read_only(item) for item in value]
+    return value
+
+
+def test_any_mapping_gives_the_same_terms_as_dicts() -> None:
+    """Plain dicts take a quicker path; other Mappings must index exactly the same."""
+    stmt = _statement(
+        actor=_group("bob", "ann", ifi="crew"),
+        context={
+            "registration": REG,
+            "instructor": _agent("ivy"),
+            "team": _group("tom"),
+            "contextAgents": [{"objectType": "contextAgent", "agent": _agent("cal")}],
+            "contextActivities": {"parent": _activity("parent"), "other": [_activity("x")]},
+        },
+        object=_substatement(
+            actor={"account": {"homePage": "https://example.com", "name": "sam"}},
+            context={"contextActivities": {"grouping": [_activity("group")]}},
+        ),
+    )
+    expected = statement_index_terms(stmt)
+    assert len(expected.related_agent_keys) == 8
+    assert statement_index_terms(_read_only(stmt)) == expected

@@ -27,6 +27,8 @@ VERSIONS = st.sampled_from([XapiVersion.V1_0_3, XapiVersion.V2_0_0])
 
 _WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=8)
 _TEXT = st.text(max_size=12).filter(lambda s: "\x00" not in s)
+# Integers the LRS stores: parsing refuses anything beyond 64 bits (lrs.xapi.jsonparse).
+_STORABLE_INTS = st.integers(-(2**63), 2**64 - 1)
 iris = st.builds(
     "{}://{}.example.com/{}".format, st.sampled_from(["http", "https"]), _WORD, _WORD
 ) | st.builds("urn:example:{}".format, _WORD)
@@ -35,7 +37,7 @@ uuids = st.uuids().map(str) | st.uuids().map(lambda u: str(u).upper())
 tags = st.sampled_from(["en", "en-US", "fr-CA", "zh-Hant-TW", "es-419", "x-klingon", "de-CH-1901"])
 language_maps = st.dictionaries(tags, _TEXT, max_size=3)
 extensions = st.dictionaries(
-    iris, st.recursive(st.none() | st.booleans() | st.integers() | _TEXT, st.lists), max_size=2
+    iris, st.recursive(st.none() | st.booleans() | _STORABLE_INTS | _TEXT, st.lists), max_size=2
 )
 timestamps = st.builds(
     "{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}{}{}".format,
