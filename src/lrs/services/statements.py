@@ -226,6 +226,8 @@ def _merged_definitions(
                 continue
             known = activity_id in current or activity_id in changed
             before = changed.get(activity_id, current.get(activity_id))
+            if known and (definition is None or definition == before):
+                continue  # the usual case: a definition the LRS already holds, as is
             merged = merge_definition(before, definition)
             if not known or merged != before:
                 changed[activity_id] = merged
