@@ -138,9 +138,9 @@ async def _authority(engine: AsyncEngine, key: str | None) -> dict[str, Any]:
         return IMPORT_AUTHORITY
     from lrs.errors import NotFound
     from lrs.storage import credentials as repo
-    from lrs.storage.database import transaction
+    from lrs.storage.database import autocommit
 
-    async with transaction(engine) as conn:
+    async with autocommit(engine) as conn:
         row = await repo.find_credential(conn, key)
     if row is None:
         raise NotFound(f"no credential with key {key!r}")

@@ -16,6 +16,7 @@ from sqlalchemy import ARRAY, BigInteger, Text, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lrs.ext.storage_sql import EFFECTIVE_TAGS, TAG_SOURCE
+from lrs.storage.database import driver_connection
 
 _TEXTS = ARRAY(Text)
 _BIGINTS = ARRAY(BigInteger)
@@ -25,12 +26,11 @@ _BIGINTS = ARRAY(BigInteger)
 # read in a later command than the write's first, which took the ingest lock: a roster
 # change either committed before that (and is seen here) or waits for this write to commit
 # (and its re-tagging sees these statements).
-_TAG_AT_INGEST = text(
-    """
+_TAG_AT_INGEST = """
     WITH carried AS (
         INSERT INTO ext_tags (seq, source, door, role)
         SELECT n.seq, 'statement', d.id, r.id
-        FROM unnest(:carried_seqs, :doors, :roles) AS n(seq, door, role)
+        FROM unnest($1::bigint[], $2::text[], $3::text[]) AS n(seq, door, role)
              LEFT JOIN ext_doors d ON d.id = n.door
              LEFT JOIN ext_roles r ON r.id = n.role
         WHERE d.id IS NOT NULL OR r.id IS NOT NULL
@@ -42,18 +42,12 @@ _TAG_AT_INGEST = text(
         FROM statements s
              JOIN ext_roster a ON a.actor_key = s.actor_key AND a.valid_from <= s.timestamp
                               AND (a.valid_to IS NULL OR s.timestamp < a.valid_to)
-        WHERE s.seq = ANY(:seqs)
+        WHERE s.seq = ANY($4::bigint[])
         ORDER BY s.seq, a.valid_from DESC
         ON CONFLICT (seq, source) DO NOTHING
     )
     SELECT 1
     """
-).bindparams(
-    bindparam("carried_seqs", type_=_BIGINTS),
-    bindparam("doors", type_=_TEXTS),
-    bindparam("roles", type_=_TEXTS),
-    bindparam("seqs", type_=_BIGINTS),
-)
 
 
 async def tag_at_ingest(
@@ -63,14 +57,13 @@ async def tag_at_ingest(
 ) -> None:
     """Statement-sourced tags for `carried` (seq, door, role), roster-sourced tags for every
     new statement (`seqs`): one command whatever the batch size."""
-    await conn.execute(
+    driver = await driver_connection(conn)  # inside the write's transaction, already begun
+    await driver.execute(
         _TAG_AT_INGEST,
-        {
-            "carried_seqs": [c[0] for c in carried],
-            "doors": [c[1] for c in carried],
-            "roles": [c[2] for c in carried],
-            "seqs": list(seqs),
-        },
+        [c[0] for c in carried],
+        [c[1] for c in carried],
+        [c[2] for c in carried],
+        list(seqs),
     )
 
 

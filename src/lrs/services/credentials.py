@@ -12,7 +12,7 @@ from lrs.auth.scopes import Scope
 from lrs.auth.secrets import hash_secret, new_key, new_secret, verify_secret
 from lrs.errors import BadRequest, Conflict, NotFound
 from lrs.storage import credentials as repo
-from lrs.storage.database import transaction
+from lrs.storage.database import autocommit, transaction
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ async def ensure_bootstrap(engine: AsyncEngine, key: str, secret: str) -> bool:
     try:
         await create_credential(engine, name="bootstrap", key=key, secret=secret)
     except Conflict:
-        async with transaction(engine) as conn:
+        async with autocommit(engine) as conn:
             row = await repo.find_credential(conn, key)
         if row is not None and not await asyncio.to_thread(verify_secret, row.secret_hash, secret):
             new_hash = await asyncio.to_thread(hash_secret, secret)

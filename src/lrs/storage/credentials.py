@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from lrs.storage.database import driver_connection
 from lrs.storage.tables import credentials
 
 
@@ -56,9 +58,28 @@ async def insert_credential(
     return bool(result.rowcount)
 
 
+_FIND = (
+    "SELECT key, secret_hash, name, scopes, authority::text AS authority, created_at, revoked_at"
+    " FROM credentials WHERE key = $1"
+)
+
+
 async def find_credential(conn: AsyncConnection, key: str) -> CredentialRow | None:
-    row = (await conn.execute(select(credentials).where(credentials.c.key == key))).first()
-    return None if row is None else _row(row)
+    """The credential with this key. Runs on every authenticated request, so it is sent on
+    the driver connection (`driver_connection`); `conn` is an autocommit connection."""
+    driver = await driver_connection(conn)
+    row = await driver.fetchrow(_FIND, key)
+    if row is None:
+        return None
+    return CredentialRow(
+        key=row["key"],
+        secret_hash=row["secret_hash"],
+        name=row["name"],
+        scopes=tuple(row["scopes"]),
+        authority=orjson.loads(row["authority"]),
+        created_at=row["created_at"],
+        revoked_at=row["revoked_at"],
+    )
 
 
 async def list_credentials(conn: AsyncConnection) -> list[CredentialRow]:

