@@ -39,9 +39,15 @@ async def post_all(
 
 
 def _bodies(options: Options, single: bool) -> Iterator[tuple[bytes, int]]:
+    """Every request body, generated and serialised before the clock starts (as the raw
+    baseline prepares its rows untimed), so that the load generator's CPU during the run is
+    the HTTP work alone; it holds about 1.3 KB per statement meanwhile."""
     size = 1 if single else options.batch
-    for batch in batches(options.seed, options.count, size, start=options.start):
-        yield body_of(batch[0] if single else batch), len(batch)
+    bodies = [
+        (body_of(batch[0] if single else batch), len(batch))
+        for batch in batches(options.seed, options.count, size, start=options.start)
+    ]
+    return iter(bodies)
 
 
 async def run(client: httpx.AsyncClient, report: Report, options: Options) -> None:
