@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
 import orjson
 import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
 
+from lrs.storage.statements import INGEST_LOCK_KEY
 from tests.api.ext_support import (
     EXT,
     assignment,
@@ -207,3 +211,35 @@ async def test_roster_json_errors(client: httpx.AsyncClient) -> None:
     response = await client.get(f"{EXT}/roster")
     assert response.status_code == 400
     assert response.json()["error"]["path"] == "param:agent"
+
+
+async def test_roster_change_waits_for_statement_writes_in_flight_and_holds_new_ones(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    """A roster change and a statement write exclude each other through the ingest lock:
+    every write holds it shared from its first command, a roster change takes it exclusively.
+    So a statement either sees the new roster at ingest or is re-tagged by the change."""
+    await seed_registry(client)
+    engine = app.state.lrs.engine
+    async with engine.connect() as write_in_flight:
+        await write_in_flight.execute(
+            text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": INGEST_LOCK_KEY}
+        )
+        change = asyncio.create_task(
+            roster(client, assignment("alice", "PAR", "advisor", "2024-01-01T00:00:00Z"))
+        )
+        await asyncio.sleep(0.5)
+        assert not change.done(), "the roster change did not wait for the write in flight"
+        await write_in_flight.commit()
+        await asyncio.wait_for(change, 10)
+
+    async with engine.connect() as roster_change:
+        await roster_change.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": INGEST_LOCK_KEY}
+        )
+        write = asyncio.create_task(store(client, statement(timestamp="2024-02-01T00:00:00Z")))
+        await asyncio.sleep(0.5)
+        assert not write.done(), "the statement write did not wait for the roster change"
+        await roster_change.commit()
+        [stored_id] = await asyncio.wait_for(write, 10)
+    assert await _doors_roles(client, stored_id) == [("PAR", "advisor", "roster")]
