@@ -10,7 +10,7 @@ import asyncpg
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from lrs.errors import DatabaseUnavailable
+from lrs.errors import DatabaseUnavailable, LRSError
 
 # Errors that mean "PostgreSQL is away", not "the query was wrong".
 _UNAVAILABLE = (
@@ -22,6 +22,8 @@ _UNAVAILABLE = (
     asyncpg.exceptions.CrashShutdownError,
     asyncpg.exceptions.TooManyConnectionsError,
     asyncpg.exceptions.InterfaceError,
+    # A driver connection left mid-operation (its request was cancelled); it is discarded.
+    asyncpg.exceptions.InternalClientError,
     TimeoutError,
 )
 
@@ -68,6 +70,7 @@ _DATABASE_ERRORS = (
     sa_exc.InterfaceError,
     asyncpg.PostgresError,  # from statements run on the driver connection (below)
     asyncpg.InterfaceError,
+    asyncpg.exceptions.InternalClientError,
     OSError,
     TimeoutError,
 )
@@ -77,12 +80,28 @@ def _unavailable(error: BaseException) -> bool:
     return is_unavailable(error) or isinstance(error, sa_exc.OperationalError)
 
 
+async def _discard_if_broken(connection: AsyncConnection, error: BaseException) -> None:
+    """Statements sent on the driver connection bypass SQLAlchemy, which therefore cannot
+    tell when one of them failed half-way (a lost server, a cancelled request) and would
+    pool the connection in that state. Any failure but the domain's own errors discards it;
+    the pool opens a fresh one when next needed."""
+    if isinstance(error, LRSError):
+        return
+    with contextlib.suppress(Exception):
+        await connection.invalidate()
+
+
 @contextlib.asynccontextmanager
 async def transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """One transaction; a lost database surfaces as DatabaseUnavailable (503)."""
     try:
-        async with engine.begin() as connection:
-            yield connection
+        async with engine.connect() as connection:
+            try:
+                async with connection.begin():
+                    yield connection
+            except BaseException as error:
+                await _discard_if_broken(connection, error)
+                raise
     except _DATABASE_ERRORS as error:
         if _unavailable(error):
             raise DatabaseUnavailable("the database is unavailable; retry later") from error
@@ -96,7 +115,11 @@ async def autocommit(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     try:
         async with engine.connect() as connection:
             plain = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            yield plain
+            try:
+                yield plain
+            except BaseException as error:
+                await _discard_if_broken(connection, error)
+                raise
     except _DATABASE_ERRORS as error:
         if _unavailable(error):
             raise DatabaseUnavailable("the database is unavailable; retry later") from error

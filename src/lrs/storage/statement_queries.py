@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import FromClause, ScalarSelect, Select, Text, cast, literal, select, text, tuple_
+from sqlalchemy import FromClause, ScalarSelect, Select, Text, cast, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from lrs.storage.database import driver_connection
 from lrs.storage.statements import CONSISTENCY_MARGIN, StoredRow
 from lrs.storage.tables import statement_terms, statements
 
@@ -110,19 +111,18 @@ async def find_page(conn: AsyncConnection, page: PageQuery) -> tuple[list[Stored
     return rows[: page.limit], len(rows) > page.limit
 
 
-_CONSISTENT_THROUGH = text(
-    """
+_CONSISTENT_THROUGH = """
     SELECT least(now(), coalesce(
         (SELECT min(xact_start) FROM pg_stat_activity
          WHERE datname = current_database() AND pid <> pg_backend_pid()
            AND backend_type = 'client backend' AND xact_start IS NOT NULL),
         now())) AS through
     """
-)
 
 
 async def consistent_through(conn: AsyncConnection) -> datetime:
     """Every statement stored before this instant is queryable (STR-R-008, ORD-008): the
     oldest open transaction bounds what a reader may not see yet."""
-    through: datetime = (await conn.execute(_CONSISTENT_THROUGH)).scalar_one()
+    driver = await driver_connection(conn)  # an autocommit connection (see the callers)
+    through: datetime = await driver.fetchval(_CONSISTENT_THROUGH)
     return through - CONSISTENCY_MARGIN
