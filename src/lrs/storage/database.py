@@ -92,13 +92,19 @@ async def _discard_if_broken(connection: AsyncConnection, error: BaseException) 
 
 
 @contextlib.asynccontextmanager
-async def transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """One transaction; a lost database surfaces as DatabaseUnavailable (503)."""
+async def _checked_out(
+    engine: AsyncEngine, *, in_transaction: bool
+) -> AsyncIterator[AsyncConnection]:
+    """A pooled connection, in one transaction or in autocommit; a lost database surfaces as
+    DatabaseUnavailable (503) and a connection a failure may have broken is discarded."""
     try:
         async with engine.connect() as connection:
             try:
-                async with connection.begin():
-                    yield connection
+                if in_transaction:
+                    async with connection.begin():
+                        yield connection
+                else:
+                    yield await connection.execution_options(isolation_level="AUTOCOMMIT")
             except BaseException as error:
                 await _discard_if_broken(connection, error)
                 raise
@@ -108,22 +114,15 @@ async def transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
         raise
 
 
-@contextlib.asynccontextmanager
-async def autocommit(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+def transaction(engine: AsyncEngine) -> contextlib.AbstractAsyncContextManager[AsyncConnection]:
+    """One transaction."""
+    return _checked_out(engine, in_transaction=True)
+
+
+def autocommit(engine: AsyncEngine) -> contextlib.AbstractAsyncContextManager[AsyncConnection]:
     """A connection outside any transaction: a single-row read costs one round trip instead
     of BEGIN, query, COMMIT. Only for reads that need no snapshot shared with others."""
-    try:
-        async with engine.connect() as connection:
-            plain = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            try:
-                yield plain
-            except BaseException as error:
-                await _discard_if_broken(connection, error)
-                raise
-    except _DATABASE_ERRORS as error:
-        if _unavailable(error):
-            raise DatabaseUnavailable("the database is unavailable; retry later") from error
-        raise
+    return _checked_out(engine, in_transaction=False)
 
 
 @contextlib.asynccontextmanager
