@@ -48,20 +48,12 @@ VersionDep = Annotated[XapiVersion, Depends(_version)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def get_engine(request: Request) -> AsyncEngine:
+async def _engine(request: Request) -> AsyncEngine:
     return get_context(request).engine
 
 
-def get_settings(request: Request) -> Settings:
-    return get_context(request).settings
-
-
-async def _engine(request: Request) -> AsyncEngine:
-    return get_engine(request)
-
-
 async def _settings(request: Request) -> Settings:
-    return get_settings(request)
+    return get_context(request).settings
 
 
 EngineDep = Annotated[AsyncEngine, Depends(_engine)]

@@ -12,44 +12,35 @@ from typing import Any
 Parameter = dict[str, Any]
 
 
-def query(name: str, description: str, *, required: bool = False, **schema: Any) -> Parameter:
+def _parameter(
+    where: str, name: str, description: str, *, required: bool, **schema: Any
+) -> Parameter:
     return {
         "name": name,
-        "in": "query",
+        "in": where,
         "required": required,
         "description": description,
         "schema": {"type": "string", **schema},
     }
 
 
-VERSION_HEADER: Parameter = {
-    "name": "X-Experience-API-Version",
-    "in": "header",
-    "required": True,
-    "description": "1.0.x (answered under the 1.0.3 rules) or 2.0.x (the 2.0.0 rules)",
-    "schema": {"type": "string", "example": "2.0.0"},
-}
-ACCEPT_LANGUAGE: Parameter = {
-    "name": "Accept-Language",
-    "in": "header",
-    "required": False,
-    "description": "languages preferred in format=canonical",
-    "schema": {"type": "string"},
-}
-IF_MATCH: Parameter = {
-    "name": "If-Match",
-    "in": "header",
-    "required": False,
-    "description": "write only if the document's ETag matches (412 otherwise)",
-    "schema": {"type": "string"},
-}
-IF_NONE_MATCH: Parameter = {
-    "name": "If-None-Match",
-    "in": "header",
-    "required": False,
-    "description": "`*`: write only if no document exists (412 otherwise)",
-    "schema": {"type": "string"},
-}
+def query(name: str, description: str, *, required: bool = False, **schema: Any) -> Parameter:
+    return _parameter("query", name, description, required=required, **schema)
+
+
+def header(name: str, description: str, *, required: bool = False, **schema: Any) -> Parameter:
+    return _parameter("header", name, description, required=required, **schema)
+
+
+VERSION_HEADER = header(
+    "X-Experience-API-Version",
+    "1.0.x (answered under the 1.0.3 rules) or 2.0.x (the 2.0.0 rules)",
+    required=True,
+    example="2.0.0",
+)
+ACCEPT_LANGUAGE = header("Accept-Language", "languages preferred in format=canonical")
+IF_MATCH = header("If-Match", "write only if the document's ETag matches (412 otherwise)")
+IF_NONE_MATCH = header("If-None-Match", "`*`: write only if no document exists (412 otherwise)")
 
 BOOL: dict[str, Any] = {"enum": ["true", "false"]}
 AGENT = 'an Agent (or identified Group) as JSON, e.g. {"mbox":"mailto:a@example.com"}'
