@@ -36,6 +36,7 @@ EXPECTED_GRANTS: dict[Access, frozenset[Scope]] = {
     Access.EXT_READ: frozenset({S.EXT_BI_READ, S.ALL_READ, S.ALL}),
     Access.EXT_WRITE: frozenset({S.EXT_TAGS_WRITE, S.ALL}),
     Access.EXT_IDENTITIES: frozenset({S.EXT_BI_IDENTITIES, S.ALL}),
+    Access.ADMIN: frozenset({S.ADMIN}),
 }
 
 

@@ -183,4 +183,5 @@ def test_scope_names_on_the_wire() -> None:
         "ext/tags/write",
         "ext/bi/read",
         "ext/bi/identities",
+        "admin",
     }

@@ -18,6 +18,8 @@ class Scope(enum.StrEnum):
     EXT_TAGS_WRITE = "ext/tags/write"
     EXT_BI_READ = "ext/bi/read"
     EXT_BI_IDENTITIES = "ext/bi/identities"
+    # Administration (erasure, purge, audit, forwarding): never implied by `all`.
+    ADMIN = "admin"
 
 
 ALL_SCOPES = tuple(scope.value for scope in Scope)
@@ -36,6 +38,7 @@ class Access(enum.Enum):
     EXT_READ = "extension read"
     EXT_WRITE = "extension write"
     EXT_IDENTITIES = "real identities in exports"
+    ADMIN = "administration"
 
 
 GRANTS: dict[Access, frozenset[Scope]] = {
@@ -51,6 +54,7 @@ GRANTS: dict[Access, frozenset[Scope]] = {
     Access.EXT_READ: frozenset({Scope.EXT_BI_READ, Scope.ALL_READ, Scope.ALL}),
     Access.EXT_WRITE: frozenset({Scope.EXT_TAGS_WRITE, Scope.ALL}),
     Access.EXT_IDENTITIES: frozenset({Scope.EXT_BI_IDENTITIES, Scope.ALL}),
+    Access.ADMIN: frozenset({Scope.ADMIN}),
 }
 
 
