@@ -58,14 +58,19 @@ async def create_credential(
 
 
 async def ensure_bootstrap(engine: AsyncEngine, key: str, secret: str) -> bool:
-    """Create the `all`-scoped bootstrap credential (LRS_BOOTSTRAP_KEY/SECRET), idempotently.
+    """Create the operator's bootstrap credential (LRS_BOOTSTRAP_KEY/SECRET), idempotently.
+
+    It holds `all` and `admin`: the operator who configured it may also erase, purge and
+    read the audit trail.
 
     When the key exists, the configured secret replaces the stored one if they differ (the
     environment is the source of truth), but a revoked credential stays revoked. True if the
     credential was created.
     """
     try:
-        await create_credential(engine, name="bootstrap", key=key, secret=secret)
+        await create_credential(
+            engine, name="bootstrap", key=key, secret=secret, scopes=[Scope.ALL, Scope.ADMIN]
+        )
     except Conflict:
         async with autocommit(engine) as conn:
             row = await repo.find_credential(conn, key)
