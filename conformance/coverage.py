@@ -28,7 +28,6 @@ UNTESTED: dict[str, str] = {
     "ST-PROC-007": "permission on trusted credentials, not observable",
     "STR-W-010": "permission to acknowledge before indexing; covered indirectly by ORD-008",
     "STR-Q-005": "permission (matching mbox_sha1sum) with no observable duty",
-    "ST-VAL-106": "2.0 does not restate the Activity-only restriction; checked under 1.0.3",
     "VER-003": "permission on 0.9/0.95 conversion; those versions are not tested",
 }
 

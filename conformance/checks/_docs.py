@@ -84,8 +84,9 @@ def post_doc(
 
 
 def create(s: Session, kind: Kind, params: dict[str, str], body: Any) -> None:
-    """Create a document that must not exist yet."""
-    response = put_doc(s, kind, params, body)
+    """Create a document that must not exist yet (If-None-Match: *, which every version and
+    resource accepts: a 1.0.x profile PUT needs a precondition header, REF-007)."""
+    response = put_doc(s, kind, params, body, headers={"If-None-Match": "*"})
     s.expect_status(response, 204, why="creating a new document")
 
 

@@ -14,6 +14,9 @@ AREA = "concurrency"
 ConcCheck = Callable[[Session, Kind], None]
 
 
+CREATE = {"If-None-Match": "*"}
+
+
 def _etag(s: Session, k: Kind, p: dict[str, str]) -> str:
     response = s.get(k.path, p)
     s.expect_status(response, 200)
@@ -37,7 +40,7 @@ def etag_is_sha1(s: Session, k: Kind) -> None:
     """Under 1.0.3 the ETag is the SHA-1 hex of the document bytes."""
     p = doc_params(k, k.scope(), "sha1")
     body = json.dumps({"sha": 1}).encode()
-    s.expect_status(put_doc(s, k, p, body), 204)
+    s.expect_status(put_doc(s, k, p, body, headers=CREATE), 204)
     response = s.get(k.path, p, headers={"Accept-Encoding": "identity"})
     etag = response.headers.get("ETag", "").strip('"').lower()
     want = hashlib.sha1(response.content).hexdigest()  # noqa: S324 - recipe fixed by CONC-003
@@ -49,7 +52,7 @@ def no_sha1_when_encoded(s: Session, k: Kind) -> None:
     """With a non-identity transfer encoding the raw-bytes SHA-1 recipe is not applied."""
     p = doc_params(k, k.scope(), "gzip")
     body = json.dumps({"z": "z" * 4000}).encode()
-    s.expect_status(put_doc(s, k, p, body), 204)
+    s.expect_status(put_doc(s, k, p, body, headers=CREATE), 204)
     response = s.get(k.path, p, headers={"Accept-Encoding": "gzip"})
     cleanup(s, k, p)
     if response.headers.get("Content-Encoding", "identity") == "identity":
@@ -102,7 +105,10 @@ def post_if_none_match(s: Session, k: Kind) -> None:
 def put_without_preconditions(s: Session, k: Kind) -> None:
     """A header-less PUT over an existing profile gets 409 (not 428) and changes nothing."""
     p = doc_params(k, k.scope(), "conflict")
-    s.expect_status(put_doc(s, k, p, {"v": 1}), 204, why="header-less PUT of a new document")
+    if s.is_v2:
+        s.expect_status(put_doc(s, k, p, {"v": 1}), 204, why="header-less PUT of a new document")
+    else:
+        create(s, k, p, {"v": 1})  # 1.0.x: a profile PUT needs a header even to create (REF-007)
     response = put_doc(s, k, p, {"v": 2})
     s.expect_status(response, 409)
     s.expect(s.json(s.get(k.path, p)) == {"v": 1}, "document changed despite 409")

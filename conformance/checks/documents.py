@@ -16,12 +16,13 @@ from ._docs import KINDS, Kind, cleanup, create, doc_params, post_doc, put_doc
 
 DocCheck = Callable[[Session, Kind], None]
 BINARY = bytes(range(256)) * 4
+CREATE = {"If-None-Match": "*"}
 
 
 def put_then_get(s: Session, k: Kind) -> None:
     """PUT stores any media type (even for unknown activity/agent) and GET returns it as stored."""
     p = doc_params(k, k.scope(), "binary")
-    s.expect_status(put_doc(s, k, p, BINARY, "application/x-conformance"), 204)
+    s.expect_status(put_doc(s, k, p, BINARY, "application/x-conformance", CREATE), 204)
     got = s.get(k.path, p)
     s.expect_status(got, 200)
     s.expect(got.content == BINARY, "document bytes changed")
@@ -54,7 +55,7 @@ def post_merges(s: Session, k: Kind) -> None:
 def post_onto_non_json(s: Session, k: Kind) -> None:
     """POST merges only JSON objects; otherwise 400 and no change."""
     p = doc_params(k, k.scope(), "text")
-    s.expect_status(put_doc(s, k, p, b"plain text", "text/plain"), 204)
+    s.expect_status(put_doc(s, k, p, b"plain text", "text/plain", CREATE), 204)
     s.expect_status(post_doc(s, k, p, {"a": 1}), 400, why="stored document is text/plain")
     s.expect(s.get(k.path, p).content == b"plain text", "text document changed")
     q = doc_params(k, k.scope(), "json")

@@ -5,7 +5,16 @@ from __future__ import annotations
 from ..http import Session
 from ..registry import check
 from ..xapi import agent, agent_param, uid
-from ._docs import ACTIVITY_PROFILE, AGENT_PROFILE, STATE, cleanup, create, doc_params, put_doc
+from ._docs import (
+    ACTIVITY_PROFILE,
+    AGENT_PROFILE,
+    STATE,
+    cleanup,
+    create,
+    doc_params,
+    post_doc,
+    put_doc,
+)
 
 ST, ACP, AGP = STATE.area, ACTIVITY_PROFILE.area, AGENT_PROFILE.area
 
@@ -49,10 +58,13 @@ def state_id_with_since_refused(s: Session) -> None:
 
 @check("DOC-ST-006", area=ST)
 def state_needs_no_preconditions(s: Session) -> None:
-    """State PUT, POST and DELETE over an existing document need no If-Match."""
+    """State POST and DELETE over an existing document need no If-Match; so does PUT under
+    1.0.x (under 2.0 a header-less PUT over an existing document is a 409, REF-008)."""
     p = doc_params(STATE, STATE.scope(), "free")
     create(s, STATE, p, {"a": 1})
-    s.expect_status(put_doc(s, STATE, p, {"a": 2}), 204, why="PUT over existing state")
+    put_status = 409 if s.is_v2 else 204
+    s.expect_status(put_doc(s, STATE, p, {"a": 2}), put_status, why="PUT over existing state")
+    s.expect_status(post_doc(s, STATE, p, {"b": 3}), 204, why="POST over existing state")
     s.expect_status(s.request("DELETE", STATE.path, params=p), 204, why="DELETE")
 
 

@@ -92,7 +92,7 @@ def large_document_accepted_or_413(s: Session) -> None:
         "activities/profile",
         params=params,
         content=body,
-        headers={"Content-Type": "application/octet-stream"},
+        headers={"Content-Type": "application/octet-stream", "If-None-Match": "*"},
     )
     s.expect_status(response, 204, 413)
     if response.status_code == 204:

@@ -156,9 +156,10 @@ async def test_scopes(scoped: ScopedClients) -> None:
     profile = await scoped.client(Scope.PROFILE, version="1.0.3")
     state = await scoped.client(Scope.STATE)
     try:
-        assert (
-            await profile.put(URL, params=params(), content=b"{}", headers=JSON)
-        ).status_code == 204
+        created = await profile.put(
+            URL, params=params(), content=b"{}", headers={**JSON, "If-None-Match": "*"}
+        )
+        assert created.status_code == 204
         assert (await profile.get(URL, params=params())).status_code == 200
         assert (await state.get(URL, params=params())).status_code == 403
         assert (

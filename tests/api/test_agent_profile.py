@@ -120,10 +120,11 @@ async def test_bad_parameters_are_400(
 
 
 async def test_works_under_1_0_3(client_103: httpx.AsyncClient) -> None:
-    """VER-001."""
-    assert (
-        await client_103.put(URL, params=params(), content=b"{}", headers=JSON)
-    ).status_code == 204
+    """VER-001 (a 1.0.x profile PUT names a precondition even to create, REF-007)."""
+    created = await client_103.put(
+        URL, params=params(), content=b"{}", headers={**JSON, "If-None-Match": "*"}
+    )
+    assert created.status_code == 204
     got = await client_103.get(URL, params=params(None))
     assert got.json() == ["p1"]
     assert got.headers["X-Experience-API-Version"] == "1.0.3"

@@ -73,28 +73,28 @@ def document_statements(app: FastAPI) -> Iterator[list[str]]:
 
 
 async def test_unconditional_state_put_creates_then_replaces(
-    client: httpx.AsyncClient, app: FastAPI
+    client_103: httpx.AsyncClient, app: FastAPI
 ) -> None:
-    """DOC-002, DOC-ST-006, CONC-003: a second header-less PUT wholly replaces the first;
-    bytes, type, ETag and change time all follow."""
+    """DOC-002, DOC-ST-006 (1.0.x; REF-008), CONC-003: a second header-less PUT wholly
+    replaces the first; bytes, type, ETag and change time all follow."""
     doc_id = f"s-{uuid.uuid4().hex}"
     first = b'{"page": 1,  "spaced": true}'
-    created = await client.put(STATE, params=state_params(doc_id), content=first, headers=JSON)
+    created = await client_103.put(STATE, params=state_params(doc_id), content=first, headers=JSON)
     assert created.status_code == 204, created.text
-    got_first = await client.get(STATE, params=state_params(doc_id))
+    got_first = await client_103.get(STATE, params=state_params(doc_id))
     assert got_first.content == first
     assert got_first.headers["ETag"] == quoted_sha1(first)
     updated_first = await stored_updated(app, doc_id)
 
     second = bytes(range(256))
-    replaced = await client.put(
+    replaced = await client_103.put(
         STATE,
         params=state_params(doc_id),
         content=second,
         headers={"Content-Type": "application/octet-stream"},
     )
     assert replaced.status_code == 204, replaced.text
-    got_second = await client.get(STATE, params=state_params(doc_id))
+    got_second = await client_103.get(STATE, params=state_params(doc_id))
     assert got_second.status_code == 200
     assert got_second.content == second  # byte for byte
     assert got_second.headers["Content-Type"] == "application/octet-stream"
@@ -107,19 +107,21 @@ async def test_unconditional_state_put_creates_then_replaces(
 
 
 async def test_unconditional_state_put_is_one_statement(
-    client: httpx.AsyncClient, app: FastAPI
+    client_103: httpx.AsyncClient, app: FastAPI
 ) -> None:
-    """No read before the write: creating and replacing are each a single upsert, and a
+    """1.0.x State: no read before the write: creating and replacing are each a single upsert, and a
     GET is a single SELECT."""
     doc_id = f"one-{uuid.uuid4().hex}"
     for body in (b'{"v": 1}', b'{"v": 2}'):
         with document_statements(app) as seen:
-            put = await client.put(STATE, params=state_params(doc_id), content=body, headers=JSON)
+            put = await client_103.put(
+                STATE, params=state_params(doc_id), content=body, headers=JSON
+            )
         assert put.status_code == 204, put.text
         assert len(seen) == 1, seen
         assert "ON CONFLICT" in seen[0]
     with document_statements(app) as seen:
-        got = await client.get(STATE, params=state_params(doc_id))
+        got = await client_103.get(STATE, params=state_params(doc_id))
     assert got.content == b'{"v": 2}'
     assert len(seen) == 1, seen
 
@@ -164,20 +166,20 @@ async def test_unconditional_profile_put_creates_when_absent(
 
 
 async def test_concurrent_unconditional_state_puts_last_one_wins(
-    client: httpx.AsyncClient,
+    client_103: httpx.AsyncClient,
 ) -> None:
-    """DOC-ST-006: racing header-less State PUTs all succeed; the stored document is one
+    """DOC-ST-006 (1.0.x): racing header-less State PUTs all succeed; the stored document is one
     of them, whole, with its own ETag."""
     doc_id = f"race-{uuid.uuid4().hex}"
     bodies = [json.dumps({"writer": i, "pad": "x" * i}).encode() for i in range(10)]
     responses = await asyncio.gather(
         *(
-            client.put(STATE, params=state_params(doc_id), content=body, headers=JSON)
+            client_103.put(STATE, params=state_params(doc_id), content=body, headers=JSON)
             for body in bodies
         )
     )
     assert [r.status_code for r in responses] == [204] * len(bodies)
-    final = await client.get(STATE, params=state_params(doc_id))
+    final = await client_103.get(STATE, params=state_params(doc_id))
     assert final.content in bodies
     assert final.headers["ETag"] == quoted_sha1(final.content)
 

@@ -275,12 +275,27 @@ async def test_delete_without_state_id_removes_the_scope(client: httpx.AsyncClie
     assert (await client.get(URL, params=params(None, agent=other_agent))).json() == ["c"]
 
 
-async def test_state_accepts_writes_without_preconditions(client: httpx.AsyncClient) -> None:
-    """DOC-ST-006: no 409 for State, even over an existing document."""
+async def test_state_accepts_writes_without_preconditions_under_1_0(
+    client_103: httpx.AsyncClient,
+) -> None:
+    """DOC-ST-006: under 1.0.x no 409 for State, even over an existing document."""
+    await client_103.put(URL, params=params(), content=b'{"v": 1}', headers=JSON)
+    again = await client_103.put(URL, params=params(), content=b'{"v": 2}', headers=JSON)
+    assert again.status_code == 204
+    assert (await client_103.get(URL, params=params())).json() == {"v": 2}
+
+
+async def test_state_put_over_existing_needs_a_header_under_2_0(
+    client: httpx.AsyncClient,
+) -> None:
+    """REF-008: a header-less PUT over an existing State document is 409 under 2.0; POST
+    merges still need no header."""
     await client.put(URL, params=params(), content=b'{"v": 1}', headers=JSON)
     again = await client.put(URL, params=params(), content=b'{"v": 2}', headers=JSON)
-    assert again.status_code == 204
-    assert (await client.get(URL, params=params())).json() == {"v": 2}
+    assert again.status_code == 409
+    merged = await client.post(URL, params=params(), content=b'{"w": 3}', headers=JSON)
+    assert merged.status_code == 204
+    assert (await client.get(URL, params=params())).json() == {"v": 1, "w": 3}
 
 
 async def test_if_match_and_if_none_match(client: httpx.AsyncClient) -> None:
@@ -371,7 +386,7 @@ async def test_scopes(client: httpx.AsyncClient, scoped: ScopedClients) -> None:
     profile = await scoped.client(Scope.PROFILE)
     try:
         assert (
-            await state.put(URL, params=params(), content=b"{}", headers=JSON)
+            await state.put(URL, params=params(), content=b"{}", headers={**JSON, "If-Match": "*"})
         ).status_code == 204
         assert (await state.get(URL, params=params())).status_code == 200
         assert (await reader.get(URL, params=params())).status_code == 200

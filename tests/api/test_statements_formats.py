@@ -78,7 +78,7 @@ async def test_ids_reduces_to_identifiers(client: httpx.AsyncClient) -> None:
         "account": {"homePage": "https://accounts.example.com", "name": "teacher"},
     }
     other = body["context"]["contextActivities"]["other"]
-    assert other == [{"objectType": "Activity", "id": make_activity()["id"]}]
+    assert other == [{"id": make_activity()["id"]}]
     assert "name" not in body["authority"]
 
 

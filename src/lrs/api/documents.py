@@ -1,8 +1,8 @@
 """The three document resources: State, Activity Profile, Agent Profile (DOC-*, CONC-*).
 
 One generic implementation; the resources differ only by their key parameters, their
-scopes, whether DELETE may omit the document id (State only, DOC-ST-004) and the 409 rule
-(decided in ``lrs.xapi.documents.requires_precondition``).
+scopes, whether DELETE may omit the document id (State only, DOC-ST-004) and the rules for
+unconditional PUTs (decided in ``lrs.xapi.documents.check_unconditional_put``).
 """
 
 from __future__ import annotations
@@ -211,15 +211,28 @@ def _router(resource: DocumentResource) -> APIRouter:
         If-Match / If-None-Match are honoured (412)."""
         principal.require(resource.write)
         target = parse_target(resource, request, version, id_required=True)
-        use_case = service.put_document if request.method == "PUT" else service.post_document
-        await use_case(
-            engine,
-            target.key(),
-            await request.body(),
-            request.headers.get("content-type"),
-            _preconditions(request),
-            max_bytes=settings.max_document_bytes,
-        )
+        body = await request.body()
+        content_type = request.headers.get("content-type")
+        conditions = _preconditions(request)
+        if request.method == "PUT":
+            await service.put_document(
+                engine,
+                target.key(),
+                body,
+                content_type,
+                conditions,
+                max_bytes=settings.max_document_bytes,
+                version=version,
+            )
+        else:
+            await service.post_document(
+                engine,
+                target.key(),
+                body,
+                content_type,
+                conditions,
+                max_bytes=settings.max_document_bytes,
+            )
         return Response(status_code=204)
 
     async def remove(

@@ -41,6 +41,7 @@ from lrs.xapi.documents import (
     requires_precondition,
     serialize_json,
 )
+from lrs.xapi.versions import XapiVersion
 
 __all__ = [
     "DocumentIds",
@@ -66,15 +67,19 @@ async def _write(
     new_content: NewContent,
     *,
     max_bytes: int,
-    is_put: bool,
+    put_version: XapiVersion | None,
 ) -> None:
+    """Read-check-write under a row lock; ``put_version`` is the request's version for a PUT
+    (whose unconditional-PUT rules apply) and None for a POST."""
     async with transaction(engine) as conn:
         for _ in range(_ATTEMPTS):
             current = await repo.fetch(conn, key, for_update=True)
             check_preconditions(conditions, current.etag if current is not None else None)
-            if is_put:
+            if put_version is not None:
                 # The 409 rule is about PUT only (CONC-009); POST merges need no header.
-                check_unconditional_put(key.kind, conditions, current is not None)
+                check_unconditional_put(
+                    key.kind, put_version, conditions, exists=current is not None
+                )
             content_type, content = new_content(current)
             check_size(content, max_bytes)
             etag = etag_for(content)
@@ -98,21 +103,23 @@ async def put_document(
     conditions: Preconditions,
     *,
     max_bytes: int,
+    version: XapiVersion,
 ) -> None:
     """Create or wholly replace the document, stored byte for byte with its Content-Type
-    (DOC-002, CT-005); preconditions and the profile 409 rule apply (CONC-005/006/009/010)."""
+    (DOC-002, CT-005); preconditions and the unconditional-PUT rules apply
+    (CONC-005/006/009/010, REF-007, REF-008)."""
     check_size(content, max_bytes)
     check_json_body(content, content_type)
     stored_type = content_type or DEFAULT_CONTENT_TYPE
 
     if conditions.absent:
-        await _put_unconditional(engine, key, stored_type, content, conditions)
+        await _put_unconditional(engine, key, stored_type, content, version)
         return
 
     def replacement(_: StoredDocument | None) -> tuple[str, bytes]:
         return stored_type, content
 
-    await _write(engine, key, conditions, replacement, max_bytes=max_bytes, is_put=True)
+    await _write(engine, key, conditions, replacement, max_bytes=max_bytes, put_version=version)
 
 
 async def _put_unconditional(
@@ -120,21 +127,26 @@ async def _put_unconditional(
     key: DocumentKey,
     content_type: str,
     content: bytes,
-    conditions: Preconditions,
+    version: XapiVersion,
 ) -> None:
     """A header-less PUT as one statement: with no preconditions the outcome depends only on
     whether the document exists, which the unique key decides atomically."""
     etag = etag_for(content)
+    absent = Preconditions()
     async with autocommit(engine) as conn:
-        if not requires_precondition(key.kind):
+        if not requires_precondition(key.kind, version):
             await repo.upsert(conn, key, content_type=content_type, content=content, etag=etag)
             return
+        if version.is_legacy:
+            # Refused whether or not a document exists; only the status depends on it.
+            exists = await repo.fetch(conn, key) is not None
+            check_unconditional_put(key.kind, version, absent, exists=exists)
         created = await repo.insert_new(
             conn, key, content_type=content_type, content=content, etag=etag
         )
     if not created:
-        # The document exists and no header was given: the profile 409 (CONC-009..011).
-        check_unconditional_put(key.kind, conditions, exists=True)
+        # The document exists and no header was given: the 409 (CONC-009..011, REF-008).
+        check_unconditional_put(key.kind, version, absent, exists=True)
 
 
 async def post_document(
@@ -158,7 +170,7 @@ async def post_document(
         stored = parse_json_object(current.content, current.content_type, what="stored")
         return posted_type, serialize_json(merge_json(stored, posted))
 
-    await _write(engine, key, conditions, merged, max_bytes=max_bytes, is_put=False)
+    await _write(engine, key, conditions, merged, max_bytes=max_bytes, put_version=None)
 
 
 async def get_document(engine: AsyncEngine, key: DocumentKey) -> StoredDocument:

@@ -1,8 +1,9 @@
 """Pure rules of the document resources: keys, ETags, preconditions, JSON merge.
 
 State, Activity Profile and Agent Profile documents (DOC-*, DOC-ST-*, DOC-ACP-*, DOC-AGP-*)
-share these rules; they differ only by the parts of their key and by the 409 rule for
-unconditional PUTs (CONC-009 applies to the profiles, State is exempt: DOC-ST-006).
+share these rules; they differ only by the parts of their key and by the rules for
+unconditional PUTs (CONC-009 applies to the profiles, and to State under 2.0 only: DOC-ST-006,
+REF-007, REF-008).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from lrs.errors import BadRequest, Conflict, PayloadTooLarge, PreconditionFailed
 from lrs.xapi.jsonparse import loads_strict
+from lrs.xapi.versions import XapiVersion
 
 Json = dict[str, Any]
 
@@ -144,22 +146,36 @@ def check_preconditions(conditions: Preconditions, current_etag: str | None) -> 
         )
 
 
-def requires_precondition(kind: DocumentKind) -> bool:
+def requires_precondition(kind: DocumentKind, version: XapiVersion) -> bool:
     """Whether an unconditional PUT over an existing document is a 409 (CONC-009).
 
-    The profile resources need If-Match or If-None-Match to replace a document; State is
-    exempt (DOC-ST-006), as the 1.0.3 text says and most clients expect.
+    The profile resources need If-Match or If-None-Match to replace a document. State is
+    exempt under 1.0.x requests (DOC-ST-006), as the 1.0.3 text says; under 2.0 it is not
+    (L2 4.1.4, REF-008).
     """
-    return kind is not DocumentKind.STATE
+    return kind is not DocumentKind.STATE or not version.is_legacy
 
 
-def check_unconditional_put(kind: DocumentKind, conditions: Preconditions, exists: bool) -> None:
-    """409, never 428, for a header-less PUT over an existing profile document
-    (CONC-009..011); the message tells the client how to retry."""
-    if exists and conditions.absent and requires_precondition(kind):
+def check_unconditional_put(
+    kind: DocumentKind, version: XapiVersion, conditions: Preconditions, *, exists: bool
+) -> None:
+    """The rules for a PUT with neither If-Match nor If-None-Match.
+
+    Over an existing document it is a 409, never 428, with a message telling the client how
+    to retry (CONC-009..011, REF-008). Under a 1.0.x request a profile PUT without either
+    header is a 400 even when nothing exists yet (REF-007); 2.0 lets it create."""
+    if not conditions.absent:
+        return
+    if exists and requires_precondition(kind, version):
         raise Conflict(
             "a document already exists at this key; GET it, then repeat the PUT with "
             "If-Match set to its ETag (or If-None-Match: * to write only when absent)",
+            path="header:If-Match",
+        )
+    if version.is_legacy and kind is not DocumentKind.STATE:
+        raise BadRequest(
+            "under xAPI 1.0.x a PUT to a profile document needs If-Match (to replace it) or "
+            "If-None-Match: * (to create it)",
             path="header:If-Match",
         )
 

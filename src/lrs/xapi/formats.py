@@ -31,8 +31,9 @@ def render_statement(
 
     - ``exact``: as stored (STR-Q-016/017).
     - ``ids``: Agents/Groups reduced to objectType + IFI (an Anonymous Group keeps its
-      members' IFIs; an identified Group drops its members), Activities to objectType +
-      id, Verbs to id, everywhere in the statement (STR-Q-018/019).
+      members' IFIs; an identified Group drops its members), Activities and Verbs to
+      ``{"id"}`` alone, everywhere in the statement, SubStatements included (STR-Q-018/019,
+      REF-006).
     - ``canonical``: each Activity definition replaced by ``canonical[id]`` when known,
       the verb display by ``verb_displays[id]`` when known, and every language map of
       those (name, description, interaction component descriptions, verb display) cut
@@ -74,7 +75,7 @@ def _agent_ids(agent: Any) -> Any:
 def _activity_ids(activity: Any) -> Any:
     if not isinstance(activity, Mapping):
         return activity
-    return {"objectType": "Activity", "id": activity.get("id")}
+    return {"id": activity.get("id")}
 
 
 def _verb_ids(verb: Any) -> Any:

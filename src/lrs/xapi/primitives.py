@@ -168,12 +168,21 @@ def is_media_type(value: str) -> bool:
     return _MEDIA_TYPE.fullmatch(value) is not None
 
 
+_NEGATIVE_ZERO_OFFSET = re.compile(r"[Tt][0-9:.,]*-00(?::?00)?\Z")
+
+
+def has_negative_zero_offset(value: str) -> bool:
+    """A date-time whose offset is ``-00``, ``-0000`` or ``-00:00`` (REF-003)."""
+    return _NEGATIVE_ZERO_OFFSET.search(value) is not None
+
+
 def parse_timestamp(value: str) -> datetime:
     """Parse an ISO 8601 combined date-time into an aware UTC datetime (ST-VAL-120..125).
 
     Accepts every RFC 3339 form plus ISO 8601 extended variants: seconds may be left out,
     the fraction may have any length (kept to microseconds, ST-VAL-123) and the offset may be
-    ``Z``, ``+hh:mm``, ``+hhmm`` or ``+hh``; ``-00:00`` reads as UTC. A value with no zone at
+    ``Z``, ``+hh:mm``, ``+hhmm`` or ``+hh``; ``-00:00`` reads as UTC here (statement
+    timestamps refuse it first, REF-003). A value with no zone at
     all is read as UTC: neither specification says how to treat one (see the requirements'
     gaps section), refusing it would lose data clients send in practice, and UTC is the zone
     the LRS reports in anyway. Raises ``ValueError`` with a reason.

@@ -26,6 +26,7 @@ from lrs.xapi.documents import (
     requires_precondition,
     serialize_json,
 )
+from lrs.xapi.versions import XapiVersion
 
 TAG = etag_for(b'{"a":1}')
 OTHER = etag_for(b'{"a":2}')
@@ -118,31 +119,62 @@ def test_preconditions_that_hold_on_a_missing_document(conditions: Preconditions
     check_preconditions(conditions, None)
 
 
-@pytest.mark.parametrize("kind", [DocumentKind.ACTIVITY_PROFILE, DocumentKind.AGENT_PROFILE])
-def test_unconditional_put_over_a_profile_document_is_409(kind: DocumentKind) -> None:
+PROFILES = [DocumentKind.ACTIVITY_PROFILE, DocumentKind.AGENT_PROFILE]
+V1 = XapiVersion.V1_0_3
+V2 = XapiVersion.V2_0_0
+
+
+@pytest.mark.parametrize("version", list(XapiVersion))
+@pytest.mark.parametrize("kind", PROFILES)
+def test_unconditional_put_over_a_profile_document_is_409(
+    kind: DocumentKind, version: XapiVersion
+) -> None:
     """CONC-009, CONC-011: 409 (never 428) with a message telling how to retry."""
-    assert requires_precondition(kind)
+    assert requires_precondition(kind, version)
     with pytest.raises(Conflict, match="If-Match") as caught:
-        check_unconditional_put(kind, Preconditions(), exists=True)
+        check_unconditional_put(kind, version, Preconditions(), exists=True)
     assert caught.value.status == 409
 
 
 @pytest.mark.parametrize("kind", list(DocumentKind))
-def test_unconditional_put_of_a_new_document_proceeds(kind: DocumentKind) -> None:
-    """CONC-010."""
-    check_unconditional_put(kind, Preconditions(), exists=False)
+def test_unconditional_put_of_a_new_document_proceeds_under_2_0(kind: DocumentKind) -> None:
+    """CONC-010, REF-007: 2.0 lets a header-less PUT create any document."""
+    check_unconditional_put(kind, V2, Preconditions(), exists=False)
 
 
-def test_state_is_exempt_from_the_409_rule() -> None:
+@pytest.mark.parametrize("kind", PROFILES)
+def test_unconditional_profile_put_of_a_new_document_is_400_under_1_0(
+    kind: DocumentKind,
+) -> None:
+    """REF-007: under 1.0.x a profile PUT needs a precondition header even to create."""
+    with pytest.raises(BadRequest, match="If-None-Match") as caught:
+        check_unconditional_put(kind, V1, Preconditions(), exists=False)
+    assert caught.value.status == 400
+
+
+def test_state_is_exempt_from_the_409_rule_under_1_0() -> None:
     """DOC-ST-006."""
-    assert not requires_precondition(DocumentKind.STATE)
-    check_unconditional_put(DocumentKind.STATE, Preconditions(), exists=True)
+    assert not requires_precondition(DocumentKind.STATE, V1)
+    check_unconditional_put(DocumentKind.STATE, V1, Preconditions(), exists=True)
+    check_unconditional_put(DocumentKind.STATE, V1, Preconditions(), exists=False)
 
 
-def test_a_conditional_put_over_a_profile_document_is_not_409() -> None:
-    check_unconditional_put(
-        DocumentKind.AGENT_PROFILE, Preconditions(if_match=quote_etag(TAG)), exists=True
-    )
+def test_state_put_over_an_existing_document_is_409_under_2_0() -> None:
+    """REF-008."""
+    assert requires_precondition(DocumentKind.STATE, V2)
+    with pytest.raises(Conflict):
+        check_unconditional_put(DocumentKind.STATE, V2, Preconditions(), exists=True)
+
+
+@pytest.mark.parametrize("version", list(XapiVersion))
+def test_a_conditional_put_over_a_profile_document_is_not_refused(version: XapiVersion) -> None:
+    for exists in (True, False):
+        check_unconditional_put(
+            DocumentKind.AGENT_PROFILE,
+            version,
+            Preconditions(if_match=quote_etag(TAG)),
+            exists=exists,
+        )
 
 
 @pytest.mark.parametrize(

@@ -68,7 +68,7 @@ def _full_context() -> Stmt:
         },
         "contextActivities": {
             "parent": [{"id": "https://example.com/p", "definition": _definition()}],
-            "grouping": [{"objectType": "Activity", "id": "https://example.com/g"}],
+            "grouping": [{"id": "https://example.com/g"}],
         },
         "contextAgents": [
             {
@@ -99,7 +99,7 @@ def test_ids_reduces_actor_verb_object_authority() -> None:
     out = render_statement(_statement(), "ids")
     assert out["actor"] == {"objectType": "Agent", "account": ACCOUNT}
     assert out["verb"] == {"id": "https://example.com/verbs/did"}
-    assert out["object"] == {"objectType": "Activity", "id": COURSE}
+    assert out["object"] == {"id": COURSE}
     assert out["authority"] == {
         "objectType": "Group",
         "member": [
@@ -144,8 +144,8 @@ def test_ids_applies_throughout_context() -> None:
     assert ctx["instructor"] == {"objectType": "Agent", "mbox": "mailto:ivy@example.com"}
     assert ctx["team"] == {"objectType": "Group", "mbox": "mailto:team@example.com"}
     assert ctx["contextActivities"] == {
-        "parent": [{"objectType": "Activity", "id": "https://example.com/p"}],
-        "grouping": [{"objectType": "Activity", "id": "https://example.com/g"}],
+        "parent": [{"id": "https://example.com/p"}],
+        "grouping": [{"id": "https://example.com/g"}],
     }
     assert ctx["contextAgents"] == [
         {
@@ -185,12 +185,10 @@ def test_ids_applies_inside_substatement() -> None:
         "objectType": "SubStatement",
         "actor": {"objectType": "Agent", "mbox": "mailto:sam@example.com"},
         "verb": {"id": "https://example.com/verbs/plans"},
-        "object": {"objectType": "Activity", "id": "https://example.com/sub"},
+        "object": {"id": "https://example.com/sub"},
         "context": {
             "instructor": {"objectType": "Agent", "mbox": "mailto:ivy@example.com"},
-            "contextActivities": {
-                "other": [{"objectType": "Activity", "id": "https://example.com/o"}]
-            },
+            "contextActivities": {"other": [{"id": "https://example.com/o"}]},
         },
         "timestamp": "2024-05-01T10:00:00Z",
     }
@@ -298,9 +296,7 @@ def test_canonical_applies_to_context_and_substatement_activities() -> None:
     assert out["context"]["contextActivities"]["parent"][0]["definition"] == {
         "name": {"fr": "Parent FR"}
     }
-    assert out["context"]["contextActivities"]["grouping"] == [
-        {"objectType": "Activity", "id": "https://example.com/g"}
-    ]
+    assert out["context"]["contextActivities"]["grouping"] == [{"id": "https://example.com/g"}]
     assert out["object"]["object"] == {"id": COURSE, "definition": {"name": {"fr": "C"}}}
     assert out["object"]["context"]["contextActivities"]["parent"][0]["definition"] == {
         "name": {"fr": "Parent FR"}

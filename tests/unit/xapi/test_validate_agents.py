@@ -171,20 +171,23 @@ def test_st_val_130_authority_two_member_group_in_1_0_3() -> None:
     validate_authority(make_group(), V1, path="$.authority")
 
 
-def test_st_val_130_authority_other_groups_refused_in_1_0_3() -> None:
+@pytest.mark.parametrize("version", [V1, V2])
+def test_st_val_130_authority_other_groups_refused(version: XapiVersion) -> None:
+    """ST-VAL-130 under both versions (REF-001)."""
     three = make_group(make_agent(who="a"), make_agent(who="b"), make_agent(who="c"))
     with pytest.raises(BadRequest, match="exactly two members") as info:
-        validate_statement(make_statement(authority=three), V1)
+        validate_statement(make_statement(authority=three), version)
     assert info.value.path == "$.authority"
+    one = make_group(make_agent(who="a"))
+    with pytest.raises(BadRequest, match="exactly two members"):
+        validate_authority(one, version, path="$.authority")
     identified = make_group(ifi="mbox")
     del identified["member"]
-    with pytest.raises(BadRequest, match="exactly two members"):
-        validate_authority(identified, V1, path="$.authority")
-
-
-def test_st_val_130_authority_any_group_in_2_0() -> None:
-    three = make_group(make_agent(who="a"), make_agent(who="b"), make_agent(who="c"))
-    validate_statement(make_statement(authority=three), V2)
+    with pytest.raises(BadRequest, match="Anonymous Group"):
+        validate_authority(identified, version, path="$.authority")
+    identified_pair = make_group(make_agent(who="a"), make_agent(who="b"), ifi="mbox")
+    with pytest.raises(BadRequest, match="Anonymous Group"):
+        validate_authority(identified_pair, version, path="$.authority")
 
 
 def test_st_val_130_authority_invalid_agent() -> None:

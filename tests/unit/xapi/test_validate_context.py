@@ -107,8 +107,10 @@ def test_st_val_106_revision_platform_need_activity_object_in_1_0_3() -> None:
         assert "only allowed when the object is an Activity" in error.message
 
 
-def test_st_val_106_not_applied_in_2_0() -> None:
-    _accepted({"revision": "x", "platform": "y"}, V2, object=make_agent(who="bob"))
+def test_st_val_106_applied_in_2_0_too() -> None:
+    """REF-004: the reference suite refuses revision/platform without an Activity in 2.0."""
+    error = _refused({"revision": "x", "platform": "y"}, V2, object=make_agent(who="bob"))
+    assert error.path == "$.context.revision"
 
 
 def test_st_val_106_activity_object_without_object_type_counts_as_activity() -> None:

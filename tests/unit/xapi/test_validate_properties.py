@@ -174,7 +174,7 @@ def contexts(draw: Draw, version: XapiVersion, object_is_activity: bool) -> Json
                 max_size=4,
             )
         )
-    if object_is_activity or version is XapiVersion.V2_0_0:
+    if object_is_activity:  # ST-VAL-106, REF-004: both versions
         for key in ("revision", "platform"):
             if draw(st.booleans()):
                 context[key] = draw(_TEXT)
@@ -248,8 +248,8 @@ def statements(draw: Draw, version: XapiVersion) -> Json:
     if draw(st.booleans()):
         stmt["stored"] = draw(timestamps)
     if draw(st.booleans()):
-        two = groups(members=2)
-        stmt["authority"] = draw(agents() | two if version.is_legacy else agents() | groups())
+        # ST-VAL-130, REF-001: an Agent or an Anonymous Group of two, under both versions.
+        stmt["authority"] = draw(agents() | groups(members=2))
     if draw(st.booleans()):
         prefixes = ["1.0."] if version.is_legacy else ["1.0.", "2.0."]
         stmt["version"] = draw(st.sampled_from(prefixes)) + str(draw(st.integers(0, 9)))

@@ -161,7 +161,7 @@ def test_st_val_131_2_0_refuses_unknown_versions(version_value: str) -> None:
 
 
 @BOTH
-@pytest.mark.parametrize("version_value", ["1.0", "2.0", "1.0.x", "v1.0.0", "", 1.0])
+@pytest.mark.parametrize("version_value", ["1.0.x", "v1.0.0", "", 1.0, "1", "1.0.0.0"])
 def test_st_val_132_version_must_be_semver(version_value: Any, version: XapiVersion) -> None:
     assert _refused(make_statement(version=version_value), version).path == "$.version"
 
@@ -212,15 +212,37 @@ def test_st_val_084_nested_substatement() -> None:
     assert error.path == "$.object.object.objectType"
 
 
-def test_st_val_106_applies_to_substatement_object_in_1_0_3() -> None:
+@BOTH
+def test_st_val_106_applies_to_substatement_object(version: XapiVersion) -> None:
+    """ST-VAL-106 under both versions (REF-004)."""
     sub = make_substatement(object=make_agent(who="x"), context={"revision": "1"})
-    assert _refused(make_statement(object=sub), V1).path == "$.object.context.revision"
-    validate_statement(make_statement(object=sub), V2)
+    assert _refused(make_statement(object=sub), version).path == "$.object.context.revision"
 
 
-def test_st_val_106_statement_with_substatement_object_in_1_0_3() -> None:
+@BOTH
+def test_st_val_106_statement_with_substatement_object(version: XapiVersion) -> None:
+    """ST-VAL-106 under both versions (REF-004)."""
     stmt = make_statement(object=make_substatement(), context={"platform": "x"})
-    assert _refused(stmt, V1).path == "$.context.platform"
+    assert _refused(stmt, version).path == "$.context.platform"
+
+
+@BOTH
+def test_ref_002_version_without_patch_level(version: XapiVersion) -> None:
+    validate_statement(make_statement(version="1.0"), version)
+    if version is V2:
+        validate_statement(make_statement(version="2.0"), version)
+    else:
+        assert "1.0." in _refused(make_statement(version="2.0"), version).message
+
+
+@BOTH
+@pytest.mark.parametrize("offset", ["-00", "-0000", "-00:00"])
+def test_ref_003_negative_zero_offset_refused(version: XapiVersion, offset: str) -> None:
+    stamp = f"2024-05-01T12:30:00.000{offset}"
+    assert _refused(make_statement(timestamp=stamp), version).path == "$.timestamp"
+    sub = make_substatement(timestamp=stamp)
+    assert _refused(make_statement(object=sub), version).path == "$.object.timestamp"
+    validate_statement(make_statement(timestamp="2024-05-01T12:30:00-05:00"), version)
 
 
 def test_st_val_113_substatement_context_agents_in_1_0_3() -> None:

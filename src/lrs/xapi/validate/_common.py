@@ -139,7 +139,11 @@ def check_uuid(value: object, path: str) -> str:
 
 
 def check_timestamp(value: object, path: str) -> datetime:
+    """A statement's timestamp: ISO 8601, and not RFC 3339's "unknown local offset" ``-00``,
+    ``-0000`` or ``-00:00``, which names no instant (REF-003)."""
     text = check_string(value, path)
+    if primitives.has_negative_zero_offset(text):
+        fail(f"timestamp {text!r} has the offset -00:00, which is not an instant", path)
     try:
         return primitives.parse_timestamp(text)
     except ValueError as exc:

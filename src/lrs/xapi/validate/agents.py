@@ -67,12 +67,18 @@ def validate_actor(obj: object, version: XapiVersion, *, path: str) -> None:
 
 
 def validate_authority(obj: object, version: XapiVersion, *, path: str) -> None:
-    """An Agent or Group; under 1.0.3 a Group must be the two-Agent OAuth form (ST-VAL-130)."""
+    """An Agent, or an Anonymous Group of exactly two Agents (the OAuth consumer and user).
+
+    The LRS replaces a client-supplied authority, but validates it first, under both
+    versions (ST-VAL-130, REF-001): an identified Group, or a Group of one or of three or
+    more members, is refused."""
     validate_actor(obj, version, path=path)
-    if version is XapiVersion.V1_0_3 and is_group(obj):
+    if is_group(obj):
+        if is_identified(obj):
+            fail("an authority Group must be an Anonymous Group (no identifier)", path)
         members = obj.get("member")
         if not isinstance(members, list) or len(members) != 2:
-            fail("under xAPI 1.0.3 an authority Group must have exactly two members", path)
+            fail("an authority Group must have exactly two members", path)
 
 
 def is_group(obj: object) -> TypeGuard[JsonObject]:

@@ -47,7 +47,8 @@ _CONTEXT_GROUP_KEYS = Keys(
 def validate_context(
     obj: object, version: XapiVersion, *, path: str, object_is_activity: bool = True
 ) -> None:
-    """Validate ``context``; ``object_is_activity`` feeds the 1.0.3 rule ST-VAL-106."""
+    """Validate ``context``; ``object_is_activity`` feeds ST-VAL-106, applied under both
+    versions as the reference suite reads it (REF-004)."""
     context = check_object(obj, path, "a Context object")
     _check_context_keys(context, version, path)
     if "registration" in context:
@@ -63,7 +64,7 @@ def validate_context(
     for key in ("revision", "platform"):
         if key in context:
             check_string(context[key], f"{path}.{key}")
-            if version is XapiVersion.V1_0_3 and not object_is_activity:
+            if not object_is_activity:
                 fail(
                     f"context.{key} is only allowed when the object is an Activity", f"{path}.{key}"
                 )

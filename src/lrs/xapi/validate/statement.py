@@ -113,8 +113,13 @@ def _check_voiding(statement: JsonObject, kind: str, path: str) -> None:
 
 
 def _check_version(value: object, version: XapiVersion, path: str) -> None:
-    """Statement ``version`` per request version (ST-VAL-131, ST-VAL-132)."""
+    """Statement ``version`` per request version (ST-VAL-131, ST-VAL-132).
+
+    ``1.0`` (and ``2.0`` under 2.0 requests) without a patch level is accepted too, as the
+    reference suite expects (REF-002)."""
     text = check_string(value, path)
+    if text == "1.0" or (text == "2.0" and version is not XapiVersion.V1_0_3):
+        return
     if not primitives.is_semver(text):
         fail(f"version {text!r} is not a semantic version such as '1.0.0'", path)
     if version is XapiVersion.V1_0_3:
