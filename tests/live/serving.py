@@ -31,16 +31,23 @@ class Served:
         *,
         env: dict[str, str] | None = None,
         port: int | None = None,
+        combined: bool = False,
     ) -> None:
         self.database_url = database_url
         self.directory = directory
         self.port = port or free_port()
-        self.env = env if env is not None else {
-            "LRS_BOOTSTRAP_KEY": DEV_KEY,
-            "LRS_BOOTSTRAP_SECRET": DEV_SECRET,
-        }
+        self.env = (
+            env
+            if env is not None
+            else {
+                "LRS_BOOTSTRAP_KEY": DEV_KEY,
+                "LRS_BOOTSTRAP_SECRET": DEV_SECRET,
+            }
+        )
         self.stdout_path = directory / "serve.stdout"
-        self.stderr_path = directory / "serve.stderr"
+        # combined: stdout and stderr are one file, as with `> log 2>&1`.
+        self.combined = combined
+        self.stderr_path = self.stdout_path if combined else directory / "serve.stderr"
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -58,13 +65,13 @@ class Served:
             if name not in self.env:
                 env.pop(name, None)
         self.directory.mkdir(parents=True, exist_ok=True)
-        with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
+        with self.stdout_path.open("wb") as out, self.stderr_path.open("ab") as err:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "lrs", "serve", "--port", str(self.port), "--migrate"],
                 env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=out,
-                stderr=err,
+                stderr=subprocess.STDOUT if self.combined else err,
             )
         if wait:
             self.wait_ready()

@@ -233,6 +233,7 @@ def test_readme_block(block: Block, session: Session) -> None:
     status, out, err = session.run(block)
     first = block.code.strip().splitlines()[0] if block.code.strip() else ""
     where = f"{block.name} (block starting `{first}`)"
-    assert status == 0, f"{where} exited with {status}\nstdout:\n{out[-2000:]}\nstderr:\n{err[-2000:]}"
+    output = f"stdout:\n{out[-2000:]}\nstderr:\n{err[-2000:]}"
+    assert status == 0, f"{where} exited with {status}\n{output}"
     for text in block.expected:
         assert text in out, f"{where}: output lacks {text!r}\nstdout:\n{out[-2000:]}"
