@@ -388,4 +388,4 @@ register(app)
 
 
 def main() -> None:
-    app()
+    app(prog_name="lrs")
