@@ -43,7 +43,7 @@ from tests.live.serving import Served
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 README_BASE = "http://127.0.0.1:8000"
-BLOCK_TIMEOUT = 60.0
+BLOCK_TIMEOUT = 90.0
 NOT_RUN = re.compile(r"^<!--\s*readme:\s*not run\s*\((?P<reason>.+)\)\s*-->$")
 OUTPUT = re.compile(r"^<!--\s*readme:\s*output contains\s+(?P<text>.+?)\s*-->$")
 
