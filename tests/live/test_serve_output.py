@@ -83,10 +83,12 @@ def test_log_stream_is_json_and_the_credential_goes_to_stdout_once(
 
 
 def test_no_credential_is_issued_into_the_log_stream(fresh_database: str, tmp_path: Path) -> None:
-    """stdout and stderr one file (`> log 2>&1`): no secret can be shown, so none is made."""
-    server = Served(fresh_database, tmp_path, env={}, combined=True).start()
+    """stdout and stderr one file (`> log 2>&1`): no secret can be shown, so none is made.
+    (With two workers: the banner also comes from the supervisor once it bound the port.)"""
+    server = Served(fresh_database, tmp_path, env={"LRS_WORKERS": "2"}, combined=True).start()
     assert server.stop() == 0
     lines = json_lines(server.stdout())
+    assert [x for x in lines if str(x["message"]).startswith("serving xAPI at")], lines
     assert any("LRS_BOOTSTRAP_KEY" in str(x["message"]) for x in lines), lines
     assert "secret:" not in server.stdout()
     listed = lrs("credentials", "list", "--json", env={"LRS_DATABASE_URL": fresh_database})
