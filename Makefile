@@ -21,8 +21,10 @@ $(BIN)/lrs: pyproject.toml conformance/pyproject.toml
 
 install: $(BIN)/lrs ## create .venv and install lrs, its test tools and the conformance suite
 
+# `exec`: lrs replaces the recipe's shell, so the SIGTERM make forwards to its child reaches
+# lrs, which then stops gracefully (and stops the embedded PostgreSQL).
 run: install ## install, then serve xAPI on :8000 with the embedded PostgreSQL (credential dev / dev-secret)
-	LRS_BOOTSTRAP_KEY=$${LRS_BOOTSTRAP_KEY:-$(DEV_KEY)} \
+	exec env LRS_BOOTSTRAP_KEY=$${LRS_BOOTSTRAP_KEY:-$(DEV_KEY)} \
 	LRS_BOOTSTRAP_SECRET=$${LRS_BOOTSTRAP_SECRET:-$(DEV_SECRET)} \
 	$(BIN)/lrs serve --port $(PORT)
 

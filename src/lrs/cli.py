@@ -5,34 +5,66 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from lrs import __version__
 from lrs.errors import LRSError
 from lrs.settings import Settings, load_settings
 from lrs.storage.credentials import CredentialRow
 
-app = typer.Typer(help="lrs: an xAPI Learning Record Store on PostgreSQL.", no_args_is_help=True)
-credentials_app = typer.Typer(help="Create, list and revoke API credentials.", no_args_is_help=True)
+# Plain help (no boxes, no `<bool>` metavars) and plain tracebacks (no pages of locals).
+_TYPER_OPTIONS: dict[str, Any] = {
+    "no_args_is_help": True,
+    "rich_markup_mode": None,
+    "pretty_exceptions_enable": False,
+}
+app = typer.Typer(help="lrs: an xAPI Learning Record Store on PostgreSQL.", **_TYPER_OPTIONS)
+credentials_app = typer.Typer(help="Create, list and revoke API credentials.", **_TYPER_OPTIONS)
 app.add_typer(credentials_app, name="credentials")
 
 console = Console()
 err_console = Console(stderr=True)
+log = logging.getLogger("lrs")
 T = TypeVar("T")
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    """One line on stderr; a JSON log line when stderr is a log stream that `serve` set up."""
+    from lrs.logs import json_logging_active
+
+    if json_logging_active() and not sys.stderr.isatty():
+        log.error("error: %s", message, extra={"exit_code": code})
+    else:
+        err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"lrs {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="print the version and exit"
+        ),
+    ] = False,
+) -> None:
+    """lrs: an xAPI Learning Record Store on PostgreSQL."""
 
 
 def settings_or_exit(**overrides: object) -> Settings:
@@ -66,12 +98,20 @@ def run(coro_factory: Callable[[], Awaitable[T]]) -> T:
     async def main() -> T:
         return await coro_factory()
 
+    from lrs.storage.database import database_error_message
+
     try:
         return asyncio.run(main())
     except LRSError as error:
         raise fail(error.message) from None
     except OSError as error:
         raise fail(f"cannot reach the database: {error}") from None
+    except Exception as error:
+        # A wrong database name, user or password: the server's words, on one line.
+        message = database_error_message(error)
+        if message is None:
+            raise
+        raise fail(f"the database refused: {message} (check LRS_DATABASE_URL)") from None
 
 
 async def _with_engine(url: str, action: Callable[[AsyncEngine], Awaitable[T]]) -> T:
@@ -86,9 +126,15 @@ async def _with_engine(url: str, action: Callable[[AsyncEngine], Awaitable[T]]) 
 
 @app.command()
 def serve(
-    host: Annotated[str | None, typer.Option(help="interface to bind (LRS_HOST)")] = None,
-    port: Annotated[int | None, typer.Option(help="port to bind (LRS_PORT)")] = None,
-    workers: Annotated[int | None, typer.Option(help="worker processes (LRS_WORKERS)")] = None,
+    host: Annotated[
+        str | None, typer.Option(metavar="HOST", help="interface to bind (LRS_HOST)")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(metavar="PORT", help="port to bind (LRS_PORT)")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(metavar="N", help="worker processes (LRS_WORKERS)")
+    ] = None,
     migrate: Annotated[
         bool, typer.Option("--migrate", help="upgrade an external database's schema first")
     ] = False,
@@ -97,36 +143,42 @@ def serve(
     import uvicorn
 
     from lrs.app import create_app, prepare_database
+    from lrs.cli_serve import Startup, announce, on_port_bound, secret_stream
     from lrs.logs import configure_logging
 
+    configure_logging("INFO")  # so that a settings error is a log line too
     settings = settings_or_exit(host=host, port=port, workers=workers)
     configure_logging(settings.log_level)
     with database_url(settings) as (url, embedded):
         run(lambda: prepare_database(settings, url, migrate=migrate or embedded))
-        issued = run(lambda: _bootstrap(settings, url))
-        _banner(settings, issued, embedded)
+        may_issue = secret_stream() is not None
+        issued = run(lambda: _bootstrap(settings, url, may_issue=may_issue))
+        startup = Startup(
+            url=f"http://{settings.host}:{settings.port}/xAPI/",
+            database=(
+                f"embedded PostgreSQL in {settings.data_dir.resolve()}"
+                if embedded
+                else "external PostgreSQL"
+            ),
+            bootstrap_key=settings.bootstrap_key,
+            issued=issued,
+        )
+        on_port_bound(lambda: announce(startup))
         served = settings.model_copy(update={"database_url": url})
         _exit_cleanly_on_signals()
+        common: dict[str, Any] = {
+            "host": settings.host,
+            "port": settings.port,
+            "log_config": None,
+            "timeout_graceful_shutdown": 30,
+            "server_header": False,
+        }
         if settings.workers == 1:
-            uvicorn.run(
-                create_app(served),
-                host=settings.host,
-                port=settings.port,
-                log_config=None,
-                timeout_graceful_shutdown=30,
-                server_header=False,
-            )
+            uvicorn.run(create_app(served), **common)
         else:
             os.environ["LRS_DATABASE_URL"] = url
             uvicorn.run(
-                "lrs.app:create_app_from_env",
-                factory=True,
-                host=settings.host,
-                port=settings.port,
-                workers=settings.workers,
-                log_config=None,
-                timeout_graceful_shutdown=30,
-                server_header=False,
+                "lrs.app:create_app_from_env", factory=True, workers=settings.workers, **common
             )
 
 
@@ -142,8 +194,9 @@ def _exit_cleanly_on_signals() -> None:
     signal.signal(signal.SIGINT, stop)
 
 
-async def _bootstrap(settings: Settings, url: str) -> tuple[str, str] | None:
-    """Create the bootstrap credential; on a database without any, issue one and print it."""
+async def _bootstrap(settings: Settings, url: str, *, may_issue: bool) -> tuple[str, str] | None:
+    """Create the bootstrap credential; on a database without any, issue one to show once
+    (only if there is somewhere to show it that is not the log stream)."""
     from lrs.services import credentials as service
 
     async def action(engine: AsyncEngine) -> tuple[str, str] | None:
@@ -154,34 +207,17 @@ async def _bootstrap(settings: Settings, url: str) -> tuple[str, str] | None:
             return None
         if await service.list_credentials(engine):
             return None
+        if not may_issue:
+            log.warning(
+                "no credential exists and none was created: stdout and stderr are both the "
+                "log stream, where a secret must not go; set LRS_BOOTSTRAP_KEY and "
+                "LRS_BOOTSTRAP_SECRET, or run `lrs credentials create`"
+            )
+            return None
         issued = await service.create_credential(engine, name="initial")
         return issued.key, issued.secret
 
     return await _with_engine(url, action)
-
-
-def _banner(settings: Settings, issued: tuple[str, str] | None, embedded: bool) -> None:
-    where = f"http://{settings.host}:{settings.port}/xAPI/"
-    db = (
-        f"embedded PostgreSQL in {settings.data_dir.resolve()}"
-        if embedded
-        else "external PostgreSQL"
-    )
-    err_console.print(f"[bold]lrs[/] serving xAPI at {where} ({db})", highlight=False)
-    if issued is not None:
-        key, secret = issued
-        err_console.print(
-            "[bold yellow]No credentials existed, so one was created (shown only now):[/]\n"
-            f"  key:    {key}\n  secret: {secret}\n"
-            f"  e.g. curl -u {key}:{secret} -H 'X-Experience-API-Version: 2.0.0' "
-            f"{where}statements",
-            highlight=False,
-        )
-    elif settings.bootstrap_key:
-        err_console.print(
-            f"credential: the bootstrap key {settings.bootstrap_key!r} (LRS_BOOTSTRAP_KEY)",
-            highlight=False,
-        )
 
 
 @app.command("migrate")
@@ -192,26 +228,41 @@ def migrate_command() -> None:
     settings = settings_or_exit()
     with database_url(settings) as (url, _):
 
-        async def action(engine: AsyncEngine) -> str | None:
+        async def action(engine: AsyncEngine) -> tuple[str | None, str | None]:
+            before = await current_revision(engine)
             await upgrade(engine)
-            return await current_revision(engine)
+            return before, await current_revision(engine)
 
-        revision = run(lambda: _with_engine(url, action))
-    console.print(f"schema at revision {revision} (head {head_revision()})", highlight=False)
+        before, after = run(lambda: _with_engine(url, action))
+    if before == after:
+        change = "already up to date, nothing changed"
+    else:
+        change = f"upgraded from {before or 'an empty database'}"
+    console.print(f"schema at revision {after} (head {head_revision()}): {change}", highlight=False)
 
 
 @credentials_app.command("create")
 def credentials_create(
-    name: Annotated[str | None, typer.Option(help="a label for people")] = None,
-    key: Annotated[str | None, typer.Option(help="the Basic user name; random if omitted")] = None,
+    name: Annotated[str | None, typer.Option(metavar="NAME", help="a label for people")] = None,
+    key: Annotated[
+        str | None, typer.Option(metavar="KEY", help="the Basic user name; random if omitted")
+    ] = None,
     secret: Annotated[
-        str | None, typer.Option(help="the Basic password; random if omitted")
+        str | None,
+        typer.Option(metavar="SECRET", help="the Basic password; random if omitted"),
     ] = None,
     scopes: Annotated[
         list[str] | None,
         typer.Option(
-            "--scopes", "--scope", help="xAPI scopes (repeat or comma-separate); default all"
+            "--scopes",
+            "--scope",
+            metavar="SCOPE",
+            help="xAPI scopes: `--scopes state profile`, repeated or comma-separated; default all",
         ),
+    ] = None,
+    more_scopes: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="SCOPE", hidden=True),
     ] = None,
 ) -> None:
     """Create a credential and print its key and secret (the secret is shown only now)."""
@@ -219,7 +270,7 @@ def credentials_create(
     from lrs.services import credentials as service
 
     try:
-        chosen = parse_scopes(scopes or ["all"])
+        chosen = parse_scopes([*(scopes or []), *(more_scopes or [])] or ["all"])
     except ValueError as error:
         raise fail(str(error), 2) from None
     settings = settings_or_exit()
@@ -265,16 +316,28 @@ def credentials_list(
         for row in rows:
             sys.stdout.write(json.dumps(_row_dict(row)) + "\n")
         return
-    table = Table("key", "name", "scopes", "created", "revoked")
+    table: list[tuple[str, ...]] = [("KEY", "NAME", "SCOPES", "CREATED", "REVOKED")]
     for row in rows:
-        table.add_row(
-            row.key,
-            row.name,
-            " ".join(row.scopes),
-            row.created_at.isoformat(timespec="seconds"),
-            row.revoked_at.isoformat(timespec="seconds") if row.revoked_at else "",
+        table.append(
+            (
+                row.key,
+                row.name,
+                " ".join(row.scopes),
+                row.created_at.isoformat(timespec="seconds"),
+                row.revoked_at.isoformat(timespec="seconds") if row.revoked_at else "",
+            )
         )
-    console.print(table)
+    sys.stdout.write(_columns(table))
+
+
+def _columns(rows: list[tuple[str, ...]]) -> str:
+    """Aligned plain-text columns, every cell whole (a key is never cut or wrapped)."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        + "\n"
+        for row in rows
+    )
 
 
 def _row_dict(row: CredentialRow) -> dict[str, object]:
@@ -325,4 +388,4 @@ register(app)
 
 
 def main() -> None:
-    app()
+    app(prog_name="lrs")

@@ -44,3 +44,8 @@ def configure_logging(level: str) -> None:
         logging.getLogger(name).propagate = True
     # Our middleware writes one access line per request, with its request id.
     logging.getLogger("uvicorn.access").disabled = True
+
+
+def json_logging_active() -> bool:
+    """True once `configure_logging` made the root logger write JSON lines."""
+    return any(isinstance(h.formatter, JsonFormatter) for h in logging.getLogger().handlers)

@@ -143,3 +143,22 @@ async def driver_connection(conn: AsyncConnection) -> Any:
     handlers map like SQLAlchemy's."""
     raw = await conn.get_raw_connection()
     return raw.driver_connection
+
+
+def database_error_message(error: BaseException) -> str | None:
+    """The server's own words for a failed connection or statement (`database "x" does not
+    exist`, `password authentication failed for user "y"`), or None when `error` is not a
+    database error: one line for a command-line user instead of the driver's traceback."""
+    seen: BaseException | None = error
+    found: str | None = None
+    while seen is not None:
+        if isinstance(seen, asyncpg.PostgresError | asyncpg.InterfaceError):
+            return str(seen).strip().splitlines()[0]
+        if isinstance(seen, sa_exc.DBAPIError):
+            orig = seen.orig
+            found = found or str(orig or seen).strip().splitlines()[0]
+            if isinstance(orig, BaseException) and orig.__cause__ is not None:
+                seen = orig.__cause__
+                continue
+        seen = seen.__cause__ or seen.__context__
+    return found

@@ -6,10 +6,13 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection
+from sqlalchemy import Column, Connection, MetaData, String, Table, inspect, select
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+# Alembic's own bookkeeping table, read directly: its MigrationContext logs two INFO lines
+# each time it is built, which `/ready` (polled every few seconds) would repeat forever.
+VERSION_TABLE = Table("alembic_version", MetaData(), Column("version_num", String(32)))
 
 
 def migrations_dir() -> Path:
@@ -33,7 +36,12 @@ def head_revision() -> str | None:
 
 
 def _current(connection: Connection) -> str | None:
-    return MigrationContext.configure(connection).get_current_revision()
+    if not inspect(connection).has_table(VERSION_TABLE.name):
+        return None
+    revisions = connection.execute(select(VERSION_TABLE.c.version_num)).scalars().all()
+    if len(revisions) > 1:
+        raise RuntimeError(f"the schema has several heads: {', '.join(sorted(revisions))}")
+    return revisions[0] if revisions else None
 
 
 def _upgrade(connection: Connection) -> None:
