@@ -96,6 +96,7 @@ def serve(
     """Run the LRS. Without LRS_DATABASE_URL it starts (and migrates) an embedded PostgreSQL."""
     import uvicorn
 
+    from lrs.api.http_limits import bounded_protocol
     from lrs.app import create_app, prepare_database
     from lrs.logs import configure_logging
 
@@ -115,6 +116,7 @@ def serve(
                 log_config=None,
                 timeout_graceful_shutdown=30,
                 server_header=False,
+                http=bounded_protocol(settings.max_header_bytes),
             )
         else:
             os.environ["LRS_DATABASE_URL"] = url
@@ -127,6 +129,7 @@ def serve(
                 log_config=None,
                 timeout_graceful_shutdown=30,
                 server_header=False,
+                http=bounded_protocol(settings.max_header_bytes),
             )
 
 

@@ -14,11 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lrs.errors import BadRequest
 from lrs.ext.columns import csv_header, csv_rows, ndjson_rows
-from lrs.ext.filters import EXPORT_PARAMS, Filters, parse_filters, single_values
+from lrs.ext.filters import EXPORT_PARAMS, Filters, parse_filters
 from lrs.ext.registry import Ref, check_known
 from lrs.ext.storage_query import stream_export
 from lrs.storage.database import read_only
-from lrs.xapi.validate import parse_bool_param
+from lrs.xapi.validate import parse_bool_param, query_values
 
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "ndjson": "application/x-ndjson"}
 
@@ -32,7 +32,7 @@ class ExportRequest:
 
 def parse_export(items: Sequence[tuple[str, str]]) -> ExportRequest:
     """format: csv (default) or ndjson; identities: true for real IFI keys."""
-    values = single_values(items, EXPORT_PARAMS)
+    values = query_values(items, EXPORT_PARAMS)
     fmt = values.get("format", "csv")
     if fmt not in MEDIA_TYPES:
         raise BadRequest("format must be 'csv' or 'ndjson'", path="param:format")

@@ -7,7 +7,7 @@ Parameter values follow the rules of statement values of the same type (ERR-007)
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
@@ -95,6 +95,20 @@ def parse_format_param(raw: str, *, name: str = "format") -> Format:
         if raw == option:
             return option
     fail(f"{name} must be 'ids', 'exact' or 'canonical', not {raw!r}", f"param:{name}")
+
+
+def query_values(
+    items: Sequence[tuple[str, str]], allowed: Iterable[str], required: Iterable[str] = ()
+) -> dict[str, str]:
+    """The one query-parameter grammar of every resource: refuse a repeated name, then
+    unknown, wrongly cased and missing ones (ERR-005, ERR-006, ERR-008); the values by name."""
+    values: dict[str, str] = {}
+    for name, value in items:
+        if name in values:
+            fail(f"parameter {name!r} is given more than once", f"param:{name}")
+        values[name] = value
+    check_param_names(values, allowed, required=required)
+    return values
 
 
 def check_param_names(
