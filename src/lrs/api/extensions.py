@@ -188,7 +188,9 @@ async def get_export(
     export = parse_export(request.query_params.multi_items())
     if export.identities:
         principal.require(Access.EXT_IDENTITIES)
-    chunks = await open_export(context.engine, export)
+    chunks = await open_export(
+        context.engine, export, max_running=context.settings.max_concurrent_exports
+    )
     return StreamingResponse(
         chunks,
         media_type=MEDIA_TYPES[export.format],

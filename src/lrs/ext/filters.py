@@ -45,7 +45,7 @@ def _moment(values: dict[str, str], name: str, timezone: str | None) -> datetime
         return None
     if timezone is None:
         return parse_timestamp_param(raw, name=name)
-    return resolve_bound(parse_bound(raw, f"param:{name}"), timezone)
+    return resolve_bound(parse_bound(raw, f"param:{name}"), timezone, f"param:{name}")
 
 
 def parse_filters(values: dict[str, str], *, dates_in: str | None = None) -> Filters:

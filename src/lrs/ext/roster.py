@@ -48,9 +48,9 @@ def _resolve(bulk: BulkBody, items: list[Assignment], tzs: dict[str, str]) -> li
     rows: list[repo.RosterRow] = []
     for index, item in enumerate(items):
         tz = tzs[item.door]
-        start = resolve_bound(item.valid_from, tz)
-        end = None if item.valid_to is None else resolve_bound(item.valid_to, tz)
         try:
+            start = resolve_bound(item.valid_from, tz, f"{item.path}.valid_from")
+            end = None if item.valid_to is None else resolve_bound(item.valid_to, tz, item.path)
             check_range(start, end, item.path)
         except BadRequest as error:
             raise bulk.refuse(index, error.message, error.path or item.path) from None

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from lrs.errors import BadRequest
 from lrs.xapi import primitives
 from lrs.xapi.jsonparse import loads_strict
-from lrs.xapi.validate._common import fail
+from lrs.xapi.validate._common import check_identifier_size, fail
 from lrs.xapi.validate.agents import is_group, is_identified, validate_agent, validate_group
 from lrs.xapi.versions import XapiVersion
 
@@ -68,6 +68,7 @@ def parse_timestamp_param(raw: str, *, name: str) -> datetime:
 
 def parse_iri_param(raw: str, *, name: str) -> str:
     """An absolute IRI such as ``activityId`` or ``verb`` (ST-VAL-009, ERR-007)."""
+    check_identifier_size(raw, f"param:{name}")
     if not primitives.is_iri(raw):
         fail(f"{name} must be an absolute IRI (with a scheme), not {raw!r}", f"param:{name}")
     return raw
