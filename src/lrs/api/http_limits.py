@@ -20,6 +20,10 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 STATUS = b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
 
 
+class _HeadTooLarge(Exception):
+    """Stops the parser once the head is refused (uvicorn then skips its own 400)."""
+
+
 class BoundedHeadProtocol(HttpToolsProtocol):
     """HttpToolsProtocol with a limit on the size of each request head."""
 
@@ -28,26 +32,52 @@ class BoundedHeadProtocol(HttpToolsProtocol):
         self._max_head_bytes = max_head_bytes
         self._head_bytes = 0
         self._in_head = True
+        self._exact_head = 0
+        self._refused = False
 
     def data_received(self, data: bytes) -> None:
+        # Counted before parsing, checked after: one read may carry a whole small request
+        # (head and body), and only a head still incomplete past the limit is refused. So a
+        # connection buffers at most the limit plus one read.
+        if self._refused:
+            return
         if self._in_head:
             self._head_bytes += len(data)
-            if self._head_bytes > self._max_head_bytes:
-                self._refuse()
-                return
         super().data_received(data)
+        if self._in_head and self._head_bytes > self._max_head_bytes:
+            self._refuse()
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._in_head = True
         self._head_bytes = 0
+        self._exact_head = 0
+
+    def on_url(self, url: bytes) -> None:
+        self._exact_head += len(url)
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._exact_head += len(name) + len(value) + 4
+        super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
         self._in_head = False
+        if self._exact_head > self._max_head_bytes:
+            # The whole head came in one read: still too large.
+            self._refuse()
+            raise _HeadTooLarge
         super().on_headers_complete()
+
+    def send_400_response(self, msg: str) -> None:
+        if not self._refused:
+            super().send_400_response(msg)
 
     def _refuse(self) -> None:
         self._in_head = False
+        if self._refused or self.transport.is_closing():
+            return
+        self._refused = True
         body = orjson.dumps(
             {
                 "error": {

@@ -132,7 +132,7 @@ async def export_batch(
 
 
 async def stream_export(
-    engine: AsyncEngine, filters: Filters, *, identities: bool, batch: int = 2000
+    engine: AsyncEngine, filters: Filters, *, identities: bool, batch: int = 500
 ) -> AsyncGenerator[Sequence[tuple[Any, ...]], None]:
     """The export's rows in batches, each read by keyset on a connection held only for that
     read: a client that reads slowly holds no database connection between batches (20
