@@ -340,7 +340,7 @@ async def test_10_odd_basic_credentials_are_401(served: Served) -> None:
             b"Basic " + base64.b64encode(b"attack-admin:" + served_secret().encode() + b"\x00"),
             b"Basic " + base64.b64encode(b"\xff\xfe:\xfd"),
         ):
-            response = await c.get("/xAPI/statements", headers={"Authorization": header})
+            response = await c.get("/xAPI/statements", headers={b"Authorization": header})
             _error(response, 401)
 
 
