@@ -85,7 +85,11 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False) -> Fa
             url = embedded.start()
         try:
             await prepare_database(settings, url, migrate=migrate or embedded is not None)
-            engine = make_engine(url, pool_size=settings.pool_size)
+            engine = make_engine(
+                url,
+                pool_size=settings.pool_size,
+                statement_timeout_ms=settings.statement_timeout_ms,
+            )
             if settings.bootstrap_key and settings.bootstrap_secret:
                 await ensure_bootstrap(engine, settings.bootstrap_key, settings.bootstrap_secret)
             app.state.lrs = AppContext(

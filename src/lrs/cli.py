@@ -142,6 +142,7 @@ def serve(
     """Run the LRS. Without LRS_DATABASE_URL it starts (and migrates) an embedded PostgreSQL."""
     import uvicorn
 
+    from lrs.api.http_limits import bounded_protocol
     from lrs.app import create_app, prepare_database
     from lrs.cli_serve import Startup, announce, on_port_bound, secret_stream
     from lrs.logs import configure_logging
@@ -172,6 +173,7 @@ def serve(
             "log_config": None,
             "timeout_graceful_shutdown": 30,
             "server_header": False,
+            "http": bounded_protocol(settings.max_header_bytes),
         }
         if settings.workers == 1:
             uvicorn.run(create_app(served), **common)

@@ -9,6 +9,7 @@
      +-- Conflict (409)              statement id reused with other content; PUT without If-Match
      +-- PreconditionFailed (412)    If-Match / If-None-Match did not hold
      +-- PayloadTooLarge (413)       body, batch or document past the configured limit
+     +-- TooManyRequests (429)       a bounded resource (concurrent exports) is in full use
      +-- DatabaseUnavailable (503)   PostgreSQL is unreachable
 
 Domain code raises these; `lrs.api.errors` renders every one as
@@ -65,6 +66,10 @@ class PreconditionFailed(LRSError):
 
 class PayloadTooLarge(LRSError):
     status = 413
+
+
+class TooManyRequests(LRSError):
+    status = 429
 
 
 class DatabaseUnavailable(LRSError):

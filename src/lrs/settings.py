@@ -53,6 +53,22 @@ class Settings(BaseSettings):
         description="HMAC key of the pseudonymous actor_key in BI exports; unset: a random "
         "key is generated once and kept in the database",
     )
+    max_header_bytes: int = Field(
+        default=64 * 1024,
+        ge=1024,
+        description="largest request line plus headers; a bigger head is answered 431",
+    )
+    statement_timeout_ms: int = Field(
+        default=30_000,
+        ge=0,
+        description="PostgreSQL statement_timeout of every query the server runs (0: none); "
+        "a query cancelled by it is answered 503",
+    )
+    max_concurrent_exports: int = Field(
+        default=4,
+        ge=1,
+        description="BI exports streamed at once per worker; one more is answered 429",
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -143,8 +143,12 @@ async def test_deeply_nested_documents_and_parameters_are_400(client: httpx.Asyn
 async def test_very_long_strings_are_stored_exactly_or_refused_as_too_large(
     client: httpx.AsyncClient, settings: Settings
 ) -> None:
-    """A 1.5 MB language map value and a 60 kB IRI round-trip; past the body limit: 413."""
-    long_iri = "http://example.com/" + "a" * 60_000
+    """A 1.5 MB language map value and a 2 kB IRI round-trip; a 60 kB IRI is too long for an
+    identifier (400); past the body limit: 413."""
+    too_long = make_statement(object={"id": "http://example.com/" + "a" * 60_000})
+    _assert_4xx(await client.post("/xAPI/statements", json=too_long), 400)
+    await _assert_not_stored(client, too_long["id"])
+    long_iri = "http://example.com/" + "a" * 2_000
     statement = make_statement(
         verb={"id": "http://example.com/v", "display": {"en": "x" * 1_500_000}},
         object={"id": long_iri},

@@ -20,6 +20,9 @@ from lrs.errors import BadRequest, LRSError, PayloadTooLarge
 from lrs.xapi.versions import VERSION_HEADER, XapiVersion, negotiate
 
 XAPI_PREFIX = "/xAPI/"
+# The extension's resources are not xAPI resources: the syntax (a cross-site form POST that
+# needs no preflight) is refused there.
+EXTENSIONS_PREFIX = "/xAPI/extensions/"
 METHODS = frozenset({"GET", "PUT", "POST", "DELETE"})
 FORM_TYPE = "application/x-www-form-urlencoded"
 # Form fields that stand for headers (ALT-004), by lower-case name.
@@ -148,6 +151,14 @@ class AlternateRequestMiddleware:
             return
         outer = Headers(scope=scope)
         version_header = {VERSION_HEADER: self.primary.value}
+        if str(scope["path"]).startswith(EXTENSIONS_PREFIX):
+            refusal = BadRequest(
+                "the alternate request syntax (?method=) is not accepted under "
+                f"{EXTENSIONS_PREFIX}; send the request itself",
+                path=_path("method"),
+            )
+            await error_response(refusal, headers=version_header)(scope, receive, send)
+            return
         try:
             form_body = await self._read_body(receive)
             version_header[VERSION_HEADER] = self._answer_version(outer, form_body)

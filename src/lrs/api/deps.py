@@ -11,7 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from lrs.api.context import AppContext
 from lrs.auth.principal import Principal
 from lrs.auth.scopes import Access
+from lrs.services.paging import token_codec
 from lrs.settings import Settings
+from lrs.xapi.paging import TokenCodec
 from lrs.xapi.versions import XapiVersion
 
 
@@ -56,7 +58,14 @@ async def _settings(request: Request) -> Settings:
     return get_context(request).settings
 
 
+async def _codec(request: Request) -> TokenCodec:
+    return await token_codec(get_context(request).engine)
+
+
 EngineDep = Annotated[AsyncEngine, Depends(_engine)]
+# The `more` token codec; declare it after the principal, so the key is read only for
+# authenticated requests.
+PagingDep = Annotated[TokenCodec, Depends(_codec)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 
 

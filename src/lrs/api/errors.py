@@ -22,7 +22,7 @@ def error_response(error: LRSError, *, headers: dict[str, str] | None = None) ->
     merged = {"Cache-Control": "no-store"}
     if error.status == 401:
         merged["WWW-Authenticate"] = 'Basic realm="xAPI"'
-    if error.status == 503:
+    if error.status in (429, 503):
         merged["Retry-After"] = "2"
     merged.update(headers or {})
     return Response(
@@ -68,13 +68,22 @@ _UNSTORABLE = (
 )
 
 
-def _unstorable(error: BaseException) -> bool:
+# A value past a PostgreSQL limit (an index entry over 2704 bytes) that no earlier length
+# check caught: also the client's fault.
+_TOO_LARGE = (asyncpg.exceptions.ProgramLimitExceededError,)
+
+
+def _caused_by(error: BaseException, kinds: tuple[type[BaseException], ...]) -> bool:
     seen: BaseException | None = error
     while seen is not None:
-        if isinstance(seen, _UNSTORABLE) or isinstance(getattr(seen, "orig", None), _UNSTORABLE):
+        if isinstance(seen, kinds) or isinstance(getattr(seen, "orig", None), kinds):
             return True
         seen = seen.__cause__ or seen.__context__
     return False
+
+
+def _unstorable(error: BaseException) -> bool:
+    return _caused_by(error, _UNSTORABLE)
 
 
 async def _database_error(request: Request, error: Exception) -> Response:
@@ -83,14 +92,22 @@ async def _database_error(request: Request, error: Exception) -> Response:
         return error_response(
             BadRequest("a value holds a character that cannot be stored (such as U+0000)")
         )
+    if _caused_by(error, _TOO_LARGE):
+        return error_response(BadRequest("a value is too long to be stored as an identifier"))
     return await _unexpected(request, error)
 
 
-async def _unexpected(_: Request, error: Exception) -> Response:
+def unexpected_response(error: Exception) -> Response:
+    """The answer to an exception nothing else handled: 503 when the database is away, else
+    a logged 500 (called inside the request context, so the log line has the request id)."""
     if is_unavailable(error):
         return error_response(DatabaseUnavailable("the database is unavailable; retry later"))
-    log.exception("unexpected error")
+    log.error("unexpected error", exc_info=error)
     return error_response(LRSError("internal error; the request id in the logs tells more"))
+
+
+async def _unexpected(_: Request, error: Exception) -> Response:
+    return unexpected_response(error)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -13,16 +13,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from starlette.responses import Response
 
-from lrs.api.deps import ContextDep, ExtReader, ExtWriter, VersionDep
+from lrs.api.deps import ContextDep, ExtReader, ExtWriter, PagingDep, VersionDep
 from lrs.api.responses import JSONResponse
 from lrs.auth.scopes import Access
 from lrs.ext import csvio, queries, registry, roster, schemas, summary, tagging
 from lrs.ext.export import MEDIA_TYPES, open_export, parse_export
-from lrs.ext.filters import single_values
 from lrs.ext.model import check_id
 from lrs.xapi.ifi import ifi_key
-from lrs.xapi.jsonparse import loads_strict
-from lrs.xapi.validate import parse_agent_param, parse_bool_param, parse_uuid_param
+from lrs.xapi.validate import parse_agent_param, parse_bool_param, parse_uuid_param, query_values
 
 router = APIRouter(prefix="/xAPI/extensions", tags=["extensions"])
 
@@ -31,17 +29,17 @@ _ROLE_CSV = ", ".join(csvio.ROLES.columns)
 
 
 async def _json(request: Request) -> Any:
-    single_values(request.query_params.multi_items(), ())
-    return loads_strict(await request.body(), path="$")
+    query_values(request.query_params.multi_items(), ())
+    return await csvio.load_json(await request.body())
 
 
 async def _bulk(request: Request, kind: csvio.Kind) -> csvio.BulkBody:
-    single_values(request.query_params.multi_items(), ())
-    return csvio.read_bulk(await request.body(), request.headers.get("content-type"), kind)
+    query_values(request.query_params.multi_items(), ())
+    return await csvio.load_bulk(await request.body(), request.headers.get("content-type"), kind)
 
 
 def _active(request: Request) -> bool | None:
-    values = single_values(request.query_params.multi_items(), ("active",))
+    values = query_values(request.query_params.multi_items(), ("active",))
     raw = values.get("active")
     return None if raw is None else parse_bool_param(raw, name="active")
 
@@ -123,7 +121,7 @@ async def get_roster(
     _: ExtReader,
 ) -> JSONResponse:
     """The assignments of one agent (`agent`: an Agent as JSON), oldest first."""
-    values = single_values(request.query_params.multi_items(), ("agent",), ("agent",))
+    values = query_values(request.query_params.multi_items(), ("agent",), ("agent",))
     agent = parse_agent_param(values["agent"], version)
     rows = await roster.roster_of(context.engine, ifi_key(agent) or "")
     return JSONResponse({"assignments": [roster.roster_json(r) for r in rows]})
@@ -168,12 +166,16 @@ async def post_tags(request: Request, context: ContextDep, _: ExtWriter) -> JSON
 
 
 @router.get("/statements")
-async def get_statements(request: Request, context: ContextDep, principal: ExtReader) -> Response:
+async def get_statements(
+    request: Request, context: ContextDep, principal: ExtReader, codec: PagingDep
+) -> Response:
     """Statements by door, role, since, until, verb, activity; paged by `more`."""
     query = queries.parse_query(
-        request.query_params.multi_items(), max_limit=context.settings.max_query_limit
+        request.query_params.multi_items(),
+        max_limit=context.settings.max_query_limit,
+        codec=codec,
     )
-    body = await queries.run_query(context.engine, query, principal)
+    body = await queries.run_query(context.engine, query, principal, codec)
     return Response(body, media_type="application/json")
 
 
@@ -186,7 +188,9 @@ async def get_export(
     export = parse_export(request.query_params.multi_items())
     if export.identities:
         principal.require(Access.EXT_IDENTITIES)
-    chunks = await open_export(context.engine, export)
+    chunks = await open_export(
+        context.engine, export, max_running=context.settings.max_concurrent_exports
+    )
     return StreamingResponse(
         chunks,
         media_type=MEDIA_TYPES[export.format],

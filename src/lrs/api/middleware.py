@@ -7,9 +7,10 @@ import time
 import uuid
 
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from lrs.api.errors import error_response
+from lrs.api.errors import error_response, unexpected_response
 from lrs.api.metrics import Metrics
 from lrs.errors import LRSError, PayloadTooLarge
 from lrs.logs import request_id_var
@@ -20,6 +21,8 @@ access_log = logging.getLogger("lrs.access")
 XAPI_PREFIX = "/xAPI/"
 ABOUT_PATH = "/xAPI/about"
 EXTENSIONS_PREFIX = "/xAPI/extensions/"
+# nginx's status for "the client closed the request": logged and counted, never as a 500.
+CLIENT_CLOSED = 499
 
 
 class RequestContextMiddleware:
@@ -37,12 +40,14 @@ class RequestContextMiddleware:
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
+        responded = False
         is_head = scope["method"] == "HEAD"
 
         async def send_wrapper(message: Message) -> None:
-            nonlocal status
+            nonlocal status, responded
             if message["type"] == "http.response.start":
                 status = message["status"]
+                responded = True
                 MutableHeaders(scope=message).append("X-Request-ID", request_id)
             elif is_head and message["type"] == "http.response.body":
                 message = {**message, "body": b""}
@@ -50,6 +55,19 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_wrapper)
+        except ClientDisconnect:
+            status = CLIENT_CLOSED  # the client went away mid-request: nothing to answer
+        except Exception as error:
+            # Answered here, inside the request context, rather than by Starlette's outermost
+            # handler: the 500 then carries X-Request-ID and the version, the log line its
+            # request id, and the keep-alive connection survives.
+            if responded:
+                raise
+            response = unexpected_response(error)
+            version = scope.get("state", {}).get("xapi_version")
+            if isinstance(version, XapiVersion):
+                response.headers[VERSION_HEADER] = version.value
+            await response(scope, receive, send_wrapper)
         finally:
             elapsed = time.perf_counter() - started
             route = scope.get("route")

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Sequence
 
-from lrs.errors import BadRequest
-from lrs.xapi.validate import check_param_names
+from lrs.xapi.validate import query_values
 
 
 def check_params(
-    items: Iterable[tuple[str, str]],
+    items: Sequence[tuple[str, str]],
     *,
     allowed: Collection[str],
     required: Collection[str] = (),
 ) -> None:
     """Refuse repeated parameters, then unknown names, case variants and missing ones."""
-    names: list[str] = []
-    for name, _ in items:
-        if name in names:
-            raise BadRequest(f"parameter {name!r} is given more than once", path=f"param:{name}")
-        names.append(name)
-    check_param_names(names, allowed, required=required)
+    query_values(items, allowed, required)

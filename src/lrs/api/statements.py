@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from lrs.api.deps import (
     ContextDep,
+    PagingDep,
     StatementsReader,
     StatementsWriter,
     VersionDep,
@@ -24,12 +25,12 @@ from lrs.api.openapi_params import STATEMENT_GET, STATEMENT_POST, STATEMENT_PUT
 from lrs.api.responses import JSONResponse
 from lrs.errors import BadRequest, LRSError
 from lrs.services import statement_query as reads
-from lrs.services.statement_input import parse_statement_input
+from lrs.services.statement_input import read_statement_input
 from lrs.services.statements import store_statements
 from lrs.storage.statements import StoredRow
 from lrs.xapi.languages import parse_accept_language
 from lrs.xapi.multipart import build_multipart_response
-from lrs.xapi.validate import check_param_names, parse_uuid_param
+from lrs.xapi.validate import parse_uuid_param, query_values
 
 CONSISTENT_THROUGH = "X-Experience-API-Consistent-Through"
 
@@ -71,10 +72,9 @@ async def put_statement(
     principal: StatementsWriter,
 ) -> Response:
     """Store one statement under `statementId` (STR-W-001..006)."""
-    items = request.query_params.multi_items()
-    check_param_names([n for n, _ in items], ("statementId",), required=("statementId",))
-    statement_id = parse_uuid_param(request.query_params["statementId"], name="statementId")
-    data = parse_statement_input(
+    values = query_values(request.query_params.multi_items(), ("statementId",), ("statementId",))
+    statement_id = parse_uuid_param(values["statementId"], name="statementId")
+    data = await read_statement_input(
         await request.body(),
         request.headers.get("content-type"),
         version,
@@ -108,8 +108,8 @@ async def post_statements(
     principal: StatementsWriter,
 ) -> JSONResponse:
     """Store one statement or a batch, all or nothing; answer the ids in order (STR-W-007/008)."""
-    check_param_names([n for n, _ in request.query_params.multi_items()], ())
-    data = parse_statement_input(
+    query_values(request.query_params.multi_items(), ())
+    data = await read_statement_input(
         await request.body(),
         request.headers.get("content-type"),
         version,
@@ -134,12 +134,14 @@ async def get_statements(
     context: ContextDep,
     version: VersionDep,
     principal: StatementsReader,
+    codec: PagingDep,
 ) -> Response:
     """One statement by id, or a StatementResult page (STR-R-*, STR-Q-*, STR-M-*, ATT-014)."""
     parsed = reads.parse_get(
         request.query_params.multi_items(),
         version,
         max_limit=context.settings.max_query_limit,
+        codec=codec,
     )
     languages = parse_accept_language(request.headers.get("accept-language"))
     if isinstance(parsed, reads.SingleRequest):
@@ -148,7 +150,7 @@ async def get_statements(
         )
         body = reads.render_rows([row], parsed.presentation, canonical, languages)[0]
         return _respond(body, [row], through, parsed.presentation, attachments)
-    page = await reads.run_query(context.engine, parsed, principal)
+    page = await reads.run_query(context.engine, parsed, principal, codec)
     rendered = reads.render_rows(page.rows, parsed.presentation, page.canonical, languages)
     body = b'{"statements":[' + b",".join(rendered) + b'],"more":' + orjson.dumps(page.more) + b"}"
     return _respond(body, page.rows, page.consistent_through, parsed.presentation, page.attachments)

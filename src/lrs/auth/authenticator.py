@@ -37,12 +37,16 @@ def parse_basic(header: str | None) -> tuple[str, str]:
     if scheme.lower() != "basic" or not token.strip():
         raise Unauthorized("unsupported authentication scheme; use HTTP Basic")
     try:
+        # A non-ASCII header (read as latin-1) makes b64decode raise ValueError.
         decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    except (binascii.Error, UnicodeDecodeError, ValueError):
         raise Unauthorized("malformed HTTP Basic credentials") from None
     key, sep, secret = decoded.partition(":")
     if not sep:
         raise Unauthorized("malformed HTTP Basic credentials")
+    if "\x00" in decoded:
+        # No credential holds U+0000 (PostgreSQL text cannot): refused before any lookup.
+        raise Unauthorized("invalid credentials")
     return key, secret
 
 

@@ -28,7 +28,9 @@ tag_source     text      explicit, statement or roster; "<door's>+<role's>" when
 ============== ========= =========================================================
 
 CSV writes NULL as an empty cell and booleans as ``true``/``false``; NDJSON writes JSON
-types (``null``, ``true``, numbers).
+types (``null``, ``true``, numbers). A CSV text cell that begins with ``=``, ``+``, ``-``,
+``@``, a tab or a carriage return gets a leading ``'`` (the OWASP CSV-injection rule), so a
+spreadsheet shows it as text instead of running it as a formula; numbers stay numbers.
 """
 
 from __future__ import annotations
@@ -71,6 +73,15 @@ def _json_value(value: Any) -> Any:
     return iso(value) if isinstance(value, datetime) else value
 
 
+# First characters a spreadsheet reads as the start of a formula (OWASP CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(text: str) -> str:
+    """A text cell a spreadsheet shows as text: formula starters get a leading quote."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def _csv_value(value: Any) -> str:
     if value is None:
         return ""
@@ -78,6 +89,8 @@ def _csv_value(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, datetime):
         return iso(value)
+    if isinstance(value, str):
+        return safe_text(value)
     return str(value)
 
 

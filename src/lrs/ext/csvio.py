@@ -8,6 +8,7 @@ the item the row became (``$[2].door``, "CSV line 4: ...").
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from collections.abc import Callable, Sequence
@@ -97,6 +98,18 @@ DOORS = Kind(DOOR_FIELDS, _plain(("active",)))
 ROLES = Kind(ROLE_FIELDS, _plain(("active",)))
 ROSTER = Kind(ROSTER_COLUMNS, _assignment)
 TAGS = Kind(TAG_FIELDS, _plain())
+
+
+async def load_bulk(body: bytes, content_type: str | None, kind: Kind) -> BulkBody:
+    """`read_bulk` in a worker thread: a large CSV or JSON body (a 350k-row roster is 20 MB)
+    must not hold the event loop while it is parsed."""
+    return await asyncio.to_thread(read_bulk, body, content_type, kind)
+
+
+async def load_json(body: bytes) -> Any:
+    """A JSON request body, parsed in a worker thread (bodies may be up to
+    LRS_MAX_BODY_BYTES)."""
+    return await asyncio.to_thread(loads_strict, body, path="$")
 
 
 def read_bulk(body: bytes, content_type: str | None, kind: Kind) -> BulkBody:

@@ -6,13 +6,12 @@ and every refusal names its parameter (``param:since``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from lrs.errors import BadRequest
 from lrs.ext.model import check_id, check_timezone, parse_bound, resolve_bound
-from lrs.xapi.validate import check_param_names, parse_iri_param, parse_timestamp_param
+from lrs.xapi.validate import parse_iri_param, parse_timestamp_param
 
 FILTER_PARAMS = ("since", "until", "door", "role", "verb", "activity")
 QUERY_PARAMS = (*FILTER_PARAMS, "limit")
@@ -40,26 +39,13 @@ class SummaryRequest:
     timezone: str
 
 
-def single_values(
-    items: Sequence[tuple[str, str]], allowed: Sequence[str], required: Sequence[str] = ()
-) -> dict[str, str]:
-    """The parameters as a dict, refusing unknown, wrongly cased, missing and repeated names."""
-    check_param_names([name for name, _ in items], allowed, required=required)
-    values: dict[str, str] = {}
-    for name, value in items:
-        if name in values:
-            raise BadRequest(f"parameter {name!r} is given more than once", path=f"param:{name}")
-        values[name] = value
-    return values
-
-
 def _moment(values: dict[str, str], name: str, timezone: str | None) -> datetime | None:
     raw = values.get(name)
     if raw is None:
         return None
     if timezone is None:
         return parse_timestamp_param(raw, name=name)
-    return resolve_bound(parse_bound(raw, f"param:{name}"), timezone)
+    return resolve_bound(parse_bound(raw, f"param:{name}"), timezone, f"param:{name}")
 
 
 def parse_filters(values: dict[str, str], *, dates_in: str | None = None) -> Filters:

@@ -8,6 +8,7 @@ services in one query per batch.
 
 from __future__ import annotations
 
+import functools
 import re
 import zoneinfo
 from collections.abc import Mapping
@@ -117,11 +118,16 @@ def _bool(obj: Mapping[str, Any], key: str, path: str, default: bool) -> bool:
     return value
 
 
+@functools.cache
+def _zone_names() -> frozenset[str]:
+    """Canonical IANA names only: Python also opens files such as ``right/UTC``,
+    ``posixrules`` or ``localtime`` that a PostgreSQL may not know (or reads differently)."""
+    return frozenset(zoneinfo.available_timezones() - {"localtime", "Factory"})
+
+
 def check_timezone(value: str, path: str) -> str:
     """An IANA timezone name such as Europe/Paris."""
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    if value not in _zone_names():
         fail(f"unknown timezone {value!r}; use an IANA name such as Europe/Paris", path)
     return value
 
@@ -176,12 +182,16 @@ def parse_bound(value: object, path: str) -> Bound:
         fail(f"{value!r} {exc}", path)
 
 
-def resolve_bound(bound: Bound, timezone: str) -> datetime:
-    """The instant of a bound: a date is midnight in the door's timezone."""
+def resolve_bound(bound: Bound, timezone: str, path: str = "$") -> datetime:
+    """The instant of a bound: a date is midnight in the door's timezone (400 when that
+    instant falls outside years 1..9999 in UTC, as 0001-01-01 in Asia/Tokyo does)."""
     if isinstance(bound, datetime):
         return bound
     local = datetime.combine(bound, time(0), tzinfo=zoneinfo.ZoneInfo(timezone))
-    return local.astimezone(UTC)
+    try:
+        return local.astimezone(UTC)
+    except OverflowError:
+        fail(f"{bound.isoformat()} in {timezone} is out of the supported range", path)
 
 
 def parse_assignment(value: object, path: str, version: XapiVersion) -> Assignment:

@@ -8,24 +8,20 @@ It returns statements with their actors, so it needs a statements read scope bes
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from urllib.parse import urlencode
 
 import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lrs.auth.principal import Principal
 from lrs.auth.scopes import Access
-from lrs.errors import BadRequest
 from lrs.ext.export import check_filter_ids
-from lrs.ext.filters import QUERY_PARAMS, Filters, parse_filters, single_values
+from lrs.ext.filters import QUERY_PARAMS, Filters, parse_filters
 from lrs.ext.storage_query import page
 from lrs.storage.database import read_only
-from lrs.xapi.validate import parse_limit_param
+from lrs.xapi.paging import Position, TokenCodec, more_link, more_token
+from lrs.xapi.validate import parse_limit_param, query_values
 
 PATH = "/xAPI/extensions/statements"
 
@@ -35,54 +31,48 @@ class TaggedQuery:
     values: dict[str, str]
     filters: Filters
     limit: int
-    after: tuple[datetime, int] | None = None
+    after: Position | None = None
 
 
-def parse_query(items: Sequence[tuple[str, str]], *, max_limit: int) -> TaggedQuery:
+def parse_query(
+    items: Sequence[tuple[str, str]], *, max_limit: int, codec: TokenCodec
+) -> TaggedQuery:
     """Filters, limit (0 or absent: the server maximum, STR-Q-014) or a `more` token."""
-    names = [name for name, _ in items]
-    if "more" in names:
-        if len(names) != 1:
-            raise BadRequest("'more' cannot be combined with other parameters", path="param:more")
-        return _decode_more(items[0][1], max_limit=max_limit)
-    values = single_values(items, QUERY_PARAMS)
+    token = more_token(items)
+    if token is not None:
+        params, after = codec.decode(PATH, token)
+        query = parse_query(params, max_limit=max_limit, codec=codec)
+        return TaggedQuery(query.values, query.filters, query.limit, after)
+    values = query_values(items, QUERY_PARAMS)
     limit = parse_limit_param(values.get("limit", "0"))
     if limit == 0 or limit > max_limit:
         limit = max_limit
     return TaggedQuery(values, parse_filters(values), limit)
 
 
-def _encode_more(query: TaggedQuery, last: tuple[datetime, int]) -> str:
-    state = {"q": query.values, "after": [last[0].isoformat(), last[1]]}
-    token = base64.urlsafe_b64encode(orjson.dumps(state)).decode().rstrip("=")
-    return f"{PATH}?{urlencode({'more': token})}"
-
-
-def _decode_more(token: str, *, max_limit: int) -> TaggedQuery:
-    try:
-        state = orjson.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        values = {str(k): str(v) for k, v in state["q"].items()}
-        after = (datetime.fromisoformat(state["after"][0]), int(state["after"][1]))
-    except (binascii.Error, orjson.JSONDecodeError, KeyError, TypeError, ValueError, IndexError):
-        raise BadRequest("the more token is not one this LRS gave", path="param:more") from None
-    query = parse_query(list(values.items()), max_limit=max_limit)
-    return TaggedQuery(query.values, query.filters, query.limit, after)
-
-
-async def run_query(engine: AsyncEngine, query: TaggedQuery, principal: Principal) -> bytes:
+async def run_query(
+    engine: AsyncEngine, query: TaggedQuery, principal: Principal, codec: TokenCodec
+) -> bytes:
     """A page as ``{"statements": [...], "tags": {id: {door, role, tag_source}}, "more": ""}``."""
     principal.require(Access.STATEMENTS_READ)
     await check_filter_ids(engine, query.filters)
     own = principal.authority_key if principal.reads_only_own_statements else None
     async with read_only(engine) as conn:
         rows, more = await page(
-            conn, query.filters, limit=query.limit, after=query.after, authority_key=own
+            conn,
+            query.filters,
+            limit=query.limit,
+            after=None if query.after is None else (query.after.stored, query.after.seq),
+            authority_key=own,
         )
     tags = {}
     for row in rows:
         statement_id = orjson.loads(row.payload_json)["id"]
         tags[statement_id] = {"door": row.door, "role": row.role, "tag_source": row.tag_source}
-    link = _encode_more(query, (rows[-1].stored, rows[-1].seq)) if more and rows else ""
+    link = ""
+    if more and rows:
+        after = Position(rows[-1].stored, rows[-1].seq)
+        link = more_link(PATH, codec.encode(PATH, sorted(query.values.items()), after))
     return (
         b'{"statements":['
         + b",".join(row.payload_json.encode() for row in rows)

@@ -7,6 +7,7 @@ actors named (explicit and statement-sourced tags are left alone).
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -47,9 +48,9 @@ def _resolve(bulk: BulkBody, items: list[Assignment], tzs: dict[str, str]) -> li
     rows: list[repo.RosterRow] = []
     for index, item in enumerate(items):
         tz = tzs[item.door]
-        start = resolve_bound(item.valid_from, tz)
-        end = None if item.valid_to is None else resolve_bound(item.valid_to, tz)
         try:
+            start = resolve_bound(item.valid_from, tz, f"{item.path}.valid_from")
+            end = None if item.valid_to is None else resolve_bound(item.valid_to, tz, item.path)
             check_range(start, end, item.path)
         except BadRequest as error:
             raise bulk.refuse(index, error.message, error.path or item.path) from None
@@ -75,14 +76,17 @@ def _overlap_error(
 
 async def upsert_roster(engine: AsyncEngine, bulk: BulkBody, version: XapiVersion) -> RosterResult:
     """Upsert assignments (keyed by actor and valid_from) and re-tag the actors' statements."""
-    items = bulk.parse_each(lambda item, path: parse_assignment(item, path, version))
+    # Per-row parsing and date resolution grow with the body: done in a worker thread.
+    items = await asyncio.to_thread(
+        bulk.parse_each, lambda item, path: parse_assignment(item, path, version)
+    )
     if not items:
         return RosterResult(0, 0)
     async with transaction(engine) as conn:
         await repo.lock(conn)
         refs = [Ref(i, a.door, a.role, a.path) for i, a in enumerate(items)]
         tzs = await check_known(conn, refs, bulk)
-        rows = _resolve(bulk, items, tzs)
+        rows = await asyncio.to_thread(_resolve, bulk, items, tzs)
         check_unique(bulk, [(r.actor_key, r.valid_from) for r in rows], "assignment", ".valid_from")
         await repo.upsert(conn, rows)
         overlap = await repo.first_overlap(conn, [r.actor_key for r in rows])

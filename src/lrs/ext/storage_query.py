@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from lrs.ext.filters import Filters
 from lrs.ext.storage_sql import EFFECTIVE_TAGS, PSEUDONYM, TAG_SOURCE, export_select
+from lrs.storage.database import read_only
 
 LEARNING_EVENTS = "NOT s.voided AND NOT s.is_voiding"
 
@@ -103,37 +104,77 @@ async def page(
     return rows[:limit], len(rows) > limit
 
 
-def export_sql(filters: Filters, *, identities: bool) -> tuple[str, dict[str, Any]]:
+def export_sql(
+    filters: Filters, *, identities: bool, after: tuple[datetime, int] | None
+) -> tuple[str, dict[str, Any]]:
     where, params = conditions(filters)
+    if after is not None:
+        where.append("(s.stored, s.seq) > (:after_stored, :after_seq)")
+        params.update(after_stored=after[0], after_seq=after[1])
     actor = "s.actor_key" if identities else PSEUDONYM
-    return f"{export_select(actor)}{_and(where)} ORDER BY s.stored, s.seq", params
+    sql = f"{export_select(actor)}{_and(where)} ORDER BY s.stored, s.seq LIMIT :limit"
+    return sql, params
+
+
+async def export_batch(
+    conn: AsyncConnection,
+    filters: Filters,
+    *,
+    identities: bool,
+    after: tuple[datetime, int] | None,
+    limit: int,
+) -> list[tuple[Any, ...]]:
+    """Up to `limit` export rows in (stored, seq) order after `after`; each row ends with
+    its ``seq``."""
+    sql, params = export_sql(filters, identities=identities, after=after)
+    params["limit"] = limit
+    return [tuple(row) for row in await conn.execute(text(sql), params)]
 
 
 async def stream_export(
-    engine: AsyncEngine, filters: Filters, *, identities: bool, batch: int = 2000
+    engine: AsyncEngine, filters: Filters, *, identities: bool, batch: int = 500
 ) -> AsyncGenerator[Sequence[tuple[Any, ...]], None]:
-    """Open a server-side cursor over the export and hand back an iterator of row batches.
+    """The export's rows in batches, each read by keyset on a connection held only for that
+    read: a client that reads slowly holds no database connection between batches (20
+    slow readers once held the whole pool). The first batch is read before this returns, so a
+    database that is away fails the request (503) instead of an already started stream.
 
-    The connection is taken before the first batch, so a database that is away fails the
-    request (503) instead of an already started stream; it is released when iteration ends
-    or is abandoned."""
-    sql, params = export_sql(filters, identities=identities)
-    conn = await engine.connect()
-    try:
-        result = await conn.stream(text(sql).execution_options(yield_per=batch), params)
-    except BaseException:
-        await conn.close()
-        raise
+    Statements stored while the export runs appear when they sort after the position reached
+    (the export is not one snapshot)."""
+    first = await _read_batch(engine, filters, identities, None, batch)
 
     async def batches() -> AsyncGenerator[Sequence[tuple[Any, ...]], None]:
-        try:
-            async for partition in result.partitions(batch):
-                yield [tuple(row) for row in partition]
-        finally:
-            await result.close()
-            await conn.close()
+        rows = first
+        while rows:
+            yield [row[:-1] for row in rows]
+            if len(rows) < batch:
+                return
+            rows = await _read_batch(
+                engine, filters, identities, (rows[-1][1], rows[-1][-1]), batch
+            )
 
     return batches()
+
+
+async def _read_batch(
+    engine: AsyncEngine,
+    filters: Filters,
+    identities: bool,
+    after: tuple[datetime, int] | None,
+    batch: int,
+) -> list[tuple[Any, ...]]:
+    async with read_only(engine) as conn:
+        return await export_batch(conn, filters, identities=identities, after=after, limit=batch)
+
+
+def _bucket(unit: str) -> str:
+    """The local date of a day or week bucket as YYYY-MM-DD text, computed by PostgreSQL:
+    a timestamp in year 1 or 9999 seen from a far timezone falls in year 0 or 10000, which
+    PostgreSQL holds but a Python date cannot (those read "0001-12-31 BC", "10000-01-01")."""
+    local = f"date_trunc('{unit}', s.timestamp AT TIME ZONE :tz)"
+    return (
+        f"to_char({local}, 'YYYY-MM-DD') || CASE WHEN {local} < '0001-01-01' THEN ' BC' ELSE '' END"
+    )
 
 
 _DIMENSION_SQL = {
@@ -141,8 +182,8 @@ _DIMENSION_SQL = {
     "role": "tag.role",
     "verb": "s.verb_id",
     "activity": "s.object_activity_id",
-    "day": "CAST(date_trunc('day', s.timestamp AT TIME ZONE :tz) AS date)",
-    "week": "CAST(date_trunc('week', s.timestamp AT TIME ZONE :tz) AS date)",
+    "day": _bucket("day"),
+    "week": _bucket("week"),
 }
 
 

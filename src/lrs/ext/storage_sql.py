@@ -52,7 +52,8 @@ DURATION_S = f"""
 
 def export_select(actor: str) -> str:
     """The export's columns, in the order the issue fixes, over ``statements s`` with the
-    activity definition ``a``, the pseudonym key ``k`` and the effective tags ``tag``."""
+    activity definition ``a``, the pseudonym key ``k`` and the effective tags ``tag``; a last
+    column, ``seq``, is the keyset position (with ``stored``) and not part of the export."""
     return f"""
     SELECT s.id::text AS statement_id,
            s.stored AS stored,
@@ -75,7 +76,8 @@ def export_select(actor: str) -> str:
            {DURATION_S} AS duration_s,
            tag.door AS door,
            tag.role AS role,
-           {TAG_SOURCE} AS tag_source
+           {TAG_SOURCE} AS tag_source,
+           s.seq AS seq
     FROM statements s
          LEFT JOIN activities a ON a.activity_id = s.object_activity_id
          LEFT JOIN ext_pseudonym_key k ON k.id = 1

@@ -15,13 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lrs.ext.columns import iso
 from lrs.ext.export import check_filter_ids
-from lrs.ext.filters import SUMMARY_PARAMS, SummaryRequest, parse_summary, single_values
+from lrs.ext.filters import SUMMARY_PARAMS, SummaryRequest, parse_summary
 from lrs.ext.storage_query import summary
 from lrs.storage.database import read_only
+from lrs.xapi.validate import query_values
 
 
 def parse_summary_params(items: Sequence[tuple[str, str]]) -> SummaryRequest:
-    return parse_summary(single_values(items, SUMMARY_PARAMS))
+    return parse_summary(query_values(items, SUMMARY_PARAMS))
 
 
 def _value(value: Any) -> Any:

@@ -7,6 +7,7 @@ signatures are checked against those parts (SIG-*).
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,34 @@ class StatementInput:
     statements: list[dict[str, Any]]
     attachments: list[Attachment]
     was_array: bool
+
+
+# Bodies above this size are parsed and validated in a worker thread, so a large batch (up to
+# LRS_MAX_BODY_BYTES) never holds the event loop; smaller ones are cheaper parsed in place.
+OFF_LOOP_BYTES = 64 * 1024
+
+
+async def read_statement_input(
+    body: bytes,
+    content_type: str | None,
+    version: XapiVersion,
+    *,
+    single: bool,
+    max_statements: int,
+) -> StatementInput:
+    """`parse_statement_input`, off the event loop for bodies above `OFF_LOOP_BYTES`."""
+    if len(body) <= OFF_LOOP_BYTES:
+        return parse_statement_input(
+            body, content_type, version, single=single, max_statements=max_statements
+        )
+    return await asyncio.to_thread(
+        parse_statement_input,
+        body,
+        content_type,
+        version,
+        single=single,
+        max_statements=max_statements,
+    )
 
 
 def parse_statement_input(

@@ -7,8 +7,6 @@ and a page deep in the result costs what the first costs.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,10 +23,10 @@ from lrs.storage import statements as repo
 from lrs.storage.database import autocommit
 from lrs.xapi.formats import StatementFormat, render_statement
 from lrs.xapi.ifi import ifi_key
+from lrs.xapi.paging import Position, TokenCodec, foreign_token, more_link, more_token
 from lrs.xapi.relations import statement_index_terms
 from lrs.xapi.validate import (
     all_attachments,
-    check_param_names,
     parse_agent_param,
     parse_bool_param,
     parse_format_param,
@@ -36,6 +34,7 @@ from lrs.xapi.validate import (
     parse_limit_param,
     parse_timestamp_param,
     parse_uuid_param,
+    query_values,
 )
 from lrs.xapi.versions import XapiVersion
 
@@ -54,7 +53,6 @@ FILTER_PARAMS = (
     "limit",
     "ascending",
 )
-MORE_PARAM = "more"
 
 
 @dataclass(frozen=True)
@@ -102,20 +100,13 @@ def _presentation(values: dict[str, str]) -> Presentation:
 
 
 def parse_get(
-    items: Sequence[tuple[str, str]], version: XapiVersion, *, max_limit: int
+    items: Sequence[tuple[str, str]], version: XapiVersion, *, max_limit: int, codec: TokenCodec
 ) -> SingleRequest | QueryRequest:
     """Read GET /statements parameters (STR-R-003/004, STR-Q-001..024, ERR-005..008)."""
-    names = [name for name, _ in items]
-    if MORE_PARAM in names:
-        if len(names) != 1:
-            raise BadRequest("'more' cannot be combined with other parameters", path="param:more")
-        return _decode_more(items[0][1], version, max_limit=max_limit)
-    check_param_names(names, (*SINGLE_PARAMS, *FORMAT_PARAMS, *FILTER_PARAMS))
-    values: dict[str, str] = {}
-    for name, value in items:
-        if name in values:
-            raise BadRequest(f"parameter {name!r} is given more than once", path=f"param:{name}")
-        values[name] = value
+    token = more_token(items)
+    if token is not None:
+        return _decode_more(token, version, max_limit=max_limit, codec=codec)
+    values = query_values(items, (*SINGLE_PARAMS, *FORMAT_PARAMS, *FILTER_PARAMS))
     if "statementId" in values and "voidedStatementId" in values:
         raise BadRequest(
             "give statementId or voidedStatementId, not both (STR-R-003)",
@@ -178,49 +169,20 @@ def _flag(values: dict[str, str], name: str) -> bool:
     return parse_bool_param(values[name], name=name) if name in values else False
 
 
-def _encode_more(query: QueryRequest, last: repo.StoredRow) -> str:
-    state = {"p": query.params, "c": [last.stored.isoformat(), last.seq]}
-    token = base64.urlsafe_b64encode(orjson.dumps(state)).rstrip(b"=").decode()
-    return f"{STATEMENTS_PATH}?{MORE_PARAM}={token}"
-
-
-_MAX_SEQ = 2**63 - 1
-
-
-def _foreign_token() -> BadRequest:
-    return BadRequest("the 'more' token is not one this LRS issued", path="param:more")
-
-
-def _read_token(token: str) -> tuple[list[tuple[str, str]], datetime, int]:
-    """The parameters and cursor in a `more` token; anything malformed is a 400."""
-    try:
-        state = orjson.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        params = [(k, v) for k, v in state["p"]]
-        stored = datetime.fromisoformat(state["c"][0])
-        seq = state["c"][1]
-    except (binascii.Error, ValueError, KeyError, TypeError, IndexError, orjson.JSONDecodeError):
-        raise _foreign_token() from None
-    well_formed = (
-        all(isinstance(k, str) and isinstance(v, str) and k != MORE_PARAM for k, v in params)
-        and stored.tzinfo is not None
-        and type(seq) is int
-        and 0 <= seq <= _MAX_SEQ
-    )
-    if not well_formed:
-        raise _foreign_token()
-    return params, stored, seq
-
-
-def _decode_more(token: str, version: XapiVersion, *, max_limit: int) -> QueryRequest:
+def _decode_more(
+    token: str, version: XapiVersion, *, max_limit: int, codec: TokenCodec
+) -> QueryRequest:
     """The query a `more` link continues, re-validated as if freshly sent (STR-M-008)."""
-    params, stored, seq = _read_token(token)
-    parsed = parse_get(params, version, max_limit=max_limit)
+    params, after = codec.decode(STATEMENTS_PATH, token)
+    parsed = parse_get(params, version, max_limit=max_limit, codec=codec)
     if not isinstance(parsed, QueryRequest):
-        raise _foreign_token()
-    return QueryRequest(**{**parsed.__dict__, "after": (stored, seq)})
+        raise foreign_token()
+    return QueryRequest(**{**parsed.__dict__, "after": (after.stored, after.seq)})
 
 
-async def run_query(engine: AsyncEngine, query: QueryRequest, principal: Principal) -> Page:
+async def run_query(
+    engine: AsyncEngine, query: QueryRequest, principal: Principal, codec: TokenCodec
+) -> Page:
     """One keyset page of a statement query (STR-Q-*, ORD-001/002/005, LIM-005)."""
     own = principal.authority_key if principal.reads_only_own_statements else None
     page_query = queries.PageQuery(
@@ -237,8 +199,11 @@ async def run_query(engine: AsyncEngine, query: QueryRequest, principal: Princip
     async with autocommit(engine) as conn:
         through = await queries.consistent_through(conn)
         rows, has_more = await queries.find_page(conn, page_query)
-        extras = await _extras(conn, rows, query.presentation)
-    more = _encode_more(query, rows[-1]) if has_more and rows else ""
+        extras = await _extras(conn, rows, query.presentation, own is not None)
+    more = ""
+    if has_more and rows:
+        after = Position(rows[-1].stored, rows[-1].seq)
+        more = more_link(STATEMENTS_PATH, codec.encode(STATEMENTS_PATH, query.params, after))
     return Page(rows, more, through, *extras)
 
 
@@ -268,12 +233,23 @@ async def run_single(
         if row is None:
             what = "voided statement" if request.voided else "statement"
             raise NotFound(f"no {what} with id {request.statement_id}")
-        canonical, attachments = await _extras(conn, [row], request.presentation)
+        canonical, attachments = await _extras(conn, [row], request.presentation, own is not None)
     return row, through, canonical, attachments
 
 
+def _servable(attachment: dict[str, Any], only_uploaded: bool) -> bool:
+    """Whether a payload may be served for this Attachment. Payloads are stored once per
+    sha2, shared by every statement naming it; a caller that reads only its own statements
+    gets a payload only for an Attachment without fileUrl, which can only have been stored
+    with its data (CT-003), hash checked: so it never learns a payload it did not send."""
+    return "sha2" in attachment and not (only_uploaded and "fileUrl" in attachment)
+
+
 async def _extras(
-    conn: AsyncConnection, rows: Sequence[repo.StoredRow], presentation: Presentation
+    conn: AsyncConnection,
+    rows: Sequence[repo.StoredRow],
+    presentation: Presentation,
+    only_uploaded: bool = False,
 ) -> tuple[dict[str, dict[str, Any] | None], list[tuple[str, str, bytes]]]:
     """Canonical definitions (format=canonical) and payloads (attachments=true) to serve."""
     canonical: dict[str, dict[str, Any] | None] = {}
@@ -284,7 +260,14 @@ async def _extras(
             ids = sorted({a for s in parsed for a, _ in statement_index_terms(s).activities})
             canonical = await repo.activity_definitions(conn, ids)
         if presentation.attachments:
-            sha2s = sorted({a["sha2"] for s in parsed for a in all_attachments(s) if "sha2" in a})
+            sha2s = sorted(
+                {
+                    a["sha2"]
+                    for s in parsed
+                    for a in all_attachments(s)
+                    if _servable(a, only_uploaded)
+                }
+            )
             attachments = await repo.load_attachments(conn, sha2s)
     return canonical, attachments
 

@@ -25,6 +25,10 @@ _UNAVAILABLE = (
     # A driver connection left mid-operation (its request was cancelled); it is discarded.
     asyncpg.exceptions.InternalClientError,
     TimeoutError,
+    # statement_timeout (LRS_STATEMENT_TIMEOUT_MS) cancelled the query: the server is busy.
+    asyncpg.exceptions.QueryCanceledError,
+    # No pooled connection came free within pool_timeout.
+    sa_exc.TimeoutError,
 )
 
 
@@ -34,9 +38,12 @@ _UNAVAILABLE = (
 _SERVER_SETTINGS = {"plan_cache_mode": "force_custom_plan", "jit": "off"}
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+def make_engine(url: str, *, pool_size: int = 10, statement_timeout_ms: int = 0) -> AsyncEngine:
     """The pool. No pre-ping (a round trip per checkout): a connection found dead raises a
-    disconnect error, is discarded by the pool, and the request gets 503; the next works."""
+    disconnect error, is discarded by the pool, and the request gets 503; the next works.
+    `statement_timeout_ms` (LRS_STATEMENT_TIMEOUT_MS) bounds every query; a cancelled one
+    and a pool that stays exhausted are 503s, never 500s."""
+    server_settings = {**_SERVER_SETTINGS, "statement_timeout": str(statement_timeout_ms)}
     return create_async_engine(
         url,
         pool_size=pool_size,
@@ -45,7 +52,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         connect_args={
             "command_timeout": 60,
             "timeout": 5,
-            "server_settings": _SERVER_SETTINGS,
+            "server_settings": server_settings,
         },
     )
 
@@ -73,6 +80,7 @@ _DATABASE_ERRORS = (
     asyncpg.exceptions.InternalClientError,
     OSError,
     TimeoutError,
+    sa_exc.TimeoutError,
 )
 
 

@@ -70,6 +70,24 @@ def _probe(term: str, other: FromClause) -> ScalarSelect[Any]:
     )
 
 
+_TARGET = statements.alias("target")
+
+
+def _no_foreign_target(authority_key: str) -> Any:
+    """A StatementRef carries its target's terms (STR-Q-025); for a caller that reads only
+    its own statements, a referrer whose target belongs to another authority never matches a
+    filter, or the filter would answer questions about a statement it may not read."""
+    foreign = (
+        select(literal(1))
+        .where(
+            _TARGET.c.id == statements.c.statement_ref_id,
+            _TARGET.c.authority_key != authority_key,
+        )
+        .exists()
+    )
+    return statements.c.statement_ref_id.is_(None) | ~foreign
+
+
 def _page_select(page: PageQuery) -> Select[Any]:
     payload = cast(statements.c.payload, Text)
     if page.terms:
@@ -89,6 +107,8 @@ def _page_select(page: PageQuery) -> Select[Any]:
     query = query.where(statements.c.voided.is_(False))
     if page.authority_key is not None:
         query = query.where(statements.c.authority_key == page.authority_key)
+        if page.terms:
+            query = query.where(_no_foreign_target(page.authority_key))
     if page.since is not None:
         query = query.where(order[0] > page.since)
     if page.until is not None:

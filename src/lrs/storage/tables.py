@@ -14,6 +14,7 @@ from sqlalchemy import (
     ARRAY,
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     DateTime,
     ForeignKey,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    SmallInteger,
     Table,
     Text,
     UniqueConstraint,
@@ -134,4 +136,15 @@ documents = Table(
     Column("etag", Text, nullable=False),
     Column("updated", DateTime(timezone=True), nullable=False),
     UniqueConstraint("kind", "activity_id", "agent_key", "registration", "doc_id"),
+)
+
+# The HMAC key of `more` tokens (lrs.xapi.paging), made once and kept so tokens stay valid
+# across restarts and workers. `created` bounds which unsigned (older) tokens are still read.
+paging_key = Table(
+    "paging_key",
+    metadata,
+    Column("id", SmallInteger, primary_key=True),
+    Column("key", LargeBinary, nullable=False),
+    Column("created", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    CheckConstraint("id = 1", name="ck_paging_key_single"),
 )

@@ -13,8 +13,6 @@ import math
 import re
 from typing import Any, NoReturn
 
-import orjson
-
 from lrs.errors import BadRequest
 
 __all__ = ["child_path", "loads_strict"]
@@ -51,9 +49,11 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
-# What the storage and response layers can hold: 64-bit integers, and the nesting depth
-# orjson serializes (254 levels; a statement is a dozen deep, extension values set the bound).
-MAX_DEPTH = 254
+# What the storage and response layers can hold: 64-bit integers, and a nesting depth well
+# inside what orjson serializes (254 levels). A statement is a dozen deep; the responses wrap
+# it further (a StatementResult, a SubStatement's parent, an export row), so a value accepted
+# at 250 levels failed later in the encoder (500). 128 leaves extensions ample room.
+MAX_DEPTH = 128
 _INT_MIN, _INT_MAX = -(2**63), 2**64 - 1
 
 
@@ -69,17 +69,17 @@ def _bounded_int(text: str) -> int:
 
 
 def _check_depth(value: Any, text: str, path: str) -> None:
-    """Refuse nesting the serializer cannot write; asking it is cheaper than walking.
-
-    The serializer also refuses a lone surrogate, so a failure counts as too deep only when
-    the text holds more than MAX_DEPTH brackets. Counting them costs about as much as the
-    serializing, so it is done only after a failure, which is rare.
-    """
-    try:
-        orjson.dumps(value)
-    except orjson.JSONEncodeError:
-        if text.count("[") + text.count("{") > MAX_DEPTH:
-            raise BadRequest(f"JSON nested deeper than {MAX_DEPTH} levels", path=path) from None
+    """Refuse nesting deeper than MAX_DEPTH. Only a text with more than MAX_DEPTH brackets can
+    be that deep, so the walk (iterative, linear) runs only for those."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise BadRequest(f"JSON nested deeper than {MAX_DEPTH} levels", path=path)
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
 
 
 def _finite_float(text: str) -> float:

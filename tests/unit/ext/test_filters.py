@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from lrs.errors import BadRequest
-from lrs.ext.filters import SUMMARY_PARAMS, parse_filters, parse_summary, single_values
+from lrs.ext.filters import SUMMARY_PARAMS, parse_filters, parse_summary
+from lrs.xapi.validate import query_values as single_values
 
 
 def test_single_values_refuse_repeats_and_unknown_names() -> None:

@@ -22,6 +22,7 @@ from lrs.xapi.validate.params import (
     parse_limit_param,
     parse_timestamp_param,
     parse_uuid_param,
+    query_values,
 )
 from lrs.xapi.validate.statement import validate_statement
 from lrs.xapi.versions import XapiVersion
@@ -38,6 +39,7 @@ __all__ = [
     "parse_statements_body",
     "parse_timestamp_param",
     "parse_uuid_param",
+    "query_values",
     "validate_actor",
     "validate_agent",
     "validate_group",

@@ -11,6 +11,7 @@ from lrs.xapi.validate._common import (
     Keys,
     check_array,
     check_enum,
+    check_identifier_size,
     check_irl,
     check_object,
     check_string,
@@ -94,7 +95,7 @@ def count_ifis(obj: JsonObject, path: str) -> int:
     found = 0
     if "mbox" in obj:
         found += 1
-        mbox = check_string(obj["mbox"], f"{path}.mbox")
+        mbox = check_identifier_size(check_string(obj["mbox"], f"{path}.mbox"), f"{path}.mbox")
         if not primitives.is_mailto(mbox):
             fail(f"{mbox!r} must be a 'mailto:' IRI holding an e-mail address", f"{path}.mbox")
     if "mbox_sha1sum" in obj:
@@ -104,7 +105,9 @@ def count_ifis(obj: JsonObject, path: str) -> int:
             fail("mbox_sha1sum must be a SHA-1 digest of 40 hex digits", f"{path}.mbox_sha1sum")
     if "openid" in obj:
         found += 1
-        openid = check_string(obj["openid"], f"{path}.openid")
+        openid = check_identifier_size(
+            check_string(obj["openid"], f"{path}.openid"), f"{path}.openid"
+        )
         if not primitives.is_iri(openid):
             fail(f"{openid!r} is not an absolute URI", f"{path}.openid")
     if "account" in obj:
@@ -117,7 +120,7 @@ def _check_account(value: object, path: str) -> None:
     account = check_object(value, path, "an account object")
     _ACCOUNT_KEYS.check(account, path)
     check_irl(account["homePage"], f"{path}.homePage")
-    check_string(account["name"], f"{path}.name")
+    check_identifier_size(check_string(account["name"], f"{path}.name"), f"{path}.name")
 
 
 def _check_name(obj: JsonObject, path: str) -> None:

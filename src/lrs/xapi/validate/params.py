@@ -7,14 +7,14 @@ Parameter values follow the rules of statement values of the same type (ERR-007)
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
 from lrs.errors import BadRequest
 from lrs.xapi import primitives
 from lrs.xapi.jsonparse import loads_strict
-from lrs.xapi.validate._common import fail
+from lrs.xapi.validate._common import check_identifier_size, fail
 from lrs.xapi.validate.agents import is_group, is_identified, validate_agent, validate_group
 from lrs.xapi.versions import XapiVersion
 
@@ -68,6 +68,7 @@ def parse_timestamp_param(raw: str, *, name: str) -> datetime:
 
 def parse_iri_param(raw: str, *, name: str) -> str:
     """An absolute IRI such as ``activityId`` or ``verb`` (ST-VAL-009, ERR-007)."""
+    check_identifier_size(raw, f"param:{name}")
     if not primitives.is_iri(raw):
         fail(f"{name} must be an absolute IRI (with a scheme), not {raw!r}", f"param:{name}")
     return raw
@@ -95,6 +96,20 @@ def parse_format_param(raw: str, *, name: str = "format") -> Format:
         if raw == option:
             return option
     fail(f"{name} must be 'ids', 'exact' or 'canonical', not {raw!r}", f"param:{name}")
+
+
+def query_values(
+    items: Sequence[tuple[str, str]], allowed: Iterable[str], required: Iterable[str] = ()
+) -> dict[str, str]:
+    """The one query-parameter grammar of every resource: refuse a repeated name, then
+    unknown, wrongly cased and missing ones (ERR-005, ERR-006, ERR-008); the values by name."""
+    values: dict[str, str] = {}
+    for name, value in items:
+        if name in values:
+            fail(f"parameter {name!r} is given more than once", f"param:{name}")
+        values[name] = value
+    check_param_names(values, allowed, required=required)
+    return values
 
 
 def check_param_names(
