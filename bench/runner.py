@@ -62,7 +62,7 @@ async def run_ratio(
 ) -> dict[str, Any]:
     """A write target in one run: raw executemany in transactions of `batch` statements, then
     the LRS with POSTs of `batch` (a single statement object when `batch` is 1), same data."""
-    data = baseline.prepare(options.seed, options.count, options.start)
+    data = baseline.prepare(options.seed, options.count, options.start, options.shape)
     raw = await baseline.measure(database_url, data, method="executemany", chunk=options.batch)
     copy = await baseline.measure(database_url, data, method="copy", chunk=5000)
     mode = "single" if options.batch == 1 else "ingest"
@@ -101,7 +101,7 @@ async def run_ceiling(
 
 
 async def run_baseline(options: Options, database_url: str) -> dict[str, Any]:
-    data = baseline.prepare(options.seed, options.count, options.start)
+    data = baseline.prepare(options.seed, options.count, options.start, options.shape)
     many = await baseline.measure(database_url, data, method="executemany")
     copy = await baseline.measure(database_url, data, method="copy", chunk=5000)
     return {
