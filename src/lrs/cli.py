@@ -88,7 +88,9 @@ async def _with_engine(url: str, action: Callable[[AsyncEngine], Awaitable[T]]) 
 def serve(
     host: Annotated[str | None, typer.Option(help="interface to bind (LRS_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="port to bind (LRS_PORT)")] = None,
-    workers: Annotated[int | None, typer.Option(help="worker processes (LRS_WORKERS)")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="worker processes (LRS_WORKERS; default: CPUs / 2)")
+    ] = None,
     migrate: Annotated[
         bool, typer.Option("--migrate", help="upgrade an external database's schema first")
     ] = False,
@@ -107,7 +109,7 @@ def serve(
         _banner(settings, issued, embedded)
         served = settings.model_copy(update={"database_url": url})
         _exit_cleanly_on_signals()
-        if settings.workers == 1:
+        if settings.worker_count == 1:
             uvicorn.run(
                 create_app(served),
                 host=settings.host,
@@ -123,7 +125,7 @@ def serve(
                 factory=True,
                 host=settings.host,
                 port=settings.port,
-                workers=settings.workers,
+                workers=settings.worker_count,
                 log_config=None,
                 timeout_graceful_shutdown=30,
                 server_header=False,
