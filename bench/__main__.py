@@ -38,6 +38,8 @@ def parser() -> argparse.ArgumentParser:
                    help="PostgreSQL of the LRS (baseline, ratio and ceiling modes)")  # fmt: skip
     p.add_argument("--shape", default="realistic", choices=SHAPES,
                    help="statement shape (bench/README.md): realistic or simple")  # fmt: skip
+    p.add_argument("--baseline", default="table", choices=("table", "lrs-tables"),
+                   help="ratio: one-table raw baseline or lrs's tables (needs lrs)")  # fmt: skip
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--count", type=int, default=10_000, help="statements per round")
     p.add_argument("--start", type=int, default=0, help="first statement index of the stream")
@@ -85,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     base = Options(
         seed=args.seed, count=args.count, start=args.start, batch=args.batch,
         concurrency=args.concurrency, requests=args.requests, pages=args.pages,
-        limit=args.limit, write_share=args.write_share, shape=args.shape,
+        limit=args.limit, write_share=args.write_share, shape=args.shape, baseline=args.baseline,
     )  # fmt: skip
     rounds: list[dict[str, Any]] = []
     for index in range(args.rounds):

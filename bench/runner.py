@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from bench import baseline
+from bench import baseline, baseline_lrs
 from bench.client import Target, make_client
 from bench.modes import Options, documents, export, ingest, mixed, query
 from bench.report import Report, rss_sampler
@@ -62,9 +62,10 @@ async def run_ratio(
 ) -> dict[str, Any]:
     """A write target in one run: raw executemany in transactions of `batch` statements, then
     the LRS with POSTs of `batch` (a single statement object when `batch` is 1), same data."""
-    data = baseline.prepare(options.seed, options.count, options.start, options.shape)
-    raw = await baseline.measure(database_url, data, method="executemany", chunk=options.batch)
-    copy = await baseline.measure(database_url, data, method="copy", chunk=5000)
+    module: Any = baseline_lrs if options.baseline == "lrs-tables" else baseline
+    data = module.prepare(options.seed, options.count, options.start, options.shape)
+    raw = await module.measure(database_url, data, method="executemany", chunk=options.batch)
+    copy = await module.measure(database_url, data, method="copy", chunk=5000)
     mode = "single" if options.batch == 1 else "ingest"
     lrs = await run_http(mode, target, options, server_pid)
     [series] = lrs["series"].values()

@@ -20,3 +20,4 @@ class Options:
     write_share: float = 0.2
     seconds: float = 10.0
     shape: str = "realistic"
+    baseline: str = "table"

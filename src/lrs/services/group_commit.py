@@ -21,6 +21,7 @@ No request waits for a timer: the first one after an idle moment is written at o
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -100,7 +101,9 @@ class StatementWriter:
         future: asyncio.Future[WriteResult] = asyncio.get_running_loop().create_future()
         self._queue.append(_Pending(statements[0], principal, version, future))
         if self._drainer is None:
-            self._drainer = asyncio.create_task(self._drain())
+            # A context of its own: the group's work belongs to no single request (its log
+            # lines must not carry the first request's id).
+            self._drainer = asyncio.create_task(self._drain(), context=contextvars.Context())
         return await future
 
     def _next_group(self) -> list[_Pending]:
@@ -120,6 +123,7 @@ class StatementWriter:
         return group
 
     async def _drain(self) -> None:
+        group: list[_Pending] = []
         try:
             while self._queue:
                 group = [p for p in self._next_group() if not p.future.done()]
@@ -127,7 +131,10 @@ class StatementWriter:
                     await self._write(group)
         finally:
             self._drainer = None
-            for pending in self._queue:  # only when this task itself was cancelled
+            # Only when this task itself was cancelled (the event loop closing): nobody is
+            # left without an answer; a statement may have been stored, and sending it again
+            # is safe (ST-PROC-015).
+            for pending in [*group, *self._queue]:
                 _settle(pending, DatabaseUnavailable("the server is shutting down; retry later"))
             self._queue = []
 
@@ -140,7 +147,7 @@ class StatementWriter:
                     hooks=self.hooks,
                 )
             except Exception:  # every request is retried on its own below
-                log.debug("group of %d rolled back; writing one by one", len(group))
+                log.debug("group of %d rolled back; writing one by one", len(group), exc_info=True)
             else:
                 for pending, outcome in zip(group, outcomes, strict=True):
                     _settle(pending, outcome)
