@@ -40,6 +40,8 @@ def parser() -> argparse.ArgumentParser:
                    help="statement shape (bench/README.md): realistic or simple")  # fmt: skip
     p.add_argument("--baseline", default="table", choices=("table", "lrs-tables"),
                    help="ratio: one-table raw baseline or lrs's tables (needs lrs)")  # fmt: skip
+    p.add_argument("--ingest-clients", type=int, default=0,
+                   help="query: clients posting batches meanwhile")  # fmt: skip
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--count", type=int, default=10_000, help="statements per round")
     p.add_argument("--start", type=int, default=0, help="first statement index of the stream")
@@ -88,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed, count=args.count, start=args.start, batch=args.batch,
         concurrency=args.concurrency, requests=args.requests, pages=args.pages,
         limit=args.limit, write_share=args.write_share, shape=args.shape, baseline=args.baseline,
+        ingest_clients=args.ingest_clients,
     )  # fmt: skip
     rounds: list[dict[str, Any]] = []
     for index in range(args.rounds):

@@ -41,7 +41,8 @@ async def run_http(
 ) -> dict[str, Any]:
     report = Report(mode)
     await preflight(target)
-    async with make_client(target, options.concurrency) as client, rss_sampler(report, server_pid):
+    connections = options.concurrency + options.ingest_clients
+    async with make_client(target, connections) as client, rss_sampler(report, server_pid):
         await MODES[mode](client, report, options)
     return report.as_dict()
 

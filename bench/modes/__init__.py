@@ -21,3 +21,4 @@ class Options:
     seconds: float = 10.0
     shape: str = "realistic"
     baseline: str = "table"
+    ingest_clients: int = 0

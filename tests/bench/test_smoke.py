@@ -112,6 +112,14 @@ def test_ingest_then_query_documents_mixed(
     assert query["mean_returned_verb"] > 0
     assert query["page_ratio_p50"] is not None
 
+    busy = _run(
+        capsys,
+        *_http(live, "query", "--count", "126", "--requests", "3", "--pages", "2",
+               "--limit", "10", "--ingest-clients", "1", "--batch", "5", "--start", "20000"),
+    )  # fmt: skip
+    _no_errors(busy)
+    assert busy["series"]["POST x5 (background)"]["items"] >= 5
+
     docs = _run(capsys, *_http(live, "documents", "--requests", "4", "--concurrency", "2"))
     _no_errors(docs)
     assert docs["series"]["GET state"]["items"] == 4
