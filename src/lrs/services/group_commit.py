@@ -16,6 +16,9 @@ transaction, so their cost is shared. Each request keeps its own outcome:
   so an acknowledged statement is durable.
 
 No request waits for a timer: the first one after an idle moment is written at once, alone.
+A second group may start while the first waits for its commit (a commit's wait is most of a
+small transaction's time); a statement id in a group being written waits for that group to
+end, so two groups in flight never insert the same id (no lock waits between them).
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ log = logging.getLogger("lrs.group_commit")
 # Statements per shared transaction: past this the group is a batch like any other and
 # sharing more buys nothing; a bound keeps one transaction (and its latency) short.
 MAX_GROUP = 100
+# Groups written at the same time, each in its own transaction.
+MAX_GROUPS_IN_FLIGHT = 2
 
 
 @dataclass(eq=False)
@@ -78,7 +83,8 @@ class StatementWriter:
         self.engine = engine
         self.hooks = tuple(hooks)
         self._queue: list[_Pending] = []
-        self._drainer: asyncio.Task[None] | None = None
+        self._drainers: set[asyncio.Task[None]] = set()
+        self._in_flight: set[str] = set()  # statement ids of the groups being written
 
     async def store(
         self,
@@ -100,43 +106,56 @@ class StatementWriter:
             )
         future: asyncio.Future[WriteResult] = asyncio.get_running_loop().create_future()
         self._queue.append(_Pending(statements[0], principal, version, future))
-        if self._drainer is None:
+        if len(self._drainers) < MAX_GROUPS_IN_FLIGHT:
             # A context of its own: the group's work belongs to no single request (its log
             # lines must not carry the first request's id).
-            self._drainer = asyncio.create_task(self._drain(), context=contextvars.Context())
+            drainer = asyncio.create_task(self._drain(), context=contextvars.Context())
+            self._drainers.add(drainer)
+            drainer.add_done_callback(self._drainers.discard)
         return await future
 
-    def _next_group(self) -> list[_Pending]:
-        """Up to MAX_GROUP queued requests in arrival order, no statement id twice."""
+    def _next_group(self) -> tuple[list[_Pending], set[str]]:
+        """Up to MAX_GROUP queued requests in arrival order, no statement id twice nor one
+        of a group in flight (those wait for a later group); their ids are marked in flight."""
         group: list[_Pending] = []
         rest: list[_Pending] = []
         ids: set[str] = set()
         for pending in self._queue:
+            if pending.future.done():  # its request has gone away
+                continue
             client_id = pending.client_id
-            if len(group) >= MAX_GROUP or (client_id is not None and client_id in ids):
+            taken = client_id is not None and (client_id in ids or client_id in self._in_flight)
+            if len(group) >= MAX_GROUP or taken:
                 rest.append(pending)
                 continue
             if client_id is not None:
                 ids.add(client_id)
             group.append(pending)
         self._queue = rest
-        return group
+        self._in_flight |= ids
+        return group, ids
 
     async def _drain(self) -> None:
         group: list[_Pending] = []
         try:
-            while self._queue:
-                group = [p for p in self._next_group() if not p.future.done()]
-                if group:
+            while True:
+                group, ids = self._next_group()
+                if not group:
+                    return  # what is left waits on a group in flight, whose drainer loops
+                try:
                     await self._write(group)
+                finally:
+                    self._in_flight -= ids
         finally:
-            self._drainer = None
+            # Leave the set at once, with no await since the decision to stop: a request
+            # queued from now on starts a drainer of its own.
+            self._drainers.discard(asyncio.current_task())
             # Only when this task itself was cancelled (the event loop closing): nobody is
             # left without an answer; a statement may have been stored, and sending it again
             # is safe (ST-PROC-015).
-            for pending in [*group, *self._queue]:
+            stranded = group if self._drainers else [*group, *self._queue]
+            for pending in stranded:
                 _settle(pending, DatabaseUnavailable("the server is shutting down; retry later"))
-            self._queue = []
 
     async def _write(self, group: list[_Pending]) -> None:
         if len(group) > 1:
