@@ -32,10 +32,13 @@ _MINE = text(
 
 class RecordingHook:
     """Records, per call, the statements it is given that its own transaction inserted;
-    refuses statements with the POISON verb (as a validating hook would)."""
+    refuses statements with the POISON verb (as a validating hook would). A slow hook
+    (`delay`) keeps each group's transaction open long enough for the next requests to
+    queue behind it, so that grouping does not depend on the machine's timing."""
 
-    def __init__(self) -> None:
+    def __init__(self, delay: float = 0.0) -> None:
         self.calls: list[tuple[list[str], list[str]]] = []
+        self.delay = delay
 
     async def __call__(
         self, conn: AsyncConnection, stored: Sequence[NewStatement], seqs: Mapping[str, int]
@@ -45,13 +48,14 @@ class RecordingHook:
         ids = [row.id for row in stored]
         mine = (await conn.execute(_MINE, {"ids": ids})).scalars().all()
         self.calls.append((ids, list(mine)))
+        await asyncio.sleep(self.delay)
 
 
 @contextlib.asynccontextmanager
-async def hooked(app: FastAPI) -> AsyncIterator[RecordingHook]:
+async def hooked(app: FastAPI, delay: float = 0.0) -> AsyncIterator[RecordingHook]:
     context = app.state.lrs
     original = context.ingest_hooks
-    hook = RecordingHook()
+    hook = RecordingHook(delay)
     context.ingest_hooks = (*original, hook)
     try:
         yield hook
@@ -74,7 +78,7 @@ async def test_concurrent_single_posts_share_transactions_and_run_hooks(
     client: httpx.AsyncClient, app: FastAPI
 ) -> None:
     bodies = [make_statement() for _ in range(RACERS)]
-    async with hooked(app) as hook:
+    async with hooked(app, delay=0.2) as hook:
         answers = await _post_all(client, bodies)
     assert [a.status_code for a in answers] == [200] * RACERS
     assert [a.json() for a in answers] == [[b["id"]] for b in bodies]
