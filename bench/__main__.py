@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 
 from bench.client import Target
-from bench.generate import statements
+from bench.generate import SHAPES, statements
 from bench.modes import Options
 from bench.report import find_listening_pid
 from bench.runner import (
@@ -36,6 +36,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--xapi-version", default="2.0.0", choices=("1.0.3", "2.0.0"))
     p.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"),
                    help="PostgreSQL of the LRS (baseline, ratio and ceiling modes)")  # fmt: skip
+    p.add_argument("--shape", default="realistic", choices=SHAPES,
+                   help="statement shape (bench/README.md): realistic or simple")  # fmt: skip
+    p.add_argument("--baseline", default="table", choices=("table", "lrs-tables"),
+                   help="ratio: one-table raw baseline or lrs's tables (needs lrs)")  # fmt: skip
+    p.add_argument("--ingest-clients", type=int, default=0,
+                   help="query: clients posting batches meanwhile")  # fmt: skip
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--count", type=int, default=10_000, help="statements per round")
     p.add_argument("--start", type=int, default=0, help="first statement index of the stream")
@@ -79,11 +85,12 @@ async def _one_round(args: argparse.Namespace, options: Options) -> dict[str, An
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.mode == "generate":
-        return generate_ndjson(args.seed, args.count, args.start)
+        return generate_ndjson(args.seed, args.count, args.start, args.shape)
     base = Options(
         seed=args.seed, count=args.count, start=args.start, batch=args.batch,
         concurrency=args.concurrency, requests=args.requests, pages=args.pages,
-        limit=args.limit, write_share=args.write_share,
+        limit=args.limit, write_share=args.write_share, shape=args.shape, baseline=args.baseline,
+        ingest_clients=args.ingest_clients,
     )  # fmt: skip
     rounds: list[dict[str, Any]] = []
     for index in range(args.rounds):
@@ -96,10 +103,10 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def generate_ndjson(seed: int, count: int, start: int) -> int:
+def generate_ndjson(seed: int, count: int, start: int, shape: str = "realistic") -> int:
     """Write the seed's statements as NDJSON on stdout (the input of ``lrs import``)."""
     out = sys.stdout.buffer
-    for statement in statements(seed, count, start=start):
+    for statement in statements(seed, count, start=start, shape=shape):
         out.write(orjson.dumps(statement) + b"\n")
     out.flush()
     return 0

@@ -1,12 +1,14 @@
-"""The ceiling: the same statements written straight into PostgreSQL with asyncpg.
+"""The raw baseline: the same statements written straight into PostgreSQL with asyncpg.
 
-Rows are prepared exactly as `lrs` prepares them (`prepare_statement`, `statement_index_terms`,
-`statement_terms`, imported lazily so the HTTP modes need no lrs install), then written into
-scratch copies of lrs's ``statements`` and ``statement_terms`` tables (``CREATE TABLE ... (LIKE
-... INCLUDING ALL)`` plus the foreign key: same columns, indexes and constraints) in a schema
-of their own that is dropped afterwards. Only the writes are timed. Two methods:
+The table is the simplest a store of statements could be: the statement as ``jsonb`` plus
+one column and one index per query column (id, stored, timestamp, actor, verb, object,
+registration, door, role), in a scratch schema of its own that is dropped afterwards, so it
+can run against a live LRS database without touching its data. Rows are extracted from the
+statements by this module (no lrs install needed) before the clock starts; only the writes
+are timed. Two methods:
 
-- ``executemany``: 100-statement transactions from 4 connections (INSERT ... VALUES per row);
+- ``executemany``: a prepared ``INSERT`` in transactions of ``chunk`` rows (100 for the batch
+  target, 1 for the one-statement-per-POST comparison) from 4 connections;
 - ``copy``: ``COPY`` of larger chunks from the same connections.
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -25,18 +28,18 @@ import orjson
 
 from bench.generate import statements
 
-STATEMENT_COLUMNS = (
-    "seq", "id", "stored", "timestamp", "verb_id", "actor_key", "object_activity_id",
-    "registration", "statement_ref_id", "is_voiding", "voided", "authority_key", "version",
-    "payload",
+COLUMNS = (
+    "id", "stored", "timestamp", "actor", "verb", "object", "registration", "door", "role",
+    "statement",
 )  # fmt: skip
-TERM_COLUMNS = ("term", "stored", "seq")
+INDEXED = ("stored", "timestamp", "actor", "verb", "object", "registration", "door", "role")
+DOOR_SUFFIX = "/extensions/door"
+ROLE_SUFFIX = "/extensions/role"
 
 
 @dataclass(frozen=True)
 class Prepared:
-    statements: list[tuple[Any, ...]]
-    terms: list[list[tuple[str, datetime, int]]]
+    rows: list[tuple[Any, ...]]
 
 
 def plain_dsn(url: str) -> str:
@@ -47,86 +50,87 @@ def plain_dsn(url: str) -> str:
     return url
 
 
-def prepare(seed: int, count: int, start: int = 0) -> Prepared:
-    """Rows for `count` statements of the seed, prepared by lrs's own pure code."""
-    from lrs.auth.principal import authority_for
-    from lrs.services.statements import statement_terms
-    from lrs.xapi.ifi import ifi_key
-    from lrs.xapi.prepare import prepare_statement
-    from lrs.xapi.relations import statement_index_terms
-    from lrs.xapi.versions import XapiVersion
+def _actor_key(actor: dict[str, Any]) -> str:
+    if "mbox" in actor:
+        return str(actor["mbox"])
+    account = actor["account"]
+    return f"{account['homePage']} {account['name']}"
 
-    authority = authority_for("bench", "bench")
+
+def _extension(extensions: dict[str, Any], suffix: str) -> str | None:
+    for iri, value in extensions.items():
+        if iri.endswith(suffix):
+            return str(value)
+    return None
+
+
+def row_of(statement: dict[str, Any], stored: datetime) -> tuple[Any, ...]:
+    """The table's row for one statement (its query columns, then the statement)."""
+    context = statement.get("context", {})
+    extensions = context.get("extensions", {})
+    registration = context.get("registration")
+    return (
+        uuid.UUID(statement["id"]),
+        stored,
+        datetime.fromisoformat(statement["timestamp"].replace("Z", "+00:00")),
+        _actor_key(statement["actor"]),
+        statement["verb"]["id"],
+        statement["object"]["id"],
+        uuid.UUID(registration) if registration else None,
+        _extension(extensions, DOOR_SUFFIX),
+        _extension(extensions, ROLE_SUFFIX),
+        orjson.dumps(statement).decode(),
+    )
+
+
+def prepare(seed: int, count: int, start: int = 0, shape: str = "realistic") -> Prepared:
+    """Rows for `count` statements of the seed's stream (untimed)."""
     base = datetime.now(UTC)
-    rows: list[tuple[Any, ...]] = []
-    terms: list[list[tuple[str, datetime, int]]] = []
-    for offset, raw in enumerate(statements(seed, count, start=start)):
-        seq = offset + 1
-        stored = base + timedelta(microseconds=offset)
-        prepared = prepare_statement(
-            raw, version=XapiVersion.V2_0_0, authority=authority, stored=stored
-        )
-        index = statement_index_terms(prepared)
-        rows.append(
-            (
-                seq, prepared["id"], stored, index.timestamp, index.verb_id,
-                ifi_key(prepared["actor"]), index.object_activity_id, index.registration,
-                index.statement_ref_id, index.is_voiding, False,
-                ifi_key(prepared["authority"]) or "", prepared["version"],
-                orjson.dumps(prepared).decode(),
-            )
-        )  # fmt: skip
-        terms.append([(term, stored, seq) for term in statement_terms(index)])
-    return Prepared(rows, terms)
+    return Prepared(
+        [
+            row_of(raw, base + timedelta(microseconds=offset))
+            for offset, raw in enumerate(statements(seed, count, start=start, shape=shape))
+        ]
+    )
 
 
 async def _scratch(conn: asyncpg.Connection, schema: str) -> None:
+    indexes = "\n".join(f"CREATE INDEX ON {schema}.statements ({column});" for column in INDEXED)
     await conn.execute(
         f"""
         CREATE SCHEMA {schema};
-        CREATE TABLE {schema}.statements (LIKE public.statements INCLUDING ALL);
-        CREATE TABLE {schema}.statement_terms (LIKE public.statement_terms INCLUDING ALL);
-        ALTER TABLE {schema}.statement_terms ADD FOREIGN KEY (seq)
-            REFERENCES {schema}.statements (seq) ON DELETE CASCADE;
+        CREATE TABLE {schema}.statements (
+            id uuid PRIMARY KEY, stored timestamptz NOT NULL, timestamp timestamptz NOT NULL,
+            actor text NOT NULL, verb text NOT NULL, object text NOT NULL,
+            registration uuid, door text, role text, statement jsonb NOT NULL
+        );
+        {indexes}
         """
     )
 
 
-Chunk = tuple[Sequence[tuple[Any, ...]], list[tuple[str, datetime, int]]]
-
-
-def _chunks(data: Prepared, size: int) -> list[Chunk]:
-    out: list[Chunk] = []
-    for i in range(0, len(data.statements), size):
-        terms = [t for ts in data.terms[i : i + size] for t in ts]
-        out.append((data.statements[i : i + size], terms))
-    return out
-
-
-async def _write(pool: asyncpg.Pool, schema: str, method: str, chunks: list[Chunk]) -> None:
-    columns = ", ".join(f'"{c}"' for c in STATEMENT_COLUMNS)
-    values = ", ".join(f"${i}" for i in range(1, len(STATEMENT_COLUMNS) + 1))
+async def _write(
+    pool: asyncpg.Pool, schema: str, method: str, chunks: Sequence[Sequence[tuple[Any, ...]]]
+) -> None:
+    names = ", ".join(f'"{c}"' for c in COLUMNS)
+    values = ", ".join(f"${i}" for i in range(1, len(COLUMNS) + 1))
     # The schema name is ours (pid and method), never input.
-    insert_statement = f"INSERT INTO {schema}.statements ({columns}) VALUES ({values})"  # noqa: S608
-    insert_terms = f"INSERT INTO {schema}.statement_terms VALUES ($1, $2, $3)"  # noqa: S608
+    insert = f"INSERT INTO {schema}.statements ({names}) VALUES ({values})"  # noqa: S608
     queue = iter(chunks)
 
     async def worker() -> None:
         async with pool.acquire() as conn:
-            for rows, terms in queue:
+            prepared = await conn.prepare(insert)
+            for rows in queue:
                 async with conn.transaction():
                     if method == "copy":
                         await conn.copy_records_to_table(
-                            "statements", records=rows, columns=STATEMENT_COLUMNS,
-                            schema_name=schema,
-                        )  # fmt: skip
-                        await conn.copy_records_to_table(
-                            "statement_terms", records=terms, columns=TERM_COLUMNS,
-                            schema_name=schema,
-                        )  # fmt: skip
+                            "statements", records=rows, columns=COLUMNS, schema_name=schema
+                        )
+                    elif len(rows) == 1:
+                        await prepared.fetch(*rows[0])
                     else:
-                        await conn.executemany(insert_statement, rows)
-                        await conn.executemany(insert_terms, terms)
+                        await prepared.executemany(rows)
 
     await asyncio.gather(*(worker() for _ in range(pool.get_max_size())))
 
@@ -144,8 +148,10 @@ async def measure(
     pool = await asyncpg.create_pool(plain_dsn(url), min_size=connections, max_size=connections)
     try:
         async with pool.acquire() as conn:
+            await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
             await _scratch(conn, schema)
-        chunks = _chunks(data, chunk)
+        rows = data.rows
+        chunks = [rows[i : i + chunk] for i in range(0, len(rows), chunk)]
         started = time.perf_counter()
         await _write(pool, schema, method, chunks)
         seconds = time.perf_counter() - started
@@ -153,11 +159,10 @@ async def measure(
         async with pool.acquire() as conn:
             await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
         await pool.close()
-    count = len(data.statements)
+    count = len(data.rows)
     return {
         "method": method,
         "statements": count,
-        "terms": sum(len(t) for t in data.terms),
         "chunk": chunk,
         "connections": connections,
         "seconds": round(seconds, 3),

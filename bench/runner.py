@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from bench import baseline
+from bench import baseline, baseline_lrs
 from bench.client import Target, make_client
 from bench.modes import Options, documents, export, ingest, mixed, query
 from bench.report import Report, rss_sampler
@@ -41,7 +41,8 @@ async def run_http(
 ) -> dict[str, Any]:
     report = Report(mode)
     await preflight(target)
-    async with make_client(target, options.concurrency) as client, rss_sampler(report, server_pid):
+    connections = options.concurrency + options.ingest_clients
+    async with make_client(target, connections) as client, rss_sampler(report, server_pid):
         await MODES[mode](client, report, options)
     return report.as_dict()
 
@@ -62,9 +63,10 @@ async def run_ratio(
 ) -> dict[str, Any]:
     """A write target in one run: raw executemany in transactions of `batch` statements, then
     the LRS with POSTs of `batch` (a single statement object when `batch` is 1), same data."""
-    data = baseline.prepare(options.seed, options.count, options.start)
-    raw = await baseline.measure(database_url, data, method="executemany", chunk=options.batch)
-    copy = await baseline.measure(database_url, data, method="copy", chunk=5000)
+    module: Any = baseline_lrs if options.baseline == "lrs-tables" else baseline
+    data = module.prepare(options.seed, options.count, options.start, options.shape)
+    raw = await module.measure(database_url, data, method="executemany", chunk=options.batch)
+    copy = await module.measure(database_url, data, method="copy", chunk=5000)
     mode = "single" if options.batch == 1 else "ingest"
     lrs = await run_http(mode, target, options, server_pid)
     [series] = lrs["series"].values()
@@ -101,7 +103,7 @@ async def run_ceiling(
 
 
 async def run_baseline(options: Options, database_url: str) -> dict[str, Any]:
-    data = baseline.prepare(options.seed, options.count, options.start)
+    data = baseline.prepare(options.seed, options.count, options.start, options.shape)
     many = await baseline.measure(database_url, data, method="executemany")
     copy = await baseline.measure(database_url, data, method="copy", chunk=5000)
     return {

@@ -19,3 +19,6 @@ class Options:
     limit: int = 100
     write_share: float = 0.2
     seconds: float = 10.0
+    shape: str = "realistic"
+    baseline: str = "table"
+    ingest_clients: int = 0

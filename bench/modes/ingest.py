@@ -45,7 +45,9 @@ def _bodies(options: Options, single: bool) -> Iterator[tuple[bytes, int]]:
     size = 1 if single else options.batch
     bodies = [
         (body_of(batch[0] if single else batch), len(batch))
-        for batch in batches(options.seed, options.count, size, start=options.start)
+        for batch in batches(
+            options.seed, options.count, size, start=options.start, shape=options.shape
+        )
     ]
     return iter(bodies)
 

@@ -23,7 +23,13 @@ async def run(client: httpx.AsyncClient, report: Report, options: Options) -> No
     span = await stored_span(client, options.start + options.count)
     picks = list(filters(pop, span).values())
     rng = random.Random(f"mixed-{options.seed}")
-    writes = batches(options.seed, options.requests * WRITE_BATCH, WRITE_BATCH, start=options.start)
+    writes = batches(
+        options.seed,
+        options.requests * WRITE_BATCH,
+        WRITE_BATCH,
+        start=options.start,
+        shape=options.shape,
+    )
     reads, posts = report.recorder("mixed read"), report.recorder("mixed write")
     counter = count()
 

@@ -4,6 +4,10 @@ Filter values come from the seed's population, so they match statements that an 
 import of the same seed stored; since/until windows are cut from the stored range the LRS
 reports, sized to hold about 300 of `count` statements. Page cost is compared in one run:
 page 1 requested `repeat` times, then the walk to page N, then page N `repeat` times.
+
+With ``--ingest-clients N`` that many clients POST batches of ``--batch`` new statements
+(from ``--start``) without pause for as long as the filter series run, so the queries are
+measured while the store is written to (series ``POST xB (background)``).
 """
 
 from __future__ import annotations
@@ -18,8 +22,8 @@ from itertools import count
 import httpx
 import orjson
 
-from bench.client import timed
-from bench.generate import ADL, VERBS, Population, population
+from bench.client import JSON, body_of, timed
+from bench.generate import ADL, VERBS, Population, batches, population
 from bench.modes import Options
 from bench.report import Recorder, Report
 
@@ -145,6 +149,39 @@ async def run_paging(client: httpx.AsyncClient, report: Report, options: Options
     report.facts["page_ratio_p50"] = round(last_p50 / first_p50, 2) if first_p50 else None
 
 
+async def _ingest_until(
+    client: httpx.AsyncClient, recorder: Recorder, options: Options, stop: asyncio.Event
+) -> None:
+    """Background writers: batches of fresh statements until `stop` is set."""
+    stream = batches(
+        options.seed, 10_000_000, options.batch, start=options.start, shape=options.shape
+    )
+
+    async def worker() -> None:
+        for batch in stream:
+            if stop.is_set():
+                return
+            await timed(
+                client, recorder, "POST", "/xAPI/statements",
+                content=body_of(batch), items=len(batch), headers=JSON,
+            )  # fmt: skip
+
+    recorder.restart()
+    await asyncio.gather(*(worker() for _ in range(options.ingest_clients)))
+    recorder.stop()
+
+
 async def run(client: httpx.AsyncClient, report: Report, options: Options) -> None:
-    await run_filters(client, report, options)
+    if options.ingest_clients <= 0:
+        await run_filters(client, report, options)
+        await run_paging(client, report, options)
+        return
+    stop = asyncio.Event()
+    recorder = report.recorder(f"POST x{options.batch} (background)")
+    writers = asyncio.create_task(_ingest_until(client, recorder, options, stop))
+    try:
+        await run_filters(client, report, options)
+    finally:
+        stop.set()
+        await writers
     await run_paging(client, report, options)

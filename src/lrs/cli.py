@@ -133,7 +133,8 @@ def serve(
         int | None, typer.Option(metavar="PORT", help="port to bind (LRS_PORT)")
     ] = None,
     workers: Annotated[
-        int | None, typer.Option(metavar="N", help="worker processes (LRS_WORKERS)")
+        int | None,
+        typer.Option(metavar="N", help="worker processes (LRS_WORKERS; default: CPUs / 2)"),
     ] = None,
     migrate: Annotated[
         bool, typer.Option("--migrate", help="upgrade an external database's schema first")
@@ -175,12 +176,12 @@ def serve(
             "server_header": False,
             "http": bounded_protocol(settings.max_header_bytes),
         }
-        if settings.workers == 1:
+        if settings.worker_count == 1:
             uvicorn.run(create_app(served), **common)
         else:
             os.environ["LRS_DATABASE_URL"] = url
             uvicorn.run(
-                "lrs.app:create_app_from_env", factory=True, workers=settings.workers, **common
+                "lrs.app:create_app_from_env", factory=True, workers=settings.worker_count, **common
             )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -11,6 +12,24 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from lrs.errors import LRSError
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+# At most this many workers by default: each holds up to 2 x LRS_POOL_SIZE connections, and
+# the embedded PostgreSQL accepts 100.
+MAX_DEFAULT_WORKERS = 4
+
+
+def machine_workers() -> int:
+    """The default worker count: one worker per two CPUs this process may run on (its
+    affinity mask, so a container's CPU set counts, not the host's), at least 1, at most
+    MAX_DEFAULT_WORKERS. Half, because every write costs PostgreSQL (on the same machine,
+    embedded or not, in the usual deployment) about as much CPU as the server: a worker per
+    CPU only makes them compete (measured in bench/RESULTS.md)."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(MAX_DEFAULT_WORKERS, cpus // 2))
 
 
 class SettingsError(LRSError):
@@ -29,7 +48,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path(".lrs"), description="home of the embedded cluster")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
-    workers: int = Field(default=1, ge=1, le=64)
+    workers: int | None = Field(
+        default=None, ge=1, le=64, description="worker processes; unset: `machine_workers()`"
+    )
     bootstrap_key: str | None = None
     bootstrap_secret: str | None = None
     max_body_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
@@ -98,6 +119,11 @@ class Settings(BaseSettings):
         if self.bootstrap_key and (":" in self.bootstrap_key or " " in self.bootstrap_key):
             raise ValueError("LRS_BOOTSTRAP_KEY must not contain ':' or spaces")
         return self
+
+    @property
+    def worker_count(self) -> int:
+        """LRS_WORKERS, or the machine's default (`machine_workers`)."""
+        return self.workers if self.workers is not None else machine_workers()
 
     @property
     def async_database_url(self) -> str | None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
-from lrs.settings import Settings, SettingsError, load_settings
+from lrs.settings import Settings, SettingsError, load_settings, machine_workers
 
 
 def test_defaults() -> None:
@@ -56,3 +58,15 @@ def test_bootstrap_key_and_secret_go_together(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("LRS_BOOTSTRAP_KEY", "admin")
     with pytest.raises(SettingsError, match="LRS_BOOTSTRAP_KEY and LRS_BOOTSTRAP_SECRET"):
         load_settings()
+
+
+def test_workers_default_follows_the_cpus_the_process_may_use(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Unset LRS_WORKERS: one worker per two CPUs of the affinity mask, 1 to 4."""
+    for cpus, expected in ((1, 1), (2, 1), (3, 1), (4, 2), (8, 4), (64, 4)):
+        monkeypatch.setattr(os, "sched_getaffinity", lambda _pid, n=cpus: set(range(n)))
+        assert machine_workers() == expected
+        assert Settings().worker_count == expected
+    monkeypatch.setenv("LRS_WORKERS", "3")
+    assert load_settings().worker_count == 3

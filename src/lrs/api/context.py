@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lrs.api.metrics import Metrics
 from lrs.auth.authenticator import Authenticator
+from lrs.services.group_commit import StatementWriter
 from lrs.services.statements import IngestHook
 from lrs.settings import Settings
 
@@ -20,3 +21,12 @@ class AppContext:
     metrics: Metrics
     # Extra work done inside every statement write's transaction (see IngestHook).
     ingest_hooks: tuple[IngestHook, ...] = field(default=())
+    _writer: StatementWriter | None = field(default=None, init=False, repr=False)
+
+    @property
+    def statement_writer(self) -> StatementWriter:
+        """The Statement Resource's writer (group commit of single statements), rebuilt
+        when the registered hooks change."""
+        if self._writer is None or self._writer.hooks != tuple(self.ingest_hooks):
+            self._writer = StatementWriter(self.engine, self.ingest_hooks)
+        return self._writer

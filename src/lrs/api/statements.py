@@ -26,7 +26,6 @@ from lrs.api.responses import JSONResponse
 from lrs.errors import BadRequest, LRSError
 from lrs.services import statement_query as reads
 from lrs.services.statement_input import read_statement_input
-from lrs.services.statements import store_statements
 from lrs.storage.statements import StoredRow
 from lrs.xapi.languages import parse_accept_language
 from lrs.xapi.multipart import build_multipart_response
@@ -89,13 +88,11 @@ async def put_statement(
             path="$.id",
         )
     statement = {**statement, "id": statement_id}
-    result = await store_statements(
-        context.engine,
+    result = await context.statement_writer.store(
         [statement],
         principal=principal,
         version=version,
         attachments=data.attachments,
-        hooks=context.ingest_hooks,
     )
     return Response(status_code=204, headers=_through_header(result.consistent_through))
 
@@ -116,13 +113,11 @@ async def post_statements(
         single=False,
         max_statements=context.settings.max_batch_statements,
     )
-    result = await store_statements(
-        context.engine,
+    result = await context.statement_writer.store(
         data.statements,
         principal=principal,
         version=version,
         attachments=data.attachments,
-        hooks=context.ingest_hooks,
     )
     return JSONResponse(result.ids, headers=_through_header(result.consistent_through))
 

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from lrs.auth.principal import Principal
-from lrs.errors import Conflict
+from lrs.errors import Conflict, LRSError
 from lrs.storage import statements as repo
 from lrs.storage.database import transaction
 from lrs.xapi.activities import merge_definition
@@ -161,6 +161,50 @@ async def store_statements(
                     conn, [(a.sha2, a.content_type, a.data) for a in attachments]
                 )
     return WriteResult(ids, start.consistent_through)
+
+
+GroupEntry = tuple[Mapping[str, Any], Principal, XapiVersion]
+
+
+async def store_prepared_group(
+    engine: AsyncEngine,
+    entries: Sequence[GroupEntry],
+    *,
+    hooks: Sequence[IngestHook] = (),
+) -> list[WriteResult | LRSError]:
+    """Store one-statement writes of several requests in one transaction (group commit,
+    `lrs.services.group_commit`), each statement with its own request's authority and
+    version; the statement ids of `entries` are distinct.
+
+    A statement that conflicts with a stored one gets its Conflict and nothing else changes
+    for the others; any exception means the transaction was rolled back for all."""
+    client_ids = [str(s["id"]).lower() for s, _, _ in entries if "id" in s]
+    outcomes: list[WriteResult | LRSError] = []
+    async with transaction(engine) as conn:
+        start = await repo.begin_write(conn, client_ids)
+        rows: list[repo.NewStatement] = []
+        received: dict[str, Mapping[str, Any]] = {}
+        all_terms: list[IndexTerms] = []
+        for statement, principal, version in entries:
+            prepared = prepare_statement(
+                statement, version=version, authority=principal.authority, stored=start.stored
+            )
+            statement_id = prepared["id"]
+            previous = start.existing.get(statement_id)
+            if previous is not None and not statements_equivalent(previous, statement):
+                outcomes.append(_conflict(statement_id))
+                continue
+            outcomes.append(WriteResult([statement_id], start.consistent_through))
+            if previous is None:
+                terms = statement_index_terms(prepared)
+                rows.append(build_row(prepared, terms, start.stored))
+                received[statement_id] = statement
+                all_terms.append(terms)
+        if rows:
+            seqs = await write_rows(conn, start, rows, all_terms, received)
+            for hook in hooks:
+                await hook(conn, [row for row in rows if row.id in seqs], seqs)
+    return outcomes
 
 
 async def write_rows(

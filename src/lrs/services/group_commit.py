@@ -1,0 +1,189 @@
+"""Group commit: concurrent one-statement writes share one transaction and one commit.
+
+A one-statement POST or PUT costs little in rows but a whole transaction in fixed costs (a
+checkout, BEGIN, the first read, the insert, the hooks, COMMIT and its WAL flush). Requests
+that arrive while a group is being written wait for the next group, which is written like a
+batch of that many statements: the same commands, the same ingest hooks in the same
+transaction, so their cost is shared. Each request keeps its own outcome:
+
+- a statement that conflicts with a stored one (STR-W-006) fails alone, before anything is
+  written; two requests with the same statement id never share a group (the second waits
+  for the next one and is compared with what the first stored);
+- any other failure (a concurrent writer's conflicting row, a hook raising, the database
+  refusing a row) rolls the shared transaction back and each request of the group is then
+  written in a transaction of its own, so a bad request cannot fail another;
+- a request is answered only after the commit of the transaction that holds its statement,
+  so an acknowledged statement is durable.
+
+No request waits for a timer: the first one after an idle moment is written at once, alone.
+A second group may start while the first waits for its commit (a commit's wait is most of a
+small transaction's time); a statement id in a group being written waits for that group to
+end, so two groups in flight never insert the same id (no lock waits between them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from lrs.auth.principal import Principal
+from lrs.errors import DatabaseUnavailable
+from lrs.services.statements import (
+    Attachment,
+    IngestHook,
+    WriteResult,
+    store_prepared_group,
+    store_statements,
+)
+from lrs.xapi.versions import XapiVersion
+
+log = logging.getLogger("lrs.group_commit")
+
+# Statements per shared transaction: past this the group is a batch like any other and
+# sharing more buys nothing; a bound keeps one transaction (and its latency) short.
+MAX_GROUP = 100
+# Groups written at the same time, each in its own transaction.
+MAX_GROUPS_IN_FLIGHT = 2
+
+
+@dataclass(eq=False)
+class _Pending:
+    statement: Mapping[str, Any]
+    principal: Principal
+    version: XapiVersion
+    future: asyncio.Future[WriteResult] = field(repr=False)
+
+    @property
+    def client_id(self) -> str | None:
+        raw = self.statement.get("id")
+        return str(raw).lower() if raw is not None else None
+
+
+def _settle(pending: _Pending, outcome: WriteResult | BaseException) -> None:
+    """Hand a request its outcome (it may have gone away: a cancelled wait)."""
+    if pending.future.done():
+        return
+    if isinstance(outcome, BaseException):
+        pending.future.set_exception(outcome)
+    else:
+        pending.future.set_result(outcome)
+
+
+class StatementWriter:
+    """The write path of the Statement Resource: batches and statements with attachments
+    are stored as they come, single statements are grouped (see the module docstring)."""
+
+    def __init__(self, engine: AsyncEngine, hooks: Sequence[IngestHook] = ()) -> None:
+        self.engine = engine
+        self.hooks = tuple(hooks)
+        self._queue: list[_Pending] = []
+        self._drainers: set[asyncio.Task[None]] = set()
+        self._in_flight: set[str] = set()  # statement ids of the groups being written
+
+    async def store(
+        self,
+        statements: Sequence[Mapping[str, Any]],
+        *,
+        principal: Principal,
+        version: XapiVersion,
+        attachments: Sequence[Attachment] = (),
+    ) -> WriteResult:
+        """Store a validated batch, all or nothing (as `store_statements`)."""
+        if len(statements) != 1 or attachments:
+            return await store_statements(
+                self.engine,
+                statements,
+                principal=principal,
+                version=version,
+                attachments=attachments,
+                hooks=self.hooks,
+            )
+        future: asyncio.Future[WriteResult] = asyncio.get_running_loop().create_future()
+        self._queue.append(_Pending(statements[0], principal, version, future))
+        if len(self._drainers) < MAX_GROUPS_IN_FLIGHT:
+            # A context of its own: the group's work belongs to no single request (its log
+            # lines must not carry the first request's id).
+            drainer = asyncio.create_task(self._drain(), context=contextvars.Context())
+            self._drainers.add(drainer)
+            drainer.add_done_callback(self._drainers.discard)
+        return await future
+
+    def _next_group(self) -> tuple[list[_Pending], set[str]]:
+        """Up to MAX_GROUP queued requests in arrival order, no statement id twice nor one
+        of a group in flight (those wait for a later group); their ids are marked in flight."""
+        group: list[_Pending] = []
+        rest: list[_Pending] = []
+        ids: set[str] = set()
+        for pending in self._queue:
+            if pending.future.done():  # its request has gone away
+                continue
+            client_id = pending.client_id
+            taken = client_id is not None and (client_id in ids or client_id in self._in_flight)
+            if len(group) >= MAX_GROUP or taken:
+                rest.append(pending)
+                continue
+            if client_id is not None:
+                ids.add(client_id)
+            group.append(pending)
+        self._queue = rest
+        self._in_flight |= ids
+        return group, ids
+
+    async def _drain(self) -> None:
+        group: list[_Pending] = []
+        try:
+            while True:
+                group, ids = self._next_group()
+                if not group:
+                    return  # what is left waits on a group in flight, whose drainer loops
+                try:
+                    await self._write(group)
+                finally:
+                    self._in_flight -= ids
+        finally:
+            # Leave the set at once, with no await since the decision to stop: a request
+            # queued from now on starts a drainer of its own.
+            self._drainers.discard(asyncio.current_task())
+            # Only when this task itself was cancelled (the event loop closing): nobody is
+            # left without an answer; a statement may have been stored, and sending it again
+            # is safe (ST-PROC-015).
+            stranded = group if self._drainers else [*group, *self._queue]
+            for pending in stranded:
+                _settle(pending, DatabaseUnavailable("the server is shutting down; retry later"))
+
+    async def _write(self, group: list[_Pending]) -> None:
+        if len(group) > 1:
+            try:
+                outcomes = await store_prepared_group(
+                    self.engine,
+                    [(p.statement, p.principal, p.version) for p in group],
+                    hooks=self.hooks,
+                )
+            except Exception:  # every request is retried on its own below
+                log.debug("group of %d rolled back; writing one by one", len(group), exc_info=True)
+            else:
+                for pending, outcome in zip(group, outcomes, strict=True):
+                    _settle(pending, outcome)
+                return
+        for pending in group:
+            await self._write_one(pending)
+
+    async def _write_one(self, pending: _Pending) -> None:
+        try:
+            result = await store_statements(
+                self.engine,
+                [pending.statement],
+                principal=pending.principal,
+                version=pending.version,
+                hooks=self.hooks,
+            )
+        except Exception as error:  # the request's own outcome
+            _settle(pending, error)
+        else:
+            _settle(pending, result)

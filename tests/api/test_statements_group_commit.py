@@ -1,0 +1,150 @@
+"""Group commit of concurrent one-statement writes (lrs.services.group_commit): each request
+keeps its own outcome, every stored statement goes through the ingest hooks in the
+transaction that stores it, and nothing is answered before its commit."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from lrs.errors import BadRequest
+from lrs.storage.statements import NewStatement
+from tests.factories import make_statement
+
+URL = "/xAPI/statements"
+RACERS = 24
+POISON = "https://lrs.test/verbs/refused-by-hook"
+
+# The ids, among `ids`, of statements inserted by the current transaction.
+_MINE = text(
+    "SELECT id::text FROM statements WHERE id = ANY(CAST(:ids AS uuid[])) "
+    "AND xmin::text::bigint = txid_current() % 4294967296"
+)
+
+
+class RecordingHook:
+    """Records, per call, the statements it is given that its own transaction inserted;
+    refuses statements with the POISON verb (as a validating hook would). A slow hook
+    (`delay`) keeps each group's transaction open long enough for the next requests to
+    queue behind it, so that grouping does not depend on the machine's timing."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.calls: list[tuple[list[str], list[str]]] = []
+        self.delay = delay
+
+    async def __call__(
+        self, conn: AsyncConnection, stored: Sequence[NewStatement], seqs: Mapping[str, int]
+    ) -> None:
+        if any(row.verb_id == POISON for row in stored):
+            raise BadRequest("refused by a hook")
+        ids = [row.id for row in stored]
+        mine = (await conn.execute(_MINE, {"ids": ids})).scalars().all()
+        self.calls.append((ids, list(mine)))
+        await asyncio.sleep(self.delay)
+
+
+@contextlib.asynccontextmanager
+async def hooked(app: FastAPI, delay: float = 0.0) -> AsyncIterator[RecordingHook]:
+    context = app.state.lrs
+    original = context.ingest_hooks
+    hook = RecordingHook(delay)
+    context.ingest_hooks = (*original, hook)
+    try:
+        yield hook
+    finally:
+        context.ingest_hooks = original
+
+
+async def _post_all(
+    client: httpx.AsyncClient, bodies: list[dict[str, Any]]
+) -> list[httpx.Response]:
+    return await asyncio.gather(*(client.post(URL, json=body) for body in bodies))
+
+
+async def _stored(client: httpx.AsyncClient, statement_id: str) -> bool:
+    response = await client.get(URL, params={"statementId": statement_id})
+    return response.status_code == 200
+
+
+async def test_concurrent_single_posts_share_transactions_and_run_hooks(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    bodies = [make_statement() for _ in range(RACERS)]
+    async with hooked(app, delay=0.2) as hook:
+        answers = await _post_all(client, bodies)
+    assert [a.status_code for a in answers] == [200] * RACERS
+    assert [a.json() for a in answers] == [[b["id"]] for b in bodies]
+    seen = [statement_id for ids, _ in hook.calls for statement_id in ids]
+    assert sorted(seen) == sorted(b["id"] for b in bodies)
+    # The hook saw each statement inside the transaction that inserted it.
+    assert all(sorted(ids) == sorted(mine) for ids, mine in hook.calls)
+    # Some requests shared a transaction (they arrived while another group was written).
+    assert max(len(ids) for ids, _ in hook.calls) > 1
+    for body in bodies:
+        assert await _stored(client, body["id"])
+
+
+async def test_a_conflict_fails_only_its_own_request(client: httpx.AsyncClient) -> None:
+    """STR-W-006 for one request; its neighbours in the group are stored."""
+    taken = make_statement()
+    assert (await client.post(URL, json=taken)).status_code == 200
+    clash = make_statement(id=taken["id"], verb={"id": "https://lrs.test/verbs/other"})
+    bodies = [make_statement() for _ in range(RACERS)]
+    bodies.insert(RACERS // 2, clash)
+    answers = await _post_all(client, bodies)
+    codes = [a.status_code for a in answers]
+    assert codes[RACERS // 2] == 409
+    assert codes.count(200) == RACERS
+    for body in bodies[: RACERS // 2] + bodies[RACERS // 2 + 1 :]:
+        assert await _stored(client, body["id"])
+
+
+async def test_a_hook_refusal_fails_only_its_own_request(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    """The shared transaction rolls back, every request is written again on its own."""
+    poison = make_statement(verb={"id": POISON, "display": {"en-US": "refused"}})
+    bodies = [make_statement() for _ in range(RACERS)]
+    bodies.insert(3, poison)
+    async with hooked(app) as hook:
+        answers = await _post_all(client, bodies)
+    codes = [a.status_code for a in answers]
+    assert codes[3] == 400
+    assert codes.count(200) == RACERS
+    assert not await _stored(client, poison["id"])
+    for body in bodies[:3] + bodies[4:]:
+        assert await _stored(client, body["id"])
+    seen = {statement_id for ids, _ in hook.calls for statement_id in ids}
+    assert seen == {b["id"] for b in bodies if b is not poison}
+
+
+async def test_same_id_in_concurrent_posts(client: httpx.AsyncClient) -> None:
+    """Equivalent resends all succeed (ST-PROC-015); a different statement under the same
+    id is a 409 for that request alone; one row is stored."""
+    first = make_statement()
+    resend = dict(reversed(list(first.items())))
+    other = make_statement(id=first["id"].upper(), verb={"id": "https://lrs.test/verbs/x"})
+    bodies = [first, resend, other, make_statement(), resend]
+    answers = await _post_all(client, bodies)
+    codes = [a.status_code for a in answers]
+    assert codes == [200, 200, 409, 200, 200]
+    fetched = await client.get(URL, params={"statementId": first["id"]})
+    assert fetched.json()["verb"]["id"] == first["verb"]["id"]
+
+
+async def test_single_puts_are_grouped_too(client: httpx.AsyncClient) -> None:
+    ids = [str(uuid.uuid4()) for _ in range(8)]
+    answers = await asyncio.gather(
+        *(client.put(URL, params={"statementId": i}, json=make_statement(id=i)) for i in ids)
+    )
+    assert [a.status_code for a in answers] == [204] * len(ids)
+    for statement_id in ids:
+        assert await _stored(client, statement_id)
