@@ -112,12 +112,19 @@ def export_sql(filters: Filters, *, identities: bool) -> tuple[str, dict[str, An
 async def stream_export(
     engine: AsyncEngine, filters: Filters, *, identities: bool, batch: int = 2000
 ) -> AsyncGenerator[Sequence[tuple[Any, ...]], None]:
-    """Open a server-side cursor over the export and hand back an iterator of row batches.
+    """The statements export as row batches (see `stream_rows`)."""
+    sql, params = export_sql(filters, identities=identities)
+    return await stream_rows(engine, sql, params, batch=batch)
+
+
+async def stream_rows(
+    engine: AsyncEngine, sql: str, params: dict[str, Any], *, batch: int = 2000
+) -> AsyncGenerator[Sequence[tuple[Any, ...]], None]:
+    """Open a server-side cursor over a fixed query and hand back an iterator of row batches.
 
     The connection is taken before the first batch, so a database that is away fails the
     request (503) instead of an already started stream; it is released when iteration ends
     or is abandoned."""
-    sql, params = export_sql(filters, identities=identities)
     conn = await engine.connect()
     try:
         result = await conn.stream(text(sql).execution_options(yield_per=batch), params)
