@@ -136,7 +136,7 @@ async def test_assignments_dataset_joins_the_statements_export(client: httpx.Asy
         "valid_to",
         "tenure_start",
     ]
-    alice = [r for r in rows if r["role"] == "manager"][0]
+    alice = next(r for r in rows if r["role"] == "manager")
     assert alice["valid_from"] == "2024-03-26T23:00:00.000000Z"
     assert alice["valid_to"] == ""
     assert alice["tenure_start"] == "2024-03-27"

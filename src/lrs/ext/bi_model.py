@@ -168,23 +168,38 @@ def _lines(keys: Sequence[tuple[Any, ...]]) -> list[list[int]]:
 def suppress(
     keys: Sequence[tuple[Any, ...]], learners: Sequence[int], minimum: int
 ) -> list[str | None]:
-    """Why each cell is suppressed (None: shown). `keys` are the cells' dimension values."""
+    """Why each cell is suppressed (None: shown). `keys` are the cells' dimension values.
+
+    The complement of an unsafe line is its smallest visible cell, preferring one that also
+    lies in another unsafe line, so that hidden cells pair up across lines (a rectangle)
+    instead of spreading over the whole table."""
     reasons: list[str | None] = [PRIMARY if n < minimum else None for n in learners]
     if not any(reasons):
         return reasons
     lines = _lines(keys)
+    member_of: dict[int, list[int]] = {}
+    for number, line in enumerate(lines):
+        for index in line:
+            member_of.setdefault(index, []).append(number)
+
+    def unsafe(line: list[int]) -> bool:
+        hidden = [i for i in line if reasons[i] is not None]
+        return bool(hidden) and (len(hidden) < 2 or sum(learners[i] for i in hidden) < minimum)
+
     changed = True
     while changed:
         changed = False
-        for line in lines:
-            hidden = [i for i in line if reasons[i] is not None]
-            if not hidden or (len(hidden) > 1 and sum(learners[i] for i in hidden) >= minimum):
-                continue
+        for number, line in enumerate(lines):
             shown = [i for i in line if reasons[i] is None]
-            if shown:
-                smallest = min(shown, key=lambda i: (learners[i], i))
-                reasons[smallest] = COMPLEMENTARY
-                changed = True
+            if not shown or not unsafe(line):
+                continue
+
+            def rank(i: int, here: int = number) -> tuple[int, int, int]:
+                elsewhere = any(unsafe(lines[n]) for n in member_of[i] if n != here)
+                return (0 if elsewhere else 1, learners[i], i)
+
+            reasons[min(shown, key=rank)] = COMPLEMENTARY
+            changed = True
     return reasons
 
 

@@ -87,8 +87,9 @@ _DOOR_WEEK = text(
            count(*) FILTER (WHERE rostered) AS headcount,
            count(*) FILTER (WHERE statements > 0) AS active_learners,
            count(*) FILTER (WHERE rostered AND statements > 0) AS practiced,
-           sum(statements) AS statements, sum(completions) AS completions,
-           sum(passes) AS passes, sum(activity_s) AS activity_s
+           CAST(sum(statements) AS bigint) AS statements,
+           CAST(sum(completions) AS bigint) AS completions,
+           CAST(sum(passes) AS bigint) AS passes, sum(activity_s) AS activity_s
     FROM ext_door_week_actors
     WHERE week_start >= :since AND week_start < :until
       AND (CAST(:door AS text) IS NULL OR door = :door)
@@ -128,8 +129,9 @@ def _compare_sql(dimensions: Sequence[str]) -> str:
            count(*) FILTER (WHERE rostered) AS head_weeks,
            count(*) FILTER (WHERE statements > 0) AS active_weeks,
            count(*) FILTER (WHERE rostered AND statements > 0) AS practiced_weeks,
-           sum(statements) AS statements, sum(completions) AS completions,
-           sum(passes) AS passes, sum(activity_s) AS activity_s
+           CAST(sum(statements) AS bigint) AS statements,
+           CAST(sum(completions) AS bigint) AS completions,
+           CAST(sum(passes) AS bigint) AS passes, sum(activity_s) AS activity_s
     FROM facts
     GROUP BY 1, 2, 3, 4
     ORDER BY 2, 3, 4, 1
