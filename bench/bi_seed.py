@@ -62,7 +62,7 @@ FROM (SELECT i,
              CASE WHEN i % 10 = 0 THEN 'https://w3id.org/xapi/retail/verbs/coached'
                   WHEN i % 3 = 0 THEN 'http://adlnet.gov/expapi/verbs/completed'
                   ELSE 'http://adlnet.gov/expapi/verbs/experienced' END AS v,
-             'mbox:mailto:p' || ((i * 7919) % $2) || '@example.com' AS a,
+             'mbox:mailto:p' || ((i::bigint * 7919) % $2) || '@example.com' AS a,
              'http://example.com/lesson/' || (i % 72) AS o
       FROM generate_series(0, $1 - 1) AS i) AS g
 """
