@@ -8,6 +8,7 @@ and week (weekly rows as they are, daily rows summed or averaged) follows as ``k
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -75,7 +76,9 @@ async def door_week_table(
     keys = [(f["door"], f["role"], f["week_start"]) for f in facts]
     reasons: list[str | None] = [None] * len(facts)
     if suppressed is not None:
-        reasons = suppress(keys, [f["learners"] for f in facts], suppressed)
+        reasons = await asyncio.to_thread(
+            suppress, keys, [f["learners"] for f in facts], suppressed
+        )
     rows = []
     for fact, reason in zip(facts, reasons, strict=True):
         door, week = fact["door"], fact["week_start"]
@@ -176,7 +179,7 @@ async def compare(
     sizes = [min(r["learners"] for r in groups[k].values()) for k in keys]
     reasons: list[str | None] = [None] * len(keys)
     if suppressed is not None:
-        reasons = suppress(keys, sizes, suppressed)
+        reasons = await asyncio.to_thread(suppress, keys, sizes, suppressed)
     out = []
     for key, reason in zip(keys, reasons, strict=True):
         item: dict[str, Any] = dict(zip(request.group_by, key, strict=True))
