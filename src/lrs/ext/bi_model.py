@@ -177,29 +177,39 @@ def suppress(
     if not any(reasons):
         return reasons
     lines = _lines(keys)
-    member_of: dict[int, list[int]] = {}
+    member_of: dict[int, list[int]] = {i: [] for i in range(len(keys))}
     for number, line in enumerate(lines):
         for index in line:
-            member_of.setdefault(index, []).append(number)
+            member_of[index].append(number)
+    hidden = [0] * len(lines)
+    hidden_learners = [0] * len(lines)
 
-    def unsafe(line: list[int]) -> bool:
-        hidden = [i for i in line if reasons[i] is not None]
-        return bool(hidden) and (len(hidden) < 2 or sum(learners[i] for i in hidden) < minimum)
+    def hide(index: int, why: str) -> None:
+        reasons[index] = why
+        for number in member_of[index]:
+            hidden[number] += 1
+            hidden_learners[number] += learners[index]
 
-    changed = True
-    while changed:
-        changed = False
-        for number, line in enumerate(lines):
-            shown = [i for i in line if reasons[i] is None]
-            if not shown or not unsafe(line):
-                continue
+    def unsafe(number: int) -> bool:
+        return hidden[number] > 0 and (hidden[number] < 2 or hidden_learners[number] < minimum)
 
-            def rank(i: int, here: int = number) -> tuple[int, int, int]:
-                elsewhere = any(unsafe(lines[n]) for n in member_of[i] if n != here)
-                return (0 if elsewhere else 1, learners[i], i)
+    for index, reason in enumerate(reasons):
+        if reason is not None:
+            hide(index, reason)
+    pending = [n for n in range(len(lines)) if unsafe(n)]
+    while pending:
+        number = pending.pop()
+        shown = [i for i in lines[number] if reasons[i] is None] if unsafe(number) else []
+        if not shown:
+            continue
 
-            reasons[min(shown, key=rank)] = COMPLEMENTARY
-            changed = True
+        def rank(i: int, here: int = number) -> tuple[int, int, int]:
+            elsewhere = any(unsafe(n) for n in member_of[i] if n != here)
+            return (0 if elsewhere else 1, learners[i], i)
+
+        chosen = min(shown, key=rank)
+        hide(chosen, COMPLEMENTARY)
+        pending.extend(member_of[chosen])
     return reasons
 
 
