@@ -53,6 +53,17 @@ WITH cfg AS (
     SELECT coalesce((SELECT coaching_verbs FROM ext_bi_config WHERE id = 1), '{}') AS verbs,
            coalesce((SELECT coaching_types FROM ext_bi_config WHERE id = 1), '{}') AS types
 ),
+-- The effective door and role of every tagged statement (explicit > statement > roster),
+-- resolved in one grouped pass rather than per statement.
+tag AS (
+    SELECT t.seq,
+           (array_agg(t.door ORDER BY t.rank) FILTER (WHERE t.door IS NOT NULL))[1] AS door,
+           (array_agg(t.role ORDER BY t.rank) FILTER (WHERE t.role IS NOT NULL))[1] AS role
+    FROM (SELECT seq, door, role,
+                 CASE source WHEN 'explicit' THEN 1 WHEN 'statement' THEN 2 ELSE 3 END AS rank
+          FROM ext_tags) AS t
+    GROUP BY t.seq
+),
 assignment AS (
     SELECT r.actor_key, r.door, r.role, r.valid_from, r.valid_to, d.timezone AS tz,
            (min(r.valid_from) OVER (PARTITION BY r.actor_key, r.role)
@@ -92,16 +103,7 @@ facts AS (
     FROM statements s
          CROSS JOIN cfg
          LEFT JOIN activities act ON act.activity_id = s.object_activity_id
-         LEFT JOIN LATERAL (
-             SELECT (array_agg(x.door ORDER BY x.rank)
-                         FILTER (WHERE x.door IS NOT NULL))[1] AS door,
-                    (array_agg(x.role ORDER BY x.rank)
-                         FILTER (WHERE x.role IS NOT NULL))[1] AS role
-             FROM (SELECT t.door, t.role,
-                          CASE t.source WHEN 'explicit' THEN 1 WHEN 'statement' THEN 2
-                                        ELSE 3 END AS rank
-                   FROM ext_tags t WHERE t.seq = s.seq) AS x
-         ) AS tag ON true
+         JOIN tag ON tag.seq = s.seq
          JOIN ext_doors d ON d.id = tag.door
     WHERE NOT s.voided AND NOT s.is_voiding AND tag.role IS NOT NULL
 )
