@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -196,9 +197,10 @@ def suppress(
     for index, reason in enumerate(reasons):
         if reason is not None:
             hide(index, reason)
-    pending = [n for n in range(len(lines)) if unsafe(n)]
+    # First in, first out: the all-cells line first, then each dimension's lines in turn.
+    pending = deque(n for n in range(len(lines)) if unsafe(n))
     while pending:
-        number = pending.pop()
+        number = pending.popleft()
         shown = [i for i in lines[number] if reasons[i] is None] if unsafe(number) else []
         if not shown:
             continue
