@@ -90,12 +90,55 @@ class Settings(BaseSettings):
         ge=1,
         description="BI exports streamed at once per worker; one more is answered 429",
     )
+    min_group_size: int = Field(
+        default=5,
+        ge=1,
+        le=1000,
+        description="BI aggregates over fewer distinct learners are suppressed for credentials "
+        "without ext/bi/identities",
+    )
+    tenure_bands: Annotated[list[int], NoDecode] = Field(
+        default_factory=lambda: [3, 12],
+        description="tenure band limits in months, ascending (3,12: <3, 3-12, >=12)",
+    )
+    coaching_verbs: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: [
+            "https://w3id.org/xapi/retail/verbs/coached",
+            "http://id.tincanapi.com/verb/mentored",
+        ],
+        description="verb IRIs whose result.duration counts as coaching minutes",
+    )
+    coaching_activity_types: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["https://w3id.org/xapi/retail/activity-types/coaching-session"],
+        description="activity type IRIs whose result.duration counts as coaching minutes",
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("coaching_verbs", "coaching_activity_types", mode="before")
+    @classmethod
+    def _split_iris(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("tenure_bands", mode="before")
+    @classmethod
+    def _split_bands(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("tenure_bands")
+    @classmethod
+    def _ascending_bands(cls, value: list[int]) -> list[int]:
+        if any(b <= 0 for b in value) or value != sorted(set(value)):
+            raise ValueError("must be ascending positive month counts, e.g. 3,12")
         return value
 
     @field_validator("database_url")

@@ -153,6 +153,28 @@ def _ext_endpoints() -> list[Endpoint]:
             label="?identities=true",
         ),
         Endpoint("GET", f"{EXT}/summary", read),
+        Endpoint(
+            "GET",
+            f"{EXT}/export",
+            read,
+            params=_fixed({"dataset": "door_week", "format": "parquet"}),
+            label="?dataset=door_week",
+        ),
+        Endpoint(
+            "GET",
+            f"{EXT}/export",
+            read,
+            params=_fixed({"dataset": "assignments"}),
+            label="?dataset=assignments",
+        ),
+        Endpoint("POST", f"{EXT}/kpis", write, body=list),
+        Endpoint("GET", f"{EXT}/kpis", read),
+        Endpoint(
+            "GET",
+            f"{EXT}/compare",
+            read,
+            params=_fixed({"baseline": "2024-03-04/2024-03-17", "period": "2024-03-18/2024-03-31"}),
+        ),
     ]
 
 

@@ -1,8 +1,9 @@
 """The door and role extension under /xAPI/extensions/ (thin: read, call lrs.ext, render).
 
 The version header is accepted here but not required, so plain BI connectors work.
-Scopes: ``ext/tags/write`` for the registry, roster and tags; ``ext/bi/read`` for reads,
-exports and summaries; ``ext/bi/identities`` for real IFIs in exports.
+Scopes: ``ext/tags/write`` for the registry, roster, tags and KPIs; ``ext/bi/read`` for reads,
+exports, summaries and comparisons; ``ext/bi/identities`` for real IFIs in exports and for
+aggregates without small-group suppression.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from starlette.responses import Response
 
+from lrs.api.context import AppContext
 from lrs.api.deps import ContextDep, ExtReader, ExtWriter, PagingDep, VersionDep
 from lrs.api.responses import JSONResponse
+from lrs.auth.principal import Principal
 from lrs.auth.scopes import Access
-from lrs.ext import csvio, queries, registry, roster, schemas, summary, tagging
-from lrs.ext.export import MEDIA_TYPES, open_export, parse_export
+from lrs.ext import csvio, door_week, kpis, queries, registry, roster, schemas, summary, tagging
+from lrs.ext.export import MEDIA_TYPES, parse_export
 from lrs.ext.model import check_id
 from lrs.xapi.ifi import ifi_key
 from lrs.xapi.validate import parse_agent_param, parse_bool_param, parse_uuid_param, query_values
@@ -36,6 +39,11 @@ async def _json(request: Request) -> Any:
 async def _bulk(request: Request, kind: csvio.Kind) -> csvio.BulkBody:
     query_values(request.query_params.multi_items(), ())
     return await csvio.load_bulk(await request.body(), request.headers.get("content-type"), kind)
+
+
+def _minimum(context: AppContext, principal: Principal) -> int | None:
+    """The smallest group an aggregate may show this caller; None: every group."""
+    return None if principal.allows(Access.EXT_IDENTITIES) else context.settings.min_group_size
 
 
 def _active(request: Request) -> bool | None:
@@ -183,26 +191,60 @@ async def get_statements(
 async def get_export(
     request: Request, context: ContextDep, principal: ExtReader
 ) -> StreamingResponse:
-    """The flat BI export, streamed: `format=csv|ndjson`, filters since, until, door, role,
-    verb, activity; `identities=true` (scope ext/bi/identities) for real IFI keys."""
+    """A BI dataset, streamed: `dataset=statements|assignments|door_week`,
+    `format=csv|ndjson|parquet`, filters since, until, door, role, verb, activity (as the
+    dataset takes them); `identities=true` (scope ext/bi/identities) for real IFI keys."""
     export = parse_export(request.query_params.multi_items())
     if export.identities:
         principal.require(Access.EXT_IDENTITIES)
-    chunks = await open_export(
-        context.engine, export, max_running=context.settings.max_concurrent_exports
+    chunks = await door_week.open_dataset(
+        context.engine,
+        export,
+        suppressed=_minimum(context, principal),
+        max_running=context.settings.max_concurrent_exports,
     )
     return StreamingResponse(
         chunks,
         media_type=MEDIA_TYPES[export.format],
         headers={
-            "Content-Disposition": f'attachment; filename="lrs-export.{export.format}"',
+            "Content-Disposition": (f'attachment; filename="lrs-{export.dataset}.{export.format}"'),
             "Cache-Control": "no-store",
         },
     )
 
 
 @router.get("/summary")
-async def get_summary(request: Request, context: ContextDep, _: ExtReader) -> JSONResponse:
+async def get_summary(request: Request, context: ContextDep, principal: ExtReader) -> JSONResponse:
     """Statements and distinct actors grouped by door, role, verb, activity, day or week."""
     parsed = summary.parse_summary_params(request.query_params.multi_items())
-    return JSONResponse(await summary.run_summary(context.engine, parsed))
+    minimum = _minimum(context, principal)
+    return JSONResponse(await summary.run_summary(context.engine, parsed, suppressed=minimum))
+
+
+@router.post(
+    "/kpis",
+    openapi_extra=schemas.body(schemas.KPI, bulk=True, csv_columns=", ".join(csvio.KPIS.columns)),
+)
+async def post_kpis(request: Request, context: ContextDep, _: ExtWriter) -> JSONResponse:
+    """Upsert KPI rows by door, period, period_start and metric (JSON array or CSV)."""
+    count = await kpis.upsert_kpis(context.engine, await _bulk(request, csvio.KPIS))
+    return JSONResponse({"upserted": count})
+
+
+@router.get("/kpis")
+async def get_kpis(request: Request, context: ContextDep, _: ExtReader) -> JSONResponse:
+    """KPI rows; filters door, metric, period, since and until (dates on period_start)."""
+    query = kpis.parse_kpi_query(request.query_params.multi_items())
+    return JSONResponse(await kpis.list_kpis(context.engine, query))
+
+
+@router.get("/compare")
+async def get_compare(request: Request, context: ContextDep, principal: ExtReader) -> JSONResponse:
+    """Door-week figures per week over a baseline and a period window, by door, role and
+    tenure band, with absolute and relative change."""
+    parsed = door_week.parse_compare(request.query_params.multi_items())
+    bands = context.settings.tenure_bands
+    result = await door_week.compare(
+        context.engine, parsed, bands, suppressed=_minimum(context, principal)
+    )
+    return JSONResponse(result)

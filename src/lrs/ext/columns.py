@@ -94,8 +94,8 @@ def _csv_value(value: Any) -> str:
     return str(value)
 
 
-def csv_header() -> bytes:
-    return (",".join(EXPORT_COLUMNS) + "\r\n").encode()
+def csv_header(columns: Sequence[str] = EXPORT_COLUMNS) -> bytes:
+    return (",".join(columns) + "\r\n").encode()
 
 
 def csv_rows(rows: Sequence[Sequence[Any]]) -> bytes:
@@ -106,9 +106,8 @@ def csv_rows(rows: Sequence[Sequence[Any]]) -> bytes:
     return buffer.getvalue().encode()
 
 
-def ndjson_rows(rows: Sequence[Sequence[Any]]) -> bytes:
-    """One JSON object per line, keys in column order."""
+def ndjson_rows(rows: Sequence[Sequence[Any]], columns: Sequence[str] = EXPORT_COLUMNS) -> bytes:
+    """One JSON object per line, keys in column order (dates as YYYY-MM-DD)."""
     return b"".join(
-        orjson.dumps(dict(zip(EXPORT_COLUMNS, map(_json_value, row), strict=True))) + b"\n"
-        for row in rows
+        orjson.dumps(dict(zip(columns, map(_json_value, row), strict=True))) + b"\n" for row in rows
     )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from lrs.errors import BadRequest
+from lrs.ext.bi_model import KPI_FIELDS
 from lrs.ext.model import ASSIGNMENT_FIELDS, DOOR_FIELDS, ROLE_FIELDS, TAG_FIELDS
 from lrs.xapi.jsonparse import loads_strict
 
@@ -98,6 +99,7 @@ DOORS = Kind(DOOR_FIELDS, _plain(("active",)))
 ROLES = Kind(ROLE_FIELDS, _plain(("active",)))
 ROSTER = Kind(ROSTER_COLUMNS, _assignment)
 TAGS = Kind(TAG_FIELDS, _plain())
+KPIS = Kind(KPI_FIELDS, _plain())
 
 
 async def load_bulk(body: bytes, content_type: str | None, kind: Kind) -> BulkBody:

@@ -57,6 +57,28 @@ BULK_TAG: dict[str, Any] = {
     "properties": {**TAG["properties"], "statement_id": {"type": "string", "format": "uuid"}},
 }
 
+KPI: dict[str, Any] = {
+    "type": "object",
+    "required": ["door", "period_start", "period", "metric", "value"],
+    "additionalProperties": False,
+    "properties": {
+        "door": _ID,
+        "period_start": {
+            "type": "string",
+            "format": "date",
+            "description": "a Monday for a week, the 1st for a month",
+        },
+        "period": {"enum": ["day", "week", "month"]},
+        "metric": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,47}$"},
+        "value": {"type": "number"},
+        "aggregate": {
+            "enum": ["sum", "mean"],
+            "default": "sum",
+            "description": "how daily figures roll up into a week",
+        },
+    },
+}
+
 
 def body(schema: dict[str, Any], *, bulk: bool, csv_columns: str = "") -> dict[str, Any]:
     """An `openapi_extra` request body: the JSON schema (an array of it for bulk), and CSV."""
@@ -72,10 +94,13 @@ def body(schema: dict[str, Any], *, bulk: bool, csv_columns: str = "") -> dict[s
 
 EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
-        "description": "one row per statement; columns: " + ", ".join(EXPORT_COLUMNS),
+        "description": "dataset=statements: one row per statement; columns: "
+        + ", ".join(EXPORT_COLUMNS)
+        + ". dataset=assignments and door_week: see the README.",
         "content": {
             "text/csv": {"schema": {"type": "string"}},
             "application/x-ndjson": {"schema": {"type": "string"}},
+            "application/vnd.apache.parquet": {"schema": {"type": "string", "format": "binary"}},
         },
     }
 }

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lrs.ext import pseudonyms
+from lrs.ext.storage_bi import store_config
 from lrs.ext.storage_pseudonyms import store_pads
 from lrs.ext.tagging import TaggingHook
 from lrs.services.statements import IngestHook
@@ -25,7 +26,19 @@ async def ensure_pseudonym_key(engine: AsyncEngine, setting: str | None) -> None
         await store_pads(conn, inner, outer, replace=bool(setting))
 
 
+async def store_bi_config(engine: AsyncEngine, settings: Settings) -> None:
+    """The settings the BI views read (a view cannot see the environment)."""
+    async with transaction(engine) as conn:
+        await store_config(
+            conn,
+            settings.min_group_size,
+            settings.coaching_verbs,
+            settings.coaching_activity_types,
+        )
+
+
 async def start_extensions(engine: AsyncEngine, settings: Settings) -> tuple[IngestHook, ...]:
     """Prepare the extension and return the ingest hooks to register."""
     await ensure_pseudonym_key(engine, settings.pseudonym_key)
+    await store_bi_config(engine, settings)
     return (TaggingHook(settings.door_extension, settings.role_extension),)

@@ -167,6 +167,34 @@ async def _read_batch(
         return await export_batch(conn, filters, identities=identities, after=after, limit=batch)
 
 
+async def stream_rows(
+    engine: AsyncEngine, sql: str, params: dict[str, Any], *, batch: int = 2000
+) -> AsyncGenerator[Sequence[tuple[Any, ...]], None]:
+    """Open a server-side cursor over a fixed query and hand back an iterator of row batches
+    (the assignments dataset: its rows are few; the statements export pages by keyset
+    instead, so that slow readers hold no connection).
+
+    The connection is taken before the first batch, so a database that is away fails the
+    request (503) instead of an already started stream; it is released when iteration ends
+    or is abandoned."""
+    conn = await engine.connect()
+    try:
+        result = await conn.stream(text(sql).execution_options(yield_per=batch), params)
+    except BaseException:
+        await conn.close()
+        raise
+
+    async def batches() -> AsyncGenerator[Sequence[tuple[Any, ...]], None]:
+        try:
+            async for partition in result.partitions(batch):
+                yield [tuple(row) for row in partition]
+        finally:
+            await result.close()
+            await conn.close()
+
+    return batches()
+
+
 def _bucket(unit: str) -> str:
     """The local date of a day or week bucket as YYYY-MM-DD text, computed by PostgreSQL:
     a timestamp in year 1 or 9999 seen from a far timezone falls in year 0 or 10000, which

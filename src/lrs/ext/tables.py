@@ -14,10 +14,13 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
+    Float,
     ForeignKey,
     Identity,
     Index,
+    Integer,
     LargeBinary,
     SmallInteger,
     Table,
@@ -25,6 +28,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from lrs.storage.tables import metadata
 
@@ -97,4 +101,42 @@ ext_pseudonym_key = Table(
     CheckConstraint("id = 1", name="ck_ext_pseudonym_key_single"),
 )
 
-__all__ = ["TAG_SOURCES", "ext_doors", "ext_pseudonym_key", "ext_roles", "ext_roster", "ext_tags"]
+# Business figures by door and period (migration 0004). `aggregate` says how daily figures
+# roll up into a week: `sum` (sales, units) or `mean` (rates such as conversion).
+ext_kpis = Table(
+    "ext_kpis",
+    metadata,
+    Column("door", Text, ForeignKey("ext_doors.id"), primary_key=True),
+    Column("period", Text, primary_key=True),
+    Column("period_start", Date, primary_key=True),
+    Column("metric", Text, primary_key=True),
+    Column("value", Float(precision=53), nullable=False),
+    Column("aggregate", Text, nullable=False),
+    Column("updated", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    CheckConstraint("period IN ('day', 'week', 'month')", name="ck_ext_kpis_period"),
+    CheckConstraint("aggregate IN ('sum', 'mean')", name="ck_ext_kpis_aggregate"),
+    Index("ix_ext_kpis_metric", "metric"),
+)
+
+# The settings the BI views need (they cannot read the environment), written at start-up.
+ext_bi_config = Table(
+    "ext_bi_config",
+    metadata,
+    Column("id", SmallInteger, primary_key=True),
+    Column("min_group_size", Integer, nullable=False),
+    Column("coaching_verbs", ARRAY(Text), nullable=False),
+    Column("coaching_types", ARRAY(Text), nullable=False),
+    Column("updated", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    CheckConstraint("id = 1", name="ck_ext_bi_config_single"),
+)
+
+__all__ = [
+    "TAG_SOURCES",
+    "ext_bi_config",
+    "ext_doors",
+    "ext_kpis",
+    "ext_pseudonym_key",
+    "ext_roles",
+    "ext_roster",
+    "ext_tags",
+]
