@@ -207,14 +207,19 @@ def read_lines(
             continue
         try:
             parsed = loads_strict(raw)
-            if is_attachment_line(parsed):
-                first_pending = first_pending or number
-                part = attachment_line(parsed, number)
-                pending.setdefault(part.sha2, part)
-                continue
         except LRSError as error:
+            # Not JSON: counted as a statement line, which takes the payloads before it.
+            report.read += 1
             _invalid(report, number, error)
             pending, first_pending = {}, 0
+            continue
+        if is_attachment_line(parsed):
+            try:
+                part = attachment_line(parsed, number)
+                pending.setdefault(part.sha2, part)
+                first_pending = first_pending or number
+            except LRSError as error:
+                _invalid(report, number, error)
             continue
         report.read += 1
         parts, pending, first_pending = pending, {}, 0
