@@ -68,17 +68,12 @@ async def _export(engine: AsyncEngine) -> bytes:
     return b"".join([line async for _, lines in chunks for line in lines])
 
 
-async def _pull(base: str, target: AsyncEngine, **options: object) -> PullReport:
+async def _pull(base: str, target: AsyncEngine) -> PullReport:
     source = Source(
         base + "/xAPI", user=ADMIN_KEY, password=ADMIN_SECRET, version="2.0.0", backoff=FAST
     )
     try:
-        return await pull_statements(
-            target,
-            source,
-            PullOptions(page_size=5, **options),
-            authority=AUTHORITY,  # type: ignore[arg-type]
-        )
+        return await pull_statements(target, source, PullOptions(page_size=5), authority=AUTHORITY)
     finally:
         await source.aclose()
 
