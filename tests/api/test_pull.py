@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -202,3 +203,27 @@ def test_cli_pull_summary_and_exit_codes(
     bad = runner.invoke(cli_app, ["pull", "ftp://x", "--user", "a", "--password", "b"])
     assert bad.exit_code == 2
     assert "not an http(s) URL" in bad.output
+
+
+async def _looping_source(scope: dict[str, object], receive: object, send: Any) -> None:
+    """Always an empty page whose `more` names itself after the first request."""
+    body = b'{"statements": [], "more": "/xAPI/statements?more=same"}'
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def test_a_more_link_that_loops_ends_the_pull_as_incomplete(target: AsyncEngine) -> None:
+    with serve(_looping_source) as base:
+        report = await _pull(base, target)
+    assert not report.ok
+    assert report.error is not None
+    assert "repeats its page" in report.error
+    assert report.pages == 2
+
+
+def test_backoff_doubles_up_to_its_cap_and_honours_retry_after() -> None:
+    backoff = Backoff(attempts=8, base=0.5, cap=30.0)
+    assert [backoff.delay(n, None) for n in range(8)] == [0.5, 1, 2, 4, 8, 16, 30, 30]
+    assert backoff.delay(0, 5.0) == 5.0
+    assert backoff.delay(0, 999.0) == 30.0

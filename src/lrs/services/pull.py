@@ -142,7 +142,8 @@ async def pull_statements(
             except SourceUnavailable as error:
                 report.error = error.message
                 break
-            fetching = asyncio.create_task(source.page(page.more)) if page.more else None
+            fetching = _fetch_next(source, page, url, report)
+            url = page.more or url
             await _write_page(engine, source, page, options, authority, hooks, report)
             progress(len(page.statements))
     finally:
@@ -150,6 +151,19 @@ async def pull_statements(
             fetching.cancel()
         report.retries = source.retries
     return report
+
+
+def _fetch_next(
+    source: Source, page: SourcePage, url: str, report: PullReport
+) -> asyncio.Task[SourcePage] | None:
+    """Start fetching the page after `page` (fetched from `url`) while this one is written;
+    a `more` link pointing back at its own page would loop forever and ends the pull."""
+    if page.more is None:
+        return None
+    if page.more == url:
+        report.error = f"the source's more link repeats its page ({page.more})"
+        return None
+    return asyncio.create_task(source.page(page.more))
 
 
 async def _write_page(
