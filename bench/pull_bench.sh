@@ -18,7 +18,15 @@ for db in bench_pull_src bench_pull_dst; do
   psql "$psql_url/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
 done
 pids=()
-trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+cleanup() {
+  kill "${pids[@]}" 2>/dev/null || true
+  wait "${pids[@]}" 2>/dev/null || true
+  rm -rf "$WORK"
+  for db in bench_pull_src bench_pull_dst; do
+    psql "$psql_url/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" || true
+  done
+}
+trap cleanup EXIT
 for side in src:$SRC_PORT dst:$DST_PORT; do
   LRS_DATABASE_URL=$PG/bench_pull_${side%%:*} lrs serve --migrate --port "${side##*:}" \
     >"$WORK/${side%%:*}.log" 2>&1 &
@@ -36,13 +44,18 @@ python -m bench.pull_attachments "http://127.0.0.1:$SRC_PORT/xAPI" bench bench-s
 echo "pull of $((N + 20)) statements, page size $PAGE:"
 LRS_DATABASE_URL=$PG/bench_pull_dst /usr/bin/time -f "wall %e s, peak RSS %M KiB, cpu user %U s sys %S s" \
   lrs pull "http://127.0.0.1:$SRC_PORT/xAPI" --user bench --password bench-secret \
-  --page-size "$PAGE" 2>&1 | grep -v "^.*pull .*statements" | tail -3
+  --page-size "$PAGE" 2>&1 | grep -E "^(received|complete|INCOMPLETE|NOT ALL|wall)"
 echo "the same pull again (resumes at the end: reads the last stored batch only):"
 LRS_DATABASE_URL=$PG/bench_pull_dst /usr/bin/time -f "wall %e s, peak RSS %M KiB" \
-  lrs pull "http://127.0.0.1:$SRC_PORT/xAPI" --user bench --password bench-secret 2>&1 | tail -3
-echo "target server answers:"
-curl -fs -u bench:bench-secret -H "X-Experience-API-Version: 2.0.0" \
-  "http://127.0.0.1:$DST_PORT/xAPI/statements?limit=1" | head -c 120; echo
+  lrs pull "http://127.0.0.1:$SRC_PORT/xAPI" --user bench --password bench-secret 2>&1 |
+  grep -E "^(resumed|received|complete|INCOMPLETE|NOT ALL|wall)"
+echo "target server answers GET /statements (attachments=true) with:"
+curl -fs -o /dev/null -w "%{http_code} %{content_type}\n" -u bench:bench-secret \
+  -H "X-Experience-API-Version: 2.0.0" \
+  "http://127.0.0.1:$DST_PORT/xAPI/statements?limit=50&attachments=true"
 for db in src dst; do
-  psql "$psql_url/bench_pull_$db" -Atc "SELECT '$db statements', count(*) FROM statements"
+  psql "$psql_url/bench_pull_$db" -Atc \
+    "SELECT '$db: statements ' || count(*) || ', md5 of ids ' || md5(string_agg(id::text, ',' ORDER BY id)) FROM statements"
+  psql "$psql_url/bench_pull_$db" -Atc "SELECT '$db: attachments ' || count(*) FROM attachments"
 done
+uptime
