@@ -23,14 +23,25 @@ EXIT_INTERRUPTED = 130
 
 def pull_command(
     url: Annotated[
-        str, typer.Argument(help="the other LRS's xAPI endpoint, e.g. https://lrs.example/xapi")
+        str,
+        typer.Argument(
+            metavar="URL", help="the other LRS's xAPI endpoint, e.g. https://lrs.example/xapi"
+        ),
     ],
-    user: Annotated[str, typer.Option("--user", help="its credential key (HTTP Basic user)")],
-    password: Annotated[str, typer.Option("--password", help="its credential secret")],
-    since: Annotated[str | None, typer.Option(help="only statements stored after this")] = None,
-    until: Annotated[str | None, typer.Option(help="only statements stored up to this")] = None,
+    user: Annotated[
+        str, typer.Option("--user", metavar="KEY", help="its credential key (HTTP Basic user)")
+    ],
+    password: Annotated[
+        str, typer.Option("--password", metavar="SECRET", help="its credential secret")
+    ],
+    since: Annotated[
+        str | None, typer.Option(metavar="T", help="only statements stored after this")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(metavar="T", help="only statements stored up to this")
+    ] = None,
     xapi_version: Annotated[
-        str, typer.Option(help="X-Experience-API-Version to send: 2.0.0 or 1.0.3")
+        str, typer.Option(metavar="V", help="X-Experience-API-Version to send: 2.0.0 or 1.0.3")
     ] = "2.0.0",
     page_size: Annotated[
         int, typer.Option(min=1, max=5000, help="statements asked for per page (limit)")
