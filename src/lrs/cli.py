@@ -386,8 +386,10 @@ def openapi_command(
 
 
 from lrs.cli_data import register  # noqa: E402  (the data commands use the helpers above)
+from lrs.cli_pull import register as register_pull  # noqa: E402
 
 register(app)
+register_pull(app)
 
 
 def main() -> None:

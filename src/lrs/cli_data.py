@@ -49,7 +49,7 @@ def _progress(description: str, total: int, *, as_bytes: bool) -> Iterator[Calla
         yield lambda n: progress.advance(task, n)
 
 
-def _timestamp(value: str | None, name: str) -> datetime | None:
+def timestamp_option(value: str | None, name: str) -> datetime | None:
     if value is None:
         return None
     try:
@@ -58,8 +58,10 @@ def _timestamp(value: str | None, name: str) -> datetime | None:
         raise typer.BadParameter(f"{name}: {error}") from None
 
 
-def _engine_action(action: Callable[[AsyncEngine], Any]) -> Any:
-    """Run `action(engine)` against the configured (or embedded) database, schema at head."""
+def engine_action(action: Callable[[AsyncEngine], Any]) -> Any:
+    """Run `action(engine)` against the configured (or embedded) database, schema at head:
+    the embedded one is migrated first, as `lrs serve` does."""
+    from lrs.app import prepare_database
     from lrs.cli import _ensure_schema, _with_engine, database_url, run, settings_or_exit
 
     settings = settings_or_exit()
@@ -69,12 +71,34 @@ def _engine_action(action: Callable[[AsyncEngine], Any]) -> Any:
         await _ensure_schema(engine)
         return await action(engine)
 
-    with database_url(settings) as (url, _):
+    with database_url(settings) as (url, embedded):
+        if embedded:
+            run(lambda: prepare_database(settings, url, migrate=True))
         return run(lambda: _with_engine(url, checked))
 
 
+def _open_source(file: Path) -> tuple[IO[bytes], int]:
+    """The input stream and its size (0 for stdin); a missing file stops with one line."""
+    if str(file) == "-":
+        return sys.stdin.buffer, 0
+    try:
+        return file.open("rb"), file.stat().st_size
+    except OSError as error:
+        err_console.print(
+            f"[bold red]error:[/] cannot read {str(file)!r}: {error.strerror}",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(2) from None
+
+
 def import_command(
-    file: Annotated[Path, typer.Argument(help="NDJSON: one statement per line; - for stdin")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="NDJSON (attachment lines allowed, as `lrs export` writes); - for stdin"
+        ),
+    ],
     batch_size: Annotated[
         int, typer.Option(min=1, max=5000, help="statements per transaction")
     ] = 500,
@@ -89,20 +113,21 @@ def import_command(
 ) -> None:
     """Import statements, validated as POST /statements does; safe to run again.
 
-    Each statement keeps its own id, authority, stored, timestamp and version. Invalid lines
-    are reported by number and not stored; statements already stored are skipped when
-    equivalent and reported when conflicting (exit status 3 if any line was reported).
+    Each statement keeps its own id, authority, stored, timestamp and version. Attachment
+    payloads come from the `lrs:attachment` lines before their statement (plain NDJSON has
+    none). Invalid lines are reported by number and not stored; statements already stored are
+    skipped when equivalent and reported when conflicting (exit status 3 if any line was
+    reported).
     """
     from lrs.ext.startup import start_extensions
     from lrs.services.bulk import import_statements
     from lrs.settings import load_settings
 
     default = XapiVersion.V1_0_3 if xapi_version.startswith("1.0") else XapiVersion.V2_0_0
-    source: IO[bytes] = sys.stdin.buffer if str(file) == "-" else file.open("rb")
-    total = 0 if str(file) == "-" else file.stat().st_size
+    source, total = _open_source(file)
 
     async def action(engine: AsyncEngine) -> Any:
-        authority = await _authority(engine, credential)
+        authority = await authority_of(engine, credential)
         hooks = await start_extensions(engine, load_settings())
         with _progress("import", total, as_bytes=True) as advance:
             return await import_statements(
@@ -117,7 +142,7 @@ def import_command(
             )
 
     try:
-        report = _engine_action(action)
+        report = engine_action(action)
     finally:
         source.close()
     for number, message in report.invalid:
@@ -133,7 +158,7 @@ def import_command(
         raise typer.Exit(EXIT_REJECTED)
 
 
-async def _authority(engine: AsyncEngine, key: str | None) -> dict[str, Any]:
+async def authority_of(engine: AsyncEngine, key: str | None) -> dict[str, Any]:
     if key is None:
         return IMPORT_AUTHORITY
     from lrs.errors import NotFound
@@ -151,26 +176,40 @@ def export_command(
     since: Annotated[str | None, typer.Option(help="only statements stored after this")] = None,
     until: Annotated[str | None, typer.Option(help="only statements stored up to this")] = None,
     output: Annotated[Path | None, typer.Option(help="file to write; stdout if omitted")] = None,
+    attachments: Annotated[
+        bool,
+        typer.Option(
+            "--attachments/--no-attachments",
+            help="write attachment payload lines (--no-attachments: plain NDJSON)",
+        ),
+    ] = True,
 ) -> None:
-    """Export statements as NDJSON in stored order, voided ones included."""
+    """Export statements as NDJSON in stored order, voided ones included.
+
+    Each statement with stored attachment payloads is preceded by one `lrs:attachment` line
+    per payload (base64), which `lrs import` reads back; --no-attachments writes statements
+    only.
+    """
     from lrs.services.bulk import count_statements, export_lines
 
-    start, end = _timestamp(since, "--since"), _timestamp(until, "--until")
+    start, end = timestamp_option(since, "--since"), timestamp_option(until, "--until")
     sink: IO[bytes] = sys.stdout.buffer if output is None else output.open("wb")
 
     async def action(engine: AsyncEngine) -> int:
         total = await count_statements(engine, since=start, until=end)
         written = 0
         with _progress("export", total, as_bytes=False) as advance:
-            async for lines in export_lines(engine, since=start, until=end):
+            async for count, lines in export_lines(
+                engine, since=start, until=end, attachments=attachments
+            ):
                 sink.writelines(lines)
-                written += len(lines)
-                advance(len(lines))
+                written += count
+                advance(count)
         sink.flush()
         return written
 
     try:
-        written = _engine_action(action)
+        written = engine_action(action)
     finally:
         if output is not None:
             sink.close()

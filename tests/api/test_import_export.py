@@ -31,7 +31,7 @@ def _engine(app: FastAPI) -> AsyncEngine:
 
 async def _export(engine: AsyncEngine) -> bytes:
     return b"".join(
-        [line async for lines in export_lines(engine, since=None, until=None) for line in lines]
+        [line async for _, lines in export_lines(engine, since=None, until=None) for line in lines]
     )
 
 

@@ -148,3 +148,17 @@ paging_key = Table(
     Column("created", DateTime(timezone=True), nullable=False, server_default=text("now()")),
     CheckConstraint("id = 1", name="ck_paging_key_single"),
 )
+
+# `lrs pull`: how far the copy from each source LRS got (its statements endpoint URL, no
+# credentials), so that a rerun resumes there. Statements are idempotent by id anyway.
+pull_positions = Table(
+    "pull_positions",
+    metadata,
+    Column("source", Text, primary_key=True),
+    # `stored` of the last statement of the last page fully written, as the source said it.
+    Column("last_stored", DateTime(timezone=True), nullable=False),
+    Column("last_id", Text, nullable=False),
+    # Statements received from that source over every run.
+    Column("received", BigInteger, nullable=False, server_default=text("0")),
+    Column("updated", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+)

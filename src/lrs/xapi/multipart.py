@@ -22,6 +22,7 @@ from lrs.errors import BadRequest
 __all__ = [
     "AttachmentPart",
     "MultipartRequest",
+    "attachment_part",
     "build_multipart_response",
     "iter_attachments",
     "iter_multipart_response",
@@ -425,3 +426,9 @@ def _chunks(
 def _header_block(headers: Mapping[str, object]) -> bytes:
     lines = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
     return lines.encode("latin-1") + _CRLF
+
+
+def attachment_part(index: int, headers: dict[str, str], payload: bytes) -> AttachmentPart:
+    """One attachment payload checked as a multipart part is (ATT-005/006/008/013), for
+    containers other than a multipart body (`lrs.xapi.bulk_format`); `headers` lowercase."""
+    return _attachment_part(index, headers, payload)
