@@ -1,7 +1,7 @@
 """The HMAC key of `more` tokens (one row, made by the server on first use).
 
 Revision ID: 0008
-Revises: 0002
+Revises: 0007
 Create Date: 2026-11-26
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0002"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
