@@ -23,7 +23,7 @@ from lrs.ext.bi_model import window_metrics as per_week
 from lrs.ext.export import ExportRequest, check_filter_ids, check_slot, open_export, render
 from lrs.ext.filters import Filters
 from lrs.ext.model import check_id
-from lrs.storage.database import read_only
+from lrs.storage.database import REPORT_TIMEOUT_MS, read_only
 from lrs.xapi.validate import query_values
 
 DOOR_WEEK_COLUMNS = (
@@ -69,7 +69,7 @@ async def door_week_table(
     """The door-week rows over weeks starting in [since, until); `suppressed` is the minimum
     group size to apply, None for a credential that may see every group."""
     await check_filter_ids(engine, filters)
-    async with read_only(engine) as conn:
+    async with read_only(engine, timeout_ms=REPORT_TIMEOUT_MS) as conn:
         facts = await repo.door_week(conn, weeks[0], weeks[1], filters.door, filters.role)
         kpis = await repo.weekly_kpis(conn, weeks[0], weeks[1], filters.door)
     metrics = sorted({metric for _, _, metric, _ in kpis})
@@ -162,7 +162,7 @@ async def compare(
         (request.baseline.first_monday, request.baseline.until),
         (request.period.first_monday, request.period.until),
     )
-    async with read_only(engine) as conn:
+    async with read_only(engine, timeout_ms=REPORT_TIMEOUT_MS) as conn:
         rows = await repo.compare(
             conn, request.group_by, windows, bands=bands, door=request.door, role=request.role
         )

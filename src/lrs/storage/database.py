@@ -8,6 +8,7 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy import exc as sa_exc
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from lrs.errors import DatabaseUnavailable, LRSError
@@ -133,10 +134,21 @@ def autocommit(engine: AsyncEngine) -> contextlib.AbstractAsyncContextManager[As
     return _checked_out(engine, in_transaction=False)
 
 
+# Reports that aggregate the whole store (door-week facts, compare) may run longer than
+# LRS_STATEMENT_TIMEOUT_MS allows a request query; they get this bound instead.
+REPORT_TIMEOUT_MS = 10 * 60 * 1000
+_SET_TIMEOUT = text("SELECT set_config('statement_timeout', :ms, true)")
+
+
 @contextlib.asynccontextmanager
-async def read_only(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """A connection for reads (still one transaction, so a page is one consistent snapshot)."""
+async def read_only(
+    engine: AsyncEngine, *, timeout_ms: int | None = None
+) -> AsyncIterator[AsyncConnection]:
+    """A connection for reads (still one transaction, so a page is one consistent snapshot);
+    `timeout_ms` replaces the statement timeout for this transaction only."""
     async with transaction(engine) as connection:
+        if timeout_ms is not None:
+            await connection.execute(_SET_TIMEOUT, {"ms": str(timeout_ms)})
         yield connection
 
 
