@@ -53,6 +53,12 @@ class Settings(BaseSettings):
         description="HMAC key of the pseudonymous actor_key in BI exports; unset: a random "
         "key is generated once and kept in the database",
     )
+    retention_days: int | None = Field(
+        default=None,
+        ge=1,
+        description="purge statements stored more than this many days ago, daily, in one "
+        "process at a time; unset: keep forever",
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -52,19 +52,31 @@ def parse_query(items: Sequence[tuple[str, str]], *, max_limit: int) -> TaggedQu
     return TaggedQuery(values, parse_filters(values), limit)
 
 
-def _encode_more(query: TaggedQuery, last: tuple[datetime, int]) -> str:
-    state = {"q": query.values, "after": [last[0].isoformat(), last[1]]}
+def encode_more_link(path: str, values: dict[str, str], last: tuple[datetime, int]) -> str:
+    """The `more` link of an extension query: its parameters and the (time, id) keyset
+    position of the last row served. Every paged extension query uses this one codec."""
+    state = {"q": values, "after": [last[0].isoformat(), last[1]]}
     token = base64.urlsafe_b64encode(orjson.dumps(state)).decode().rstrip("=")
-    return f"{PATH}?{urlencode({'more': token})}"
+    return f"{path}?{urlencode({'more': token})}"
 
 
-def _decode_more(token: str, *, max_limit: int) -> TaggedQuery:
+def decode_more_token(token: str) -> tuple[dict[str, str], tuple[datetime, int]]:
+    """The parameters and keyset position in a `more` token; anything malformed is a 400."""
     try:
         state = orjson.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
         values = {str(k): str(v) for k, v in state["q"].items()}
         after = (datetime.fromisoformat(state["after"][0]), int(state["after"][1]))
     except (binascii.Error, orjson.JSONDecodeError, KeyError, TypeError, ValueError, IndexError):
         raise BadRequest("the more token is not one this LRS gave", path="param:more") from None
+    return values, after
+
+
+def _encode_more(query: TaggedQuery, last: tuple[datetime, int]) -> str:
+    return encode_more_link(PATH, query.values, last)
+
+
+def _decode_more(token: str, *, max_limit: int) -> TaggedQuery:
+    values, after = decode_more_token(token)
     query = parse_query(list(values.items()), max_limit=max_limit)
     return TaggedQuery(query.values, query.filters, query.limit, after)
 
