@@ -13,7 +13,7 @@ from lrs.api.responses import JSONResponse
 from lrs.auth.principal import Principal
 from lrs.auth.scopes import Access
 from lrs.ext.filters import single_values
-from lrs.services import audit, erasure, purge
+from lrs.services import audit_query, erasure, purge
 from lrs.services.lifecycle_input import parse_erasure, parse_purge
 from lrs.xapi.jsonparse import loads_strict
 
@@ -81,5 +81,6 @@ async def post_purge(request: Request, context: ContextDep, principal: Admin) ->
 @router.get("/audit")
 async def get_audit(request: Request, context: ContextDep, _: Admin) -> Response:
     """Audit entries oldest first; filters since, until, action; paged by `more`."""
-    query = audit.parse_audit_query(request.query_params.multi_items())
-    return Response(await audit.read_page(context.engine, query), media_type="application/json")
+    query = audit_query.parse_audit_query(request.query_params.multi_items())
+    body = await audit_query.read_page(context.engine, query)
+    return Response(body, media_type="application/json")

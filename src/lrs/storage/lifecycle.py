@@ -131,24 +131,38 @@ async def count_tags(conn: AsyncConnection, seqs: list[int]) -> int:
 
 # Attachment payloads listed by the doomed statements (:seqs, or everything stored before
 # :before) that no other statement lists. The second scan runs only when the first finds some.
-_ATTACHMENTS_OF = "jsonb_array_elements(s.payload->'attachments') AS a"
-_HAS_ATTACHMENTS = "jsonb_typeof(s.payload->'attachments') = 'array'"
 _LISTED_BY = text(
-    f"SELECT DISTINCT a.value->>'sha2' FROM statements s, {_ATTACHMENTS_OF} "
-    f"WHERE s.seq = ANY(:seqs) AND {_HAS_ATTACHMENTS}"
+    """
+    SELECT DISTINCT a.value->>'sha2'
+    FROM statements s, jsonb_array_elements(s.payload->'attachments') AS a
+    WHERE s.seq = ANY(:seqs) AND jsonb_typeof(s.payload->'attachments') = 'array'
+    """
 ).bindparams(bindparam("seqs", type_=_BIGINTS))
 _LISTED_BEFORE = text(
-    f"SELECT DISTINCT a.value->>'sha2' FROM statements s, {_ATTACHMENTS_OF} "
-    f"WHERE s.stored < :before AND {_HAS_ATTACHMENTS}"
+    """
+    SELECT DISTINCT a.value->>'sha2'
+    FROM statements s, jsonb_array_elements(s.payload->'attachments') AS a
+    WHERE s.stored < :before AND jsonb_typeof(s.payload->'attachments') = 'array'
+    """
 ).bindparams(bindparam("before", type_=DateTime(timezone=True)))
 _STILL_LISTED_BESIDES = text(
-    f"SELECT DISTINCT a.value->>'sha2' FROM statements s, {_ATTACHMENTS_OF} "
-    f"WHERE {_HAS_ATTACHMENTS} AND NOT (s.seq = ANY(:seqs)) AND a.value->>'sha2' = ANY(:sha2s)"
+    """
+    SELECT DISTINCT a.value->>'sha2'
+    FROM statements s, jsonb_array_elements(s.payload->'attachments') AS a
+    WHERE jsonb_typeof(s.payload->'attachments') = 'array' AND NOT (s.seq = ANY(:seqs))
+      AND a.value->>'sha2' = ANY(:sha2s)
+    """
 ).bindparams(bindparam("seqs", type_=_BIGINTS), bindparam("sha2s", type_=_TEXTS))
 _STILL_LISTED_SINCE = text(
-    f"SELECT DISTINCT a.value->>'sha2' FROM statements s, {_ATTACHMENTS_OF} "
-    f"WHERE {_HAS_ATTACHMENTS} AND s.stored >= :before AND a.value->>'sha2' = ANY(:sha2s)"
-).bindparams(bindparam("before", type_=DateTime(timezone=True)), bindparam("sha2s", type_=_TEXTS))
+    """
+    SELECT DISTINCT a.value->>'sha2'
+    FROM statements s, jsonb_array_elements(s.payload->'attachments') AS a
+    WHERE jsonb_typeof(s.payload->'attachments') = 'array' AND s.stored >= :before
+      AND a.value->>'sha2' = ANY(:sha2s)
+    """
+).bindparams(
+    bindparam("before", type_=DateTime(timezone=True)), bindparam("sha2s", type_=_TEXTS)
+)
 
 _STORED_ATTACHMENTS = text(
     "SELECT coalesce(array_agg(sha2 ORDER BY sha2), '{}') FROM attachments "
@@ -161,6 +175,7 @@ async def orphaned_attachments(
 ) -> list[str]:
     """Stored payloads that only the doomed statements list: those in `seqs`, or (a purge's
     dry run) every statement stored before `before`."""
+    params: dict[str, object]
     if seqs is not None:
         listed_q, still_q, params = _LISTED_BY, _STILL_LISTED_BESIDES, {"seqs": seqs}
     else:
