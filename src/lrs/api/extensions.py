@@ -52,9 +52,7 @@ async def put_door(
 ) -> JSONResponse:
     """Create or replace a door; `"active": false` deactivates it."""
     check_id(door, "param:door", "door")
-    saved = await registry.put_door(
-        context.engine, door, await _json(request), actor=principal.key
-    )
+    saved = await registry.put_door(context.engine, door, await _json(request), actor=principal.key)
     return JSONResponse(registry.door_json(saved))
 
 
@@ -84,9 +82,7 @@ async def put_role(
     role: str, request: Request, context: ContextDep, principal: ExtWriter
 ) -> JSONResponse:
     check_id(role, "param:role", "role")
-    saved = await registry.put_role(
-        context.engine, role, await _json(request), actor=principal.key
-    )
+    saved = await registry.put_role(context.engine, role, await _json(request), actor=principal.key)
     return JSONResponse(registry.role_json(saved))
 
 

@@ -80,8 +80,7 @@ async def statements_naming(conn: AsyncConnection, agent_keys: Sequence[str]) ->
 
 
 _DIRECT = text(
-    "SELECT count(DISTINCT seq) FROM statement_terms WHERE term = ANY(:terms) "
-    "AND seq = ANY(:seqs)"
+    "SELECT count(DISTINCT seq) FROM statement_terms WHERE term = ANY(:terms) AND seq = ANY(:seqs)"
 ).bindparams(bindparam("terms", type_=_TEXTS), bindparam("seqs", type_=_BIGINTS))
 
 
@@ -103,9 +102,7 @@ _OLDEST = text(
 
 async def oldest_before(conn: AsyncConnection, before: datetime, limit: int) -> list[int]:
     """Up to `limit` statements stored before `before`, oldest first (one index walk)."""
-    seqs: list[int] = (
-        await conn.execute(_OLDEST, {"before": before, "limit": limit})
-    ).scalar_one()
+    seqs: list[int] = (await conn.execute(_OLDEST, {"before": before, "limit": limit})).scalar_one()
     return list(seqs)
 
 
@@ -129,44 +126,58 @@ async def count_tags(conn: AsyncConnection, seqs: list[int]) -> int:
     return count
 
 
-# Attachment payloads listed by the doomed statements (:seqs, or everything stored before
-# :before) that no other statement lists. The second scan runs only when the first finds some.
+# Attachment payloads (of the statement or of its SubStatement) listed by the doomed
+# statements (:seqs, or everything stored before :before) that no other statement lists. The
+# second query scans every statement with attachments; it runs only when the first finds some.
 _LISTED_BY = text(
     """
-    SELECT DISTINCT a.value->>'sha2'
-    FROM statements s, jsonb_array_elements(s.payload->'attachments') AS a
-    WHERE s.seq = ANY(:seqs) AND jsonb_typeof(s.payload->'attachments') = 'array'
+    SELECT DISTINCT a.sha2
+    FROM statements s, LATERAL (
+        SELECT jsonb_path_query(s.payload, 'lax $.attachments[*].sha2') #>> '{}' AS sha2
+        UNION ALL
+        SELECT jsonb_path_query(s.payload, 'lax $.object.attachments[*].sha2') #>> '{}'
+    ) AS a
+    WHERE s.seq = ANY(:seqs) AND (s.payload ? 'attachments' OR s.payload->'object' ? 'attachments')
     """
 ).bindparams(bindparam("seqs", type_=_BIGINTS))
 _LISTED_BEFORE = text(
     """
-    SELECT DISTINCT a.value->>'sha2'
-    FROM statements s, jsonb_array_elements(s.payload->'attachments') AS a
-    WHERE s.stored < :before AND jsonb_typeof(s.payload->'attachments') = 'array'
+    SELECT DISTINCT a.sha2
+    FROM statements s, LATERAL (
+        SELECT jsonb_path_query(s.payload, 'lax $.attachments[*].sha2') #>> '{}' AS sha2
+        UNION ALL
+        SELECT jsonb_path_query(s.payload, 'lax $.object.attachments[*].sha2') #>> '{}'
+    ) AS a
+    WHERE s.stored < :before AND (s.payload ? 'attachments' OR s.payload->'object' ? 'attachments')
     """
 ).bindparams(bindparam("before", type_=DateTime(timezone=True)))
 _STILL_LISTED_BESIDES = text(
     """
-    SELECT DISTINCT a.value->>'sha2'
-    FROM statements s, jsonb_array_elements(s.payload->'attachments') AS a
-    WHERE jsonb_typeof(s.payload->'attachments') = 'array' AND NOT (s.seq = ANY(:seqs))
-      AND a.value->>'sha2' = ANY(:sha2s)
+    SELECT DISTINCT a.sha2
+    FROM statements s, LATERAL (
+        SELECT jsonb_path_query(s.payload, 'lax $.attachments[*].sha2') #>> '{}' AS sha2
+        UNION ALL
+        SELECT jsonb_path_query(s.payload, 'lax $.object.attachments[*].sha2') #>> '{}'
+    ) AS a
+    WHERE (s.payload ? 'attachments' OR s.payload->'object' ? 'attachments')
+      AND NOT (s.seq = ANY(:seqs)) AND a.sha2 = ANY(:sha2s)
     """
 ).bindparams(bindparam("seqs", type_=_BIGINTS), bindparam("sha2s", type_=_TEXTS))
 _STILL_LISTED_SINCE = text(
     """
-    SELECT DISTINCT a.value->>'sha2'
-    FROM statements s, jsonb_array_elements(s.payload->'attachments') AS a
-    WHERE jsonb_typeof(s.payload->'attachments') = 'array' AND s.stored >= :before
-      AND a.value->>'sha2' = ANY(:sha2s)
+    SELECT DISTINCT a.sha2
+    FROM statements s, LATERAL (
+        SELECT jsonb_path_query(s.payload, 'lax $.attachments[*].sha2') #>> '{}' AS sha2
+        UNION ALL
+        SELECT jsonb_path_query(s.payload, 'lax $.object.attachments[*].sha2') #>> '{}'
+    ) AS a
+    WHERE (s.payload ? 'attachments' OR s.payload->'object' ? 'attachments')
+      AND s.stored >= :before AND a.sha2 = ANY(:sha2s)
     """
-).bindparams(
-    bindparam("before", type_=DateTime(timezone=True)), bindparam("sha2s", type_=_TEXTS)
-)
+).bindparams(bindparam("before", type_=DateTime(timezone=True)), bindparam("sha2s", type_=_TEXTS))
 
 _STORED_ATTACHMENTS = text(
-    "SELECT coalesce(array_agg(sha2 ORDER BY sha2), '{}') FROM attachments "
-    "WHERE sha2 = ANY(:sha2s)"
+    "SELECT coalesce(array_agg(sha2 ORDER BY sha2), '{}') FROM attachments WHERE sha2 = ANY(:sha2s)"
 ).bindparams(bindparam("sha2s", type_=_TEXTS))
 
 
