@@ -19,17 +19,23 @@ _TZ = sa.DateTime(timezone=True)
 
 # Append-only: rows can be inserted and read, never changed or removed (not even by the
 # application's own role), so the trail shows every act.
-APPEND_ONLY = """
-CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    RAISE EXCEPTION 'audit_log is append-only';
-END
-$$;
-CREATE TRIGGER audit_log_no_update BEFORE UPDATE OR DELETE ON audit_log
-    FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
-CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
-    FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
-"""
+APPEND_ONLY = (
+    """
+    CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        RAISE EXCEPTION 'audit_log is append-only';
+    END
+    $$
+    """,
+    """
+    CREATE TRIGGER audit_log_no_update BEFORE UPDATE OR DELETE ON audit_log
+        FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()
+    """,
+    """
+    CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+        FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()
+    """,
+)
 
 
 def upgrade() -> None:
@@ -50,7 +56,8 @@ def upgrade() -> None:
     )
     op.create_index("ix_audit_log_at_id", "audit_log", ["at", "id"])
     op.create_index("ix_audit_log_action_at_id", "audit_log", ["action", "at", "id"])
-    op.execute(APPEND_ONLY)
+    for command in APPEND_ONLY:
+        op.execute(command)
 
 
 def downgrade() -> None:

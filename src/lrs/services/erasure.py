@@ -35,13 +35,10 @@ async def _erase_in(conn: AsyncConnection, keys: list[str], *, dry_run: bool) ->
     if not dry_run:
         await repo.lock_out_ingest(conn)
     seqs = await repo.statements_naming(conn, keys) if keys else []
-    direct = await repo.count_direct(conn, keys, seqs) if seqs else 0
     attachments = await repo.orphaned_attachments(conn, seqs=seqs) if seqs else []
     person = await repo.count_person_rows(conn, keys)
     counts = {
         "statements": len(seqs),
-        "statements_naming": direct,
-        "statements_referring": len(seqs) - direct,
         "attachments": len(attachments),
         "tags": await repo.count_tags(conn, seqs) if seqs else 0,
         "state_documents": person.state_documents,

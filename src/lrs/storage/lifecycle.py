@@ -79,18 +79,6 @@ async def statements_naming(conn: AsyncConnection, agent_keys: Sequence[str]) ->
     return list(seqs)
 
 
-_DIRECT = text(
-    "SELECT count(DISTINCT seq) FROM statement_terms WHERE term = ANY(:terms) AND seq = ANY(:seqs)"
-).bindparams(bindparam("terms", type_=_TEXTS), bindparam("seqs", type_=_BIGINTS))
-
-
-async def count_direct(conn: AsyncConnection, agent_keys: Sequence[str], seqs: list[int]) -> int:
-    """How many of `seqs` name one of the agents themselves (the rest only refer to them)."""
-    terms = ["ragent:" + key for key in agent_keys]
-    count: int = (await conn.execute(_DIRECT, {"terms": terms, "seqs": seqs})).scalar_one()
-    return count
-
-
 _OLDEST = text(
     """
     SELECT coalesce(array_agg(seq), '{}') FROM (
