@@ -87,6 +87,12 @@ def erase_command(
         raise _fail(error.message) from None
 
     async def action(engine: AsyncEngine) -> list[dict[str, Any]]:
+        from lrs.cli import settings_or_exit
+        from lrs.ext.startup import ensure_pseudonym_key
+
+        # The one-way key recorded for re-application is the pseudonym: make sure its key
+        # exists even on a database no server has started on yet.
+        await ensure_pseudonym_key(engine, settings_or_exit().pseudonym_key)
         actor = audit.cli_actor()
         return [await erasure.erase(engine, request, actor=actor) for request in requests]
 
@@ -166,9 +172,9 @@ def backup_command(
     """Back up the database with pg_dump (a consistent snapshot; the server may be running)."""
     from lrs.storage.backup import dump
 
-    with _database_url() as (url, _):
+    with _database_url() as (url, embedded):
         try:
-            dump(url, file)
+            dump(url, file, embedded=embedded)
         except LRSError as error:
             raise _fail(error.message, 1) from None
     err_console.print(f"wrote {file}", highlight=False)
@@ -183,9 +189,9 @@ def restore_command(
 
     if not file.is_file():
         raise _fail(f"no such file: {file}")
-    with _database_url() as (url, _):
+    with _database_url() as (url, embedded):
         try:
-            restore(url, file)
+            restore(url, file, embedded=embedded)
         except LRSError as error:
             raise _fail(error.message, 1) from None
     err_console.print(
