@@ -48,9 +48,9 @@ async def test_erasure_during_ingest(
         counts: dict[str, int] = result["counts"]
         return counts
 
-    *_, counts = await asyncio.wait_for(
-        asyncio.gather(*(writer(n) for n in range(WRITERS)), eraser()), timeout=120
-    )
+    erasing = asyncio.create_task(eraser())
+    await asyncio.wait_for(asyncio.gather(*(writer(n) for n in range(WRITERS))), timeout=120)
+    counts = await asyncio.wait_for(erasing, timeout=120)
     assert len(posted) == WRITERS * BATCHES
     erased_batches = 0
     for erin_ids, other_ids in posted:

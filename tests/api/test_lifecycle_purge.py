@@ -96,10 +96,11 @@ async def test_purge_in_chunks_while_ingest_runs(
             posted.extend(await store(client, *(statement(f"new{n}-{i}") for i in range(10))))
 
     request = PurgeRequest(before, dry_run=False)
-    purging = service.purge(app.state.lrs.engine, request, actor="test", chunk=50)
-    *_, result = await asyncio.wait_for(
-        asyncio.gather(*(writer(n) for n in range(4)), purging), timeout=120
+    purging = asyncio.create_task(
+        service.purge(app.state.lrs.engine, request, actor="test", chunk=50)
     )
+    await asyncio.wait_for(asyncio.gather(*(writer(n) for n in range(4))), timeout=120)
+    result = await asyncio.wait_for(purging, timeout=120)
     assert result["counts"]["statements"] == 600
     assert result["chunks"] == 12
     assert len(posted) == 400
