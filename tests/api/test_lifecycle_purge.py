@@ -90,10 +90,13 @@ async def test_purge_in_chunks_while_ingest_runs(
         await store(client, *(statement(f"old{i}") for i in range(100)))
     before = await _now(app)
     posted: list[str] = []
+    during_purge = 0
 
     async def writer(n: int) -> None:
+        nonlocal during_purge
         for _ in range(10):
             posted.extend(await store(client, *(statement(f"new{n}-{i}") for i in range(10))))
+            during_purge += not purging.done()
 
     request = PurgeRequest(before, dry_run=False)
     purging = asyncio.create_task(
@@ -101,6 +104,7 @@ async def test_purge_in_chunks_while_ingest_runs(
     )
     await asyncio.wait_for(asyncio.gather(*(writer(n) for n in range(4))), timeout=120)
     result = await asyncio.wait_for(purging, timeout=120)
+    assert during_purge > 0  # batches were acknowledged while the purge ran, between chunks
     assert result["counts"]["statements"] == 600
     assert result["chunks"] == 12
     assert len(posted) == 400
