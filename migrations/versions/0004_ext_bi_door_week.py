@@ -7,7 +7,7 @@ key and is never granted to BI. The API aggregates it (``lrs.ext.storage_bi``) a
 ``ext_bi_door_week``, which suppresses small groups (README "No one named").
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-26
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

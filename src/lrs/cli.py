@@ -386,10 +386,12 @@ def openapi_command(
 
 
 from lrs.cli_data import register  # noqa: E402  (the data commands use the helpers above)
+from lrs.cli_lifecycle import register as register_lifecycle  # noqa: E402
 from lrs.cli_pull import register as register_pull  # noqa: E402
 
 register(app)
 register_pull(app)
+register_lifecycle(app)
 
 
 def main() -> None:

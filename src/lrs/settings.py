@@ -112,6 +112,12 @@ class Settings(BaseSettings):
         default_factory=lambda: ["https://w3id.org/xapi/retail/activity-types/coaching-session"],
         description="activity type IRIs whose result.duration counts as coaching minutes",
     )
+    retention_days: int | None = Field(
+        default=None,
+        ge=1,
+        description="purge statements stored more than this many days ago, daily, in one "
+        "process at a time; unset: keep forever",
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod

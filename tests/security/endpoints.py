@@ -178,6 +178,18 @@ def _ext_endpoints() -> list[Endpoint]:
     ]
 
 
+def _admin_endpoints() -> list[Endpoint]:
+    admin = (Access.ADMIN,)
+    # Dry runs: the matrix must not erase or purge what other tests stored.
+    erasure = {"agent": make_agent(who="security"), "dry_run": True}
+    purge = {"before": "2000-01-01T00:00:00Z", "dry_run": True}
+    return [
+        Endpoint("POST", f"{EXT}/erasure", admin, body=lambda: erasure),
+        Endpoint("POST", f"{EXT}/purge", admin, body=lambda: purge),
+        Endpoint("GET", f"{EXT}/audit", admin),
+    ]
+
+
 def _definition_endpoints() -> list[Endpoint]:
     agents = {"agent": AGENT}
     activities = {"activityId": ACTIVITY}
@@ -214,5 +226,6 @@ ENDPOINTS: list[Endpoint] = [
     *_document_endpoints(),
     *_definition_endpoints(),
     *_ext_endpoints(),
+    *_admin_endpoints(),
     *PUBLIC,
 ]

@@ -53,10 +53,12 @@ def _active(request: Request) -> bool | None:
 
 
 @router.put("/doors/{door}", openapi_extra=schemas.body(schemas.DOOR, bulk=False))
-async def put_door(door: str, request: Request, context: ContextDep, _: ExtWriter) -> JSONResponse:
+async def put_door(
+    door: str, request: Request, context: ContextDep, principal: ExtWriter
+) -> JSONResponse:
     """Create or replace a door; `"active": false` deactivates it."""
     check_id(door, "param:door", "door")
-    saved = await registry.put_door(context.engine, door, await _json(request))
+    saved = await registry.put_door(context.engine, door, await _json(request), actor=principal.key)
     return JSONResponse(registry.door_json(saved))
 
 
@@ -73,16 +75,20 @@ async def list_doors(request: Request, context: ContextDep, _: ExtReader) -> JSO
 
 
 @router.post("/doors", openapi_extra=schemas.body(schemas.DOOR, bulk=True, csv_columns=_DOOR_CSV))
-async def post_doors(request: Request, context: ContextDep, _: ExtWriter) -> JSONResponse:
+async def post_doors(request: Request, context: ContextDep, principal: ExtWriter) -> JSONResponse:
     """Upsert many doors (JSON array or CSV), all or nothing."""
-    count = await registry.bulk_doors(context.engine, await _bulk(request, csvio.DOORS))
+    count = await registry.bulk_doors(
+        context.engine, await _bulk(request, csvio.DOORS), actor=principal.key
+    )
     return JSONResponse({"upserted": count})
 
 
 @router.put("/roles/{role}", openapi_extra=schemas.body(schemas.ROLE, bulk=False))
-async def put_role(role: str, request: Request, context: ContextDep, _: ExtWriter) -> JSONResponse:
+async def put_role(
+    role: str, request: Request, context: ContextDep, principal: ExtWriter
+) -> JSONResponse:
     check_id(role, "param:role", "role")
-    saved = await registry.put_role(context.engine, role, await _json(request))
+    saved = await registry.put_role(context.engine, role, await _json(request), actor=principal.key)
     return JSONResponse(registry.role_json(saved))
 
 
@@ -98,8 +104,10 @@ async def list_roles(request: Request, context: ContextDep, _: ExtReader) -> JSO
 
 
 @router.post("/roles", openapi_extra=schemas.body(schemas.ROLE, bulk=True, csv_columns=_ROLE_CSV))
-async def post_roles(request: Request, context: ContextDep, _: ExtWriter) -> JSONResponse:
-    count = await registry.bulk_roles(context.engine, await _bulk(request, csvio.ROLES))
+async def post_roles(request: Request, context: ContextDep, principal: ExtWriter) -> JSONResponse:
+    count = await registry.bulk_roles(
+        context.engine, await _bulk(request, csvio.ROLES), actor=principal.key
+    )
     return JSONResponse({"upserted": count})
 
 
@@ -113,11 +121,11 @@ async def post_roster(
     request: Request,
     context: ContextDep,
     version: VersionDep,
-    _: ExtWriter,
+    principal: ExtWriter,
 ) -> JSONResponse:
     """Upsert assignments (key: agent and valid_from) and re-tag the agents' statements."""
     bulk = await _bulk(request, csvio.ROSTER)
-    result = await roster.upsert_roster(context.engine, bulk, version)
+    result = await roster.upsert_roster(context.engine, bulk, version, actor=principal.key)
     return JSONResponse({"assignments": result.assignments, "retagged": result.retagged})
 
 

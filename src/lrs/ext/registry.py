@@ -15,6 +15,7 @@ from lrs.errors import BadRequest, NotFound
 from lrs.ext import storage_registry as repo
 from lrs.ext.csvio import BulkBody
 from lrs.ext.model import Door, Role, parse_door, parse_role
+from lrs.services import audit
 from lrs.storage.database import read_only, transaction
 
 
@@ -82,35 +83,43 @@ async def check_known(
     return doors
 
 
-async def put_door(engine: AsyncEngine, door_id: str, body: object) -> Door:
+async def put_door(engine: AsyncEngine, door_id: str, body: object, *, actor: str) -> Door:
     door = parse_door(body, "$", door_id)
     async with transaction(engine) as conn:
         await repo.upsert_doors(conn, [door])
+        await audit.record(conn, actor=actor, action=audit.DOOR_PUT, subject=door_id)
     return door
 
 
-async def put_role(engine: AsyncEngine, role_id: str, body: object) -> Role:
+async def put_role(engine: AsyncEngine, role_id: str, body: object, *, actor: str) -> Role:
     role = parse_role(body, "$", role_id)
     async with transaction(engine) as conn:
         await repo.upsert_roles(conn, [role])
+        await audit.record(conn, actor=actor, action=audit.ROLE_PUT, subject=role_id)
     return role
 
 
-async def bulk_doors(engine: AsyncEngine, bulk: BulkBody) -> int:
+async def bulk_doors(engine: AsyncEngine, bulk: BulkBody, *, actor: str) -> int:
     doors = bulk.parse_each(parse_door)
     check_unique(bulk, [d.id for d in doors], "door", ".id")
     if doors:
         async with transaction(engine) as conn:
             await repo.upsert_doors(conn, doors)
+            await audit.record(
+                conn, actor=actor, action=audit.DOORS_BULK, details={"upserted": len(doors)}
+            )
     return len(doors)
 
 
-async def bulk_roles(engine: AsyncEngine, bulk: BulkBody) -> int:
+async def bulk_roles(engine: AsyncEngine, bulk: BulkBody, *, actor: str) -> int:
     roles = bulk.parse_each(parse_role)
     check_unique(bulk, [r.id for r in roles], "role", ".id")
     if roles:
         async with transaction(engine) as conn:
             await repo.upsert_roles(conn, roles)
+            await audit.record(
+                conn, actor=actor, action=audit.ROLES_BULK, details={"upserted": len(roles)}
+            )
     return len(roles)
 
 

@@ -19,6 +19,7 @@ from lrs.ext import storage_roster as repo
 from lrs.ext.csvio import BulkBody
 from lrs.ext.model import Assignment, check_range, parse_assignment, resolve_bound
 from lrs.ext.registry import Ref, check_known, check_unique
+from lrs.services import audit
 from lrs.storage.database import read_only, transaction
 from lrs.xapi.ifi import ifi_from_key
 from lrs.xapi.versions import XapiVersion
@@ -74,7 +75,9 @@ def _overlap_error(
     )
 
 
-async def upsert_roster(engine: AsyncEngine, bulk: BulkBody, version: XapiVersion) -> RosterResult:
+async def upsert_roster(
+    engine: AsyncEngine, bulk: BulkBody, version: XapiVersion, *, actor: str
+) -> RosterResult:
     """Upsert assignments (keyed by actor and valid_from) and re-tag the actors' statements."""
     # Per-row parsing and date resolution grow with the body: done in a worker thread.
     items = await asyncio.to_thread(
@@ -93,6 +96,12 @@ async def upsert_roster(engine: AsyncEngine, bulk: BulkBody, version: XapiVersio
         if overlap is not None:
             raise _overlap_error(bulk, rows, overlap)
         retagged = await repo.retag(conn, [r.actor_key for r in rows])
+        await audit.record(
+            conn,
+            actor=actor,
+            action=audit.ROSTER,
+            details={"assignments": len(rows), "retagged": retagged},
+        )
     return RosterResult(len(rows), retagged)
 
 

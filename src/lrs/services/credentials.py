@@ -11,6 +11,7 @@ from lrs.auth.principal import authority_for
 from lrs.auth.scopes import Scope
 from lrs.auth.secrets import hash_secret, new_key, new_secret, verify_secret
 from lrs.errors import BadRequest, Conflict, NotFound
+from lrs.services import audit
 from lrs.storage import credentials as repo
 from lrs.storage.database import autocommit, transaction
 
@@ -35,7 +36,10 @@ async def create_credential(
     key: str | None = None,
     secret: str | None = None,
     scopes: list[Scope] | None = None,
+    actor: str | None = None,
 ) -> IssuedCredential:
+    """Create a credential; recorded in the audit trail as done by `actor` (default: the
+    command line's user)."""
     key = key or new_key()
     _check_key(key)
     secret = secret or new_secret()
@@ -52,6 +56,14 @@ async def create_credential(
             authority=authority_for(key, name),
             if_absent=True,
         )
+        if written:
+            await audit.record(
+                conn,
+                actor=actor or audit.cli_actor(),
+                action=audit.CREDENTIAL_CREATE,
+                subject=key,
+                details={"name": name, "scopes": chosen},
+            )
     if not written:
         raise Conflict(f"a credential with key {key!r} already exists")
     return IssuedCredential(key=key, secret=secret, name=name, scopes=tuple(chosen))
@@ -69,7 +81,12 @@ async def ensure_bootstrap(engine: AsyncEngine, key: str, secret: str) -> bool:
     """
     try:
         await create_credential(
-            engine, name="bootstrap", key=key, secret=secret, scopes=[Scope.ALL, Scope.ADMIN]
+            engine,
+            name="bootstrap",
+            key=key,
+            secret=secret,
+            scopes=[Scope.ALL, Scope.ADMIN],
+            actor=audit.STARTUP,
         )
     except Conflict:
         async with autocommit(engine) as conn:
@@ -78,6 +95,9 @@ async def ensure_bootstrap(engine: AsyncEngine, key: str, secret: str) -> bool:
             new_hash = await asyncio.to_thread(hash_secret, secret)
             async with transaction(engine) as conn:
                 await repo.set_secret_hash(conn, key, new_hash)
+                await audit.record(
+                    conn, actor=audit.STARTUP, action=audit.BOOTSTRAP_REPLACED, subject=key
+                )
         return False
     return True
 
@@ -87,7 +107,10 @@ async def list_credentials(engine: AsyncEngine) -> list[repo.CredentialRow]:
         return await repo.list_credentials(conn)
 
 
-async def revoke_credential(engine: AsyncEngine, key: str) -> None:
+async def revoke_credential(engine: AsyncEngine, key: str, *, actor: str | None = None) -> None:
     async with transaction(engine) as conn:
         if not await repo.revoke_credential(conn, key):
             raise NotFound(f"no active credential with key {key!r}")
+        await audit.record(
+            conn, actor=actor or audit.cli_actor(), action=audit.CREDENTIAL_REVOKE, subject=key
+        )

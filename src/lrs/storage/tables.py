@@ -162,3 +162,18 @@ pull_positions = Table(
     Column("received", BigInteger, nullable=False, server_default=text("0")),
     Column("updated", DateTime(timezone=True), nullable=False, server_default=text("now()")),
 )
+
+# Append-only (a trigger of migration 0003 refuses UPDATE, DELETE and TRUNCATE): one row per
+# administrative act. `subject` names a person only by the one-way pseudonym, never an IFI.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=text("clock_timestamp()")),
+    Column("actor", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("subject", Text, nullable=True),
+    Column("details", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Index("ix_audit_log_at_id", "at", "id"),
+    Index("ix_audit_log_action_at_id", "action", "at", "id"),
+)
