@@ -320,8 +320,10 @@ def openapi_command(
 
 
 from lrs.cli_data import register  # noqa: E402  (the data commands use the helpers above)
+from lrs.cli_service_proof import service_proof_app  # noqa: E402
 
 register(app)
+app.add_typer(service_proof_app, name="service-proof")
 
 
 def main() -> None:
