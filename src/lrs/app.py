@@ -21,6 +21,7 @@ from lrs.api.routes import resource_routers
 from lrs.auth.authenticator import Authenticator
 from lrs.errors import LRSError
 from lrs.ext import start_extensions
+from lrs.services.service_proof import ServiceProofHook
 from lrs.logs import configure_logging
 from lrs.services.credentials import ensure_bootstrap
 from lrs.settings import Settings, load_settings
@@ -93,7 +94,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False) -> Fa
                 engine=engine,
                 authenticator=Authenticator(engine),
                 metrics=metrics,
-                ingest_hooks=await start_extensions(engine, settings),
+                ingest_hooks=(*await start_extensions(engine, settings), ServiceProofHook()),
             )
             # Everything built at start-up lives as long as the process: moved out of the
             # collector's generations, it is no longer rescanned by every full collection
