@@ -21,9 +21,9 @@ from lrs.api.routes import resource_routers
 from lrs.auth.authenticator import Authenticator
 from lrs.errors import LRSError
 from lrs.ext import start_extensions
-from lrs.services.service_proof import ServiceProofHook
 from lrs.logs import configure_logging
 from lrs.services.credentials import ensure_bootstrap
+from lrs.services.service_proof import ServiceProofHook
 from lrs.settings import Settings, load_settings
 from lrs.storage.database import make_engine
 from lrs.storage.embedded import EmbeddedPostgres
