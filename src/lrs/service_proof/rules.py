@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from lrs.errors import BadRequest
+from lrs.xapi.primitives import is_iri
 
 SERVICE_CASE = "https://w3id.org/xapi/retail/activities/service-case"
 VERB_PREFIX = "https://w3id.org/xapi/retail/verbs/"
@@ -101,7 +102,7 @@ def _text(obj: Mapping[str, Any], key: str, path: str, *, required: bool) -> str
 
 
 def _iri(value: object, path: str) -> str:
-    if not isinstance(value, str) or ":" not in value or any(c.isspace() for c in value):
+    if not isinstance(value, str) or not is_iri(value):
         _fail(f"must be an IRI such as {VERB_PREFIX}contacted, not {value!r}", path)
     return value
 
