@@ -24,6 +24,24 @@ def _percent(share: float | None) -> str:
     return "-" if share is None else f"{share * 100:.0f}%"
 
 
+def collapse(exceptions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One line per (case, obligation, status): a recurring obligation missed 30 times in
+    a row is one line with its first due time and a count, so the page stays one page."""
+    lines: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for e in exceptions:
+        key = (e["case"], e["rule"], e["obligation"], e["status"])
+        if key in lines:
+            lines[key]["times"] += 1
+            if e["late_hours"] is not None:
+                worst = lines[key]["late_hours"] or 0.0
+                lines[key]["late_hours"] = max(worst, e["late_hours"])
+        else:
+            lines[key] = {**e, "times": 1}
+    return list(lines.values())
+
+
 def render_page(review: dict[str, Any]) -> str:
     template = _environment().get_template("review.html")
-    return template.render(review=review, percent=_percent, limit=PAGE_EXCEPTIONS)
+    return template.render(
+        review=review, percent=_percent, limit=PAGE_EXCEPTIONS, collapse=collapse
+    )
