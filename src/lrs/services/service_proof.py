@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -113,8 +113,8 @@ def _rule_json(rule_id: str, body: Mapping[str, Any], updated: datetime) -> dict
 async def put_rule(engine: AsyncEngine, rule_id: str, body: object) -> dict[str, Any]:
     check_id(rule_id, "param:id", "rule")
     parse_rule(body, rule_id)
-    assert isinstance(body, dict)  # parse_rule refuses anything else
-    stored = {k: v for k, v in body.items() if k != "id"}
+    # parse_rule refused anything but a JSON object.
+    stored = {k: v for k, v in cast(dict[str, Any], body).items() if k != "id"}
     async with transaction(engine) as conn:
         updated = await repo.put_rule(conn, rule_id, stored)
     return _rule_json(rule_id, stored, updated)

@@ -67,7 +67,8 @@ _INDEX = text(
     bindparam("priorities", type_=_TEXTS),
 )
 
-# The same selection as the ingest hook (`lrs.services.service_proof.index_rows`) makes.
+# The same selection as the ingest hook (`lrs.services.service_proof.index_row`) makes; a
+# statement committed while this runs may already have its row from the hook.
 _REBUILD = text(
     """
     INSERT INTO service_proof_events (seq, registration, verb_id, timestamp, activity_id,
@@ -79,6 +80,7 @@ _REBUILD = text(
     WHERE s.registration IS NOT NULL
       AND coalesce(s.payload->'object'->>'objectType', 'Activity') = 'Activity'
       AND s.payload->'object'->'definition'->>'type' = :case_type
+    ON CONFLICT (seq) DO NOTHING
     """
 )
 
