@@ -120,17 +120,24 @@ def _instant(day: date, minutes: int, zone: zoneinfo.ZoneInfo) -> datetime:
     return local.astimezone(UTC)
 
 
+@lru_cache(maxsize=65536)
+def _day(schedule: Schedule, day: date) -> tuple[tuple[datetime, datetime], ...]:
+    """The open intervals (UTC) of one local day: the same few days recur across cases."""
+    if is_holiday(schedule, day):
+        return ()
+    zone = zoneinfo.ZoneInfo(schedule.timezone)
+    week = schedule.week or (((0, _DAY),),) * 7
+    return tuple(
+        (_instant(day, opening, zone), _instant(day, closing, zone))
+        for opening, closing in week[day.weekday()]
+    )
+
+
 def open_intervals(schedule: Schedule, start: datetime) -> Iterator[tuple[datetime, datetime]]:
     """The door's open intervals (UTC) from `start` on, in order, clipped at `start`."""
-    zone = zoneinfo.ZoneInfo(schedule.timezone)
-    first = start.astimezone(zone).date() - timedelta(days=1)
-    week = schedule.week or (((0, _DAY),),) * 7
+    first = start.astimezone(zoneinfo.ZoneInfo(schedule.timezone)).date() - timedelta(days=1)
     for offset in range(MAX_DAYS):
-        day = first + timedelta(days=offset)
-        if is_holiday(schedule, day):
-            continue
-        for opening, closing in week[day.weekday()]:
-            low, high = _instant(day, opening, zone), _instant(day, closing, zone)
+        for low, high in _day(schedule, first + timedelta(days=offset)):
             if high > start:
                 yield max(low, start), high
 

@@ -176,6 +176,7 @@ def _judge(loaded: Loaded, since: datetime, until: datetime, now: datetime) -> l
         cases[reg].append(Event(seq, sid, verb, ts, activity, priority, actor, door, role))
     out: list[ReviewCase] = []
     for reg, events in cases.items():
+        events.sort(key=lambda e: (e.timestamp, e.seq))
         for rule in loaded.rules:
             trigger = find_trigger(rule, events)
             if trigger is None or not since <= trigger.timestamp < until:

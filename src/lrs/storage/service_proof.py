@@ -84,25 +84,35 @@ _REBUILD = text(
     """
 )
 
-# Every counting event of the cases whose trigger falls in [since, until), with the
-# effective tags and the actor's pseudonym of each statement.
+_IN_WINDOW = """
+    e.verb_id = ANY(:triggers) AND e.timestamp >= :since AND e.timestamp < :until
+    AND NOT s.voided
+"""
+
+# Every counting event of the cases whose trigger falls in [since, until).
 _CASE_EVENTS = text(
     f"""
-    WITH cases AS (
-        SELECT DISTINCT e.registration
-        FROM service_proof_events e JOIN statements s ON s.seq = e.seq
-        WHERE e.verb_id = ANY(:triggers) AND e.timestamp >= :since AND e.timestamp < :until
-          AND NOT s.voided
-    )
     SELECT e.registration::text, e.seq, s.id::text, e.verb_id, e.timestamp, e.activity_id,
-           e.priority, {PSEUDONYM}, tag.door, tag.role
-    FROM cases c
+           e.priority
+    FROM (SELECT DISTINCT e.registration
+          FROM service_proof_events e JOIN statements s ON s.seq = e.seq
+          WHERE {_IN_WINDOW}) AS c
          JOIN service_proof_events e ON e.registration = c.registration
+         JOIN statements s ON s.seq = e.seq
+    WHERE NOT s.voided
+    """  # noqa: S608 (fixed fragments only)
+).bindparams(bindparam("triggers", type_=_TEXTS))
+
+# The effective tags and the actor's pseudonym of those triggers only (the case's door,
+# team and opener): a separate query keeps tag resolution to one row per case.
+_TRIGGER_TAGS = text(
+    f"""
+    SELECT s.seq, {PSEUDONYM}, tag.door, tag.role
+    FROM service_proof_events e
          JOIN statements s ON s.seq = e.seq
          LEFT JOIN ext_pseudonym_key k ON k.id = 1
          {EFFECTIVE_TAGS}
-    WHERE NOT s.voided
-    ORDER BY e.registration, e.timestamp, e.seq
+    WHERE {_IN_WINDOW}
     """  # noqa: S608 (fixed fragments only)
 ).bindparams(bindparam("triggers", type_=_TEXTS))
 
@@ -170,8 +180,12 @@ async def index_rows(conn: AsyncConnection) -> list[tuple[Any, ...]]:
 async def case_events(
     conn: AsyncConnection, triggers: Sequence[str], since: datetime, until: datetime
 ) -> list[tuple[Any, ...]]:
+    """Rows (registration, seq, statement id, verb, timestamp, activity, priority, actor
+    pseudonym, door, role); the last three only on the triggers in the window."""
     params = {"triggers": sorted(set(triggers)), "since": since, "until": until}
-    return [tuple(r) for r in await conn.execute(_CASE_EVENTS, params)]
+    tags = {row[0]: tuple(row[1:]) for row in await conn.execute(_TRIGGER_TAGS, params)}
+    rows = await conn.execute(_CASE_EVENTS, params)
+    return [(*row, *tags.get(row[1], (None, None, None))) for row in rows]
 
 
 async def door_hours(conn: AsyncConnection) -> list[DoorHours]:
