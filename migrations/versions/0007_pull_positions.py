@@ -1,7 +1,7 @@
 """`lrs pull` resume positions: one row per source LRS.
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0006
 Create Date: 2026-11-26
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0004"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -24,6 +24,7 @@ from lrs.ext import start_extensions
 from lrs.logs import configure_logging
 from lrs.services.credentials import ensure_bootstrap
 from lrs.services.retention import start_retention, stop_retention
+from lrs.services.service_proof import ServiceProofHook
 from lrs.settings import Settings, load_settings
 from lrs.storage.database import make_engine
 from lrs.storage.embedded import EmbeddedPostgres
@@ -98,7 +99,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False) -> Fa
                 engine=engine,
                 authenticator=Authenticator(engine),
                 metrics=metrics,
-                ingest_hooks=await start_extensions(engine, settings),
+                ingest_hooks=(*await start_extensions(engine, settings), ServiceProofHook()),
             )
             # Everything built at start-up lives as long as the process: moved out of the
             # collector's generations, it is no longer rescanned by every full collection

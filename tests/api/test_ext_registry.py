@@ -16,12 +16,14 @@ pytestmark = pytest.mark.usefixtures("ext_db")
 __all__ = ["ext_db"]
 
 PARIS = {"name": "Paris Flagship", "region": "EU", "format": "flagship", "timezone": "Europe/Paris"}
+# Business hours of service proof: absent unless given.
+NO_HOURS = {"opening_hours": None, "holidays_country": None, "holidays_region": None}
 
 
 async def test_put_get_list_deactivate_door(client: httpx.AsyncClient) -> None:
     response = await client.put(f"{EXT}/doors/PAR-001", json=PARIS)
     assert response.status_code == 200, response.text
-    assert response.json() == {"id": "PAR-001", **PARIS, "active": True}
+    assert response.json() == {"id": "PAR-001", **PARIS, "active": True, **NO_HOURS}
     assert (await client.get(f"{EXT}/doors/PAR-001")).json()["timezone"] == "Europe/Paris"
     response = await client.put(f"{EXT}/doors/PAR-001", json={**PARIS, "active": False})
     assert response.json()["active"] is False
@@ -35,6 +37,7 @@ async def test_put_get_list_deactivate_door(client: httpx.AsyncClient) -> None:
         "format": None,
         "timezone": "UTC",
         "active": True,
+        **NO_HOURS,
     }
     active = (await client.get(f"{EXT}/doors", params={"active": "true"})).json()["doors"]
     assert [d["id"] for d in active] == ["LON-001"]

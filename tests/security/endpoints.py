@@ -175,6 +175,7 @@ def _ext_endpoints() -> list[Endpoint]:
             read,
             params=_fixed({"baseline": "2024-03-04/2024-03-17", "period": "2024-03-18/2024-03-31"}),
         ),
+        *_service_proof_endpoints(),
     ]
 
 
@@ -187,6 +188,31 @@ def _admin_endpoints() -> list[Endpoint]:
         Endpoint("POST", f"{EXT}/erasure", admin, body=lambda: erasure),
         Endpoint("POST", f"{EXT}/purge", admin, body=lambda: purge),
         Endpoint("GET", f"{EXT}/audit", admin),
+    ]
+
+
+def _service_proof_endpoints() -> list[Endpoint]:
+    read, write = (Access.EXT_READ,), (Access.EXT_WRITE,)
+    base = f"{EXT}/service-proof"
+    rule = {
+        "name": "Contact",
+        "trigger": {"verb": "https://w3id.org/xapi/retail/verbs/opened"},
+        "obligations": [
+            {
+                "id": "contact",
+                "verb": "https://w3id.org/xapi/retail/verbs/contacted",
+                "within": {"hours": 4},
+            }
+        ],
+    }
+    one = f"{base}/rules/sp-1"
+    return [
+        Endpoint("PUT", f"{base}/rules/{{rule}}", write, one, body=lambda: rule),
+        Endpoint("GET", f"{base}/rules/{{rule}}", read, one),
+        Endpoint("DELETE", f"{base}/rules/{{rule}}", write, f"{base}/rules/sp-gone"),
+        Endpoint("GET", f"{base}/rules", read),
+        Endpoint("GET", f"{base}/cases", read),
+        Endpoint("GET", f"{base}/report", read, params=_fixed({"week": "2026-W10"})),
     ]
 
 

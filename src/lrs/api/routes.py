@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from lrs.api import about, documents, extensions, identities, lifecycle, ops, statements
+from lrs.api import (
+    about,
+    documents,
+    extensions,
+    identities,
+    lifecycle,
+    ops,
+    service_proof,
+    statements,
+)
 
 
 def resource_routers() -> list[APIRouter]:
@@ -16,4 +25,5 @@ def resource_routers() -> list[APIRouter]:
         statements.router,
         extensions.router,
         lifecycle.router,
+        service_proof.router,
     ]

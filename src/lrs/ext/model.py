@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any, NoReturn
 
 from lrs.errors import BadRequest
+from lrs.service_proof.hours import check_holidays, parse_opening_hours
 from lrs.xapi import primitives
 from lrs.xapi.ifi import ifi_key
 from lrs.xapi.validate import validate_agent
@@ -26,7 +27,17 @@ ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
 _ID = re.compile(ID_PATTERN)
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
-DOOR_FIELDS = ("id", "name", "region", "format", "timezone", "active")
+DOOR_FIELDS = (
+    "id",
+    "name",
+    "region",
+    "format",
+    "timezone",
+    "active",
+    "opening_hours",
+    "holidays_country",
+    "holidays_region",
+)
 ROLE_FIELDS = ("id", "name", "active")
 ASSIGNMENT_FIELDS = ("agent", "door", "role", "valid_from", "valid_to")
 TAG_FIELDS = ("statement_id", "door", "role")
@@ -40,6 +51,12 @@ class Door:
     format: str | None = None
     timezone: str = "UTC"
     active: bool = True
+    # Business hours of the service-proof rules (see `lrs.service_proof.hours`): opening
+    # hours such as "mon-fri 09:00-18:00" (none: open all day) and the public holidays of
+    # a country (ISO 3166-1) and region (its subdivision code).
+    opening_hours: str | None = None
+    holidays_country: str | None = None
+    holidays_region: str | None = None
 
 
 @dataclass(frozen=True)
@@ -154,7 +171,33 @@ def parse_door(value: object, path: str, door_id: str | None = None) -> Door:
         format=_text(obj, "format", path, required=False),
         timezone=check_timezone(timezone, f"{path}.timezone"),
         active=_bool(obj, "active", path, True),
+        **_business_hours(obj, path),
     )
+
+
+def _business_hours(obj: Mapping[str, Any], path: str) -> dict[str, str | None]:
+    hours = _text(obj, "opening_hours", path, required=False)
+    if hours is not None:
+        try:
+            parse_opening_hours(hours)
+        except ValueError as exc:
+            fail(f"opening_hours: {exc}", f"{path}.opening_hours")
+    country = _text(obj, "holidays_country", path, required=False)
+    region = _text(obj, "holidays_region", path, required=False)
+    if region is not None and country is None:
+        fail("holidays_region needs holidays_country", f"{path}.holidays_region")
+    if country is not None:
+        country = country.upper()
+        try:
+            check_holidays(country, region)
+        except ValueError as exc:
+            field = (
+                "holidays_region"
+                if region is not None and "subdiv" in str(exc)
+                else "holidays_country"
+            )
+            fail(f"{exc}", f"{path}.{field}")
+    return {"opening_hours": hours, "holidays_country": country, "holidays_region": region}
 
 
 def parse_role(value: object, path: str, role_id: str | None = None) -> Role:

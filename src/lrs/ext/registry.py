@@ -41,6 +41,9 @@ def door_json(door: Door) -> dict[str, Any]:
         "format": door.format,
         "timezone": door.timezone,
         "active": door.active,
+        "opening_hours": door.opening_hours,
+        "holidays_country": door.holidays_country,
+        "holidays_region": door.holidays_region,
     }
 
 

@@ -26,6 +26,9 @@ DOOR: dict[str, Any] = {
         "format": {**_TEXT, "examples": ["flagship", "boutique", "outlet"]},
         "timezone": {"type": "string", "default": "UTC", "examples": ["Europe/Paris"]},
         "active": {"type": "boolean", "default": True},
+        "opening_hours": {**_TEXT, "examples": ["mon-fri 09:00-18:00; sat 10:00-17:00"]},
+        "holidays_country": {**_TEXT, "examples": ["FR"]},
+        "holidays_region": {**_TEXT, "examples": ["75"]},
     },
 }
 ROLE: dict[str, Any] = {

@@ -14,14 +14,17 @@ _BOOLS = ARRAY(Boolean)
 
 _UPSERT_DOORS = text(
     """
-    INSERT INTO ext_doors (id, name, region, format, timezone, active, updated)
-    SELECT id, name, region, format, tz, active, now()
-    FROM unnest(:ids, :names, :regions, :formats, :tzs, :actives)
-         AS d(id, name, region, format, tz, active)
+    INSERT INTO ext_doors (id, name, region, format, timezone, active, opening_hours,
+                           holidays_country, holidays_region, updated)
+    SELECT id, name, region, format, tz, active, hours, country, subdiv, now()
+    FROM unnest(:ids, :names, :regions, :formats, :tzs, :actives, :hours, :countries,
+                :subdivs)
+         AS d(id, name, region, format, tz, active, hours, country, subdiv)
     ORDER BY id
     ON CONFLICT (id) DO UPDATE SET name = excluded.name, region = excluded.region,
         format = excluded.format, timezone = excluded.timezone, active = excluded.active,
-        updated = excluded.updated
+        opening_hours = excluded.opening_hours, holidays_country = excluded.holidays_country,
+        holidays_region = excluded.holidays_region, updated = excluded.updated
     """
 ).bindparams(
     bindparam("ids", type_=_TEXTS),
@@ -30,6 +33,9 @@ _UPSERT_DOORS = text(
     bindparam("formats", type_=_TEXTS),
     bindparam("tzs", type_=_TEXTS),
     bindparam("actives", type_=_BOOLS),
+    bindparam("hours", type_=_TEXTS),
+    bindparam("countries", type_=_TEXTS),
+    bindparam("subdivs", type_=_TEXTS),
 )
 
 _UPSERT_ROLES = text(
@@ -46,7 +52,9 @@ _UPSERT_ROLES = text(
     bindparam("actives", type_=_BOOLS),
 )
 
-_DOOR_COLUMNS = "id, name, region, format, timezone, active"
+_DOOR_COLUMNS = (
+    "id, name, region, format, timezone, active, opening_hours, holidays_country, holidays_region"
+)
 
 
 async def upsert_doors(conn: AsyncConnection, doors: Sequence[Door]) -> None:
@@ -60,6 +68,9 @@ async def upsert_doors(conn: AsyncConnection, doors: Sequence[Door]) -> None:
             "formats": [d.format for d in doors],
             "tzs": [d.timezone for d in doors],
             "actives": [d.active for d in doors],
+            "hours": [d.opening_hours for d in doors],
+            "countries": [d.holidays_country for d in doors],
+            "subdivs": [d.holidays_region for d in doors],
         },
     )
 

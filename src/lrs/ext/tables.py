@@ -44,6 +44,10 @@ ext_doors = Table(
     Column("timezone", Text, nullable=False, server_default=text("'UTC'")),
     Column("active", Boolean, nullable=False, server_default=text("true")),
     Column("updated", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    # Added by migration 0006 (service proof): business hours and public holidays.
+    Column("opening_hours", Text, nullable=True),
+    Column("holidays_country", Text, nullable=True),
+    Column("holidays_region", Text, nullable=True),
 )
 
 ext_roles = Table(

@@ -177,3 +177,33 @@ audit_log = Table(
     Index("ix_audit_log_at_id", "at", "id"),
     Index("ix_audit_log_action_at_id", "action", "at", "id"),
 )
+
+# Service proof (migration 0006): the rules as uploaded, and an index of the service-case
+# statements (object of activity type .../service-case with a registration), written by the
+# ingest hook and rebuilt by `lrs service-proof recompute`. Voiding and re-tagging need no
+# write here: evaluation joins `statements.voided` and the effective tags when it reads.
+service_proof_rules = Table(
+    "service_proof_rules",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("body", JSONB, nullable=False),
+    Column("updated", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+)
+
+service_proof_events = Table(
+    "service_proof_events",
+    metadata,
+    Column(
+        "seq",
+        BigInteger,
+        ForeignKey("statements.seq", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("registration", UUID(as_uuid=False), nullable=False),
+    Column("verb_id", Text, nullable=False),
+    Column("timestamp", DateTime(timezone=True), nullable=False),
+    Column("activity_id", Text, nullable=False),
+    Column("priority", Text, nullable=True),
+    Index("ix_service_proof_events_registration", "registration"),
+    Index("ix_service_proof_events_verb_id_timestamp", "verb_id", "timestamp"),
+)
