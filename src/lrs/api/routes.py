@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from lrs.api import about, documents, extensions, identities, ops, statements
+from lrs.api import about, documents, extensions, forwarding, identities, ops, statements
 
 
 def resource_routers() -> list[APIRouter]:
@@ -15,4 +15,5 @@ def resource_routers() -> list[APIRouter]:
         identities.router,
         statements.router,
         extensions.router,
+        forwarding.router,
     ]

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from lrs.ext import pseudonyms
 from lrs.ext.storage_pseudonyms import store_pads
 from lrs.ext.tagging import TaggingHook
+from lrs.services.forwarding_outbox import OutboxHook
 from lrs.services.statements import IngestHook
 from lrs.settings import Settings
 from lrs.storage.database import transaction
@@ -28,4 +29,4 @@ async def ensure_pseudonym_key(engine: AsyncEngine, setting: str | None) -> None
 async def start_extensions(engine: AsyncEngine, settings: Settings) -> tuple[IngestHook, ...]:
     """Prepare the extension and return the ingest hooks to register."""
     await ensure_pseudonym_key(engine, settings.pseudonym_key)
-    return (TaggingHook(settings.door_extension, settings.role_extension),)
+    return (TaggingHook(settings.door_extension, settings.role_extension), OutboxHook())
