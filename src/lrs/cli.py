@@ -322,6 +322,9 @@ def openapi_command(
 from lrs.cli_data import register  # noqa: E402  (the data commands use the helpers above)
 
 register(app)
+from lrs.cli_forwarding import register as register_forwarding  # noqa: E402
+
+register_forwarding(app)
 
 
 def main() -> None:

@@ -58,7 +58,7 @@ class TargetRow:
 
 
 _TARGET_COLUMNS = (
-    "id, name, type, url, username, secret_enc, xapi_version, filters, paused, created_at, "
+    "id::text AS id, name, type, url, username, secret_enc, xapi_version, filters, paused, created_at, "
     "updated_at, lease_owner, lease_until, attempts, next_attempt_at, last_error, "
     "last_delivered_at, delivered, filtered, retried, dead"
 )
@@ -134,7 +134,7 @@ class QueueStats:
 # Pending statements and the oldest pending batch per target, and dead-letter rows.
 _QUEUE_STATS = text(
     """
-    SELECT t.id,
+    SELECT t.id::text AS id,
            coalesce(q.pending, 0) AS pending, q.oldest,
            (SELECT count(*) FROM fwd_dead_letters d WHERE d.target_id = t.id) AS dead_letters
     FROM fwd_targets t
@@ -159,8 +159,8 @@ _CLAIM = text(
       AND (t.lease_owner IS NULL OR t.lease_owner = :owner OR t.lease_until < now())
       AND (t.next_attempt_at IS NULL OR t.next_attempt_at <= now())
       AND EXISTS (SELECT 1 FROM fwd_queue q WHERE q.target_id = t.id)
-      AND NOT (t.id = ANY(:busy))
-    RETURNING t.id
+      AND NOT (t.id = ANY(CAST(:busy AS uuid[])))
+    RETURNING t.id::text AS id
     """
 ).bindparams(bindparam("busy", type_=ARRAY(Text)))
 
@@ -175,7 +175,7 @@ async def claim_targets(
 _RENEW = text(
     """
     UPDATE fwd_targets SET lease_until = now() + make_interval(secs => :ttl)
-    WHERE lease_owner = :owner AND id = ANY(:ids) RETURNING id
+    WHERE lease_owner = :owner AND id = ANY(CAST(:ids AS uuid[])) RETURNING id::text AS id
     """
 ).bindparams(bindparam("ids", type_=ARRAY(Text)))
 
@@ -192,7 +192,7 @@ async def renew_leases(
 
 _RELEASE = text(
     "UPDATE fwd_targets SET lease_owner = NULL, lease_until = NULL "
-    "WHERE lease_owner = :owner AND id = ANY(:ids)"
+    "WHERE lease_owner = :owner AND id = ANY(CAST(:ids AS uuid[]))"
 ).bindparams(bindparam("ids", type_=ARRAY(Text)))
 
 
