@@ -58,8 +58,8 @@ class TargetRow:
 
 
 _TARGET_COLUMNS = (
-    "id::text AS id, name, type, url, username, secret_enc, xapi_version, filters, paused, created_at, "
-    "updated_at, lease_owner, lease_until, attempts, next_attempt_at, last_error, "
+    "id::text AS id, name, type, url, username, secret_enc, xapi_version, filters, paused, "
+    "created_at, updated_at, lease_owner, lease_until, attempts, next_attempt_at, last_error, "
     "last_delivered_at, delivered, filtered, retried, dead"
 )
 
