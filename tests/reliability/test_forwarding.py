@@ -288,10 +288,10 @@ def test_webhook_fails_hangs_recovers_then_replay(
     before = len(receiver.ids())  # a hung request may have been accepted after its timeout
     later = [statement(i) for i in range(5, 10)]
     assert post(source, later)
-    wait_until(lambda: set(s["id"] for s in later) <= set(receiver.ids()), 30, "recovery")
+    wait_until(lambda: {s["id"] for s in later} <= set(receiver.ids()), 30, "recovery")
     assert receiver.ids()[before:][-5:] == [s["id"] for s in later]
 
     replay = httpx.post(f"{source.base}{FWD}/{hook_id}/replay", json={}, auth=source.auth)
     assert replay.json() == {"queued": 5}
-    wait_until(lambda: set(s["id"] for s in failed) <= set(receiver.ids()), 30, "the replay")
+    wait_until(lambda: {s["id"] for s in failed} <= set(receiver.ids()), 30, "the replay")
     assert target_status(source, hook_id)["dead_letters"] == 0
