@@ -150,7 +150,8 @@ async def measure(
         created = (await admin.post(FWD, json=body)).json()
         target_id = created["id"]
         await admin.delete(f"{FWD}/{target_id}")
-        position = 0
+        await _ingest(source, args.count, 0)  # warm-up, not counted
+        position = args.count
         rates: dict[str, list[float]] = {"none": [], "paused": [], "active": []}
         for _ in range(args.rounds):
             for mode in ("none", "paused", "active"):
@@ -182,9 +183,8 @@ async def measure(
         await admin.put(f"{FWD}/{target_id}", json={"paused": False})
         await _drain(admin, target_id)
         elapsed = time.perf_counter() - began
-        print(
-            f"throughput: {args.backlog} statements in {elapsed:.1f} s = {args.backlog / elapsed:.0f}/s"
-        )
+        rate = args.backlog / elapsed
+        print(f"throughput: {args.backlog} statements in {elapsed:.1f} s = {rate:.0f}/s")
 
         # Lag under steady ingest: `rate` statements/s in batches of 10 for `seconds`.
         async with httpx.AsyncClient(
