@@ -67,6 +67,9 @@ def _url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise BadRequest("url must be an absolute http(s) URL", path="$.url")
+    if parts.username is not None or parts.password is not None:
+        # The URL is shown by GET; credentials belong in username/password (kept encrypted).
+        raise BadRequest("url must not carry credentials; use username and password", path="$.url")
     return value.rstrip("/")
 
 

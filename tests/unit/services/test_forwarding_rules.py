@@ -42,6 +42,11 @@ def test_update_keeps_what_is_left_out() -> None:
     assert updated.secret is None  # keep the stored one
 
 
+def test_credentials_in_the_url_are_refused() -> None:
+    with pytest.raises(BadRequest, match="credentials"):
+        parse_target({"type": "webhook", "url": "https://u:p@h/hook", "secret": "s"})
+
+
 def test_paused_is_an_update_field_only() -> None:
     with pytest.raises(BadRequest):
         parse_target({"type": "webhook", "url": "http://h", "secret": "s", "paused": True})
