@@ -124,12 +124,13 @@ async def _lags(source_url: str, target_url: str) -> list[float]:
     src = await asyncpg.connect(_dsn(source_url))
     dst = await asyncpg.connect(_dsn(target_url))
     try:
-        sent = {r["id"]: r["stored"] for r in await src.fetch("SELECT id, stored FROM statements")}
+        sent = await src.fetch("SELECT id, stored FROM statements ORDER BY seq")
         got = {r["id"]: r["stored"] for r in await dst.fetch("SELECT id, stored FROM statements")}
     finally:
         await src.close()
         await dst.close()
-    return [(got[i] - sent[i]).total_seconds() for i in sent if i in got]
+    # In the source's stored order, so that the last ones are the steady-ingest statements.
+    return [(got[r["id"]] - r["stored"]).total_seconds() for r in sent if r["id"] in got]
 
 
 def _p(values: list[float], q: float) -> float:
@@ -205,7 +206,8 @@ async def measure(
     lags = await _lags(*urls)
     steady = lags[-sent:]
     print(
-        f"lag under {args.rate}/s for {args.seconds} s ({len(steady)} statements): "
+        f"lag under {args.rate}/s asked, {sent / args.seconds:.0f}/s achieved, for "
+        f"{args.seconds} s ({len(steady)} statements): "
         f"p50 {_p(steady, 50) * 1000:.0f} ms, p95 {_p(steady, 95) * 1000:.0f} ms, "
         f"max {max(steady) * 1000:.0f} ms"
     )
