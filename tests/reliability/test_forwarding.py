@@ -240,6 +240,21 @@ def test_xapi_target_survives_kill_9_and_gets_attachments(
     assert final["pending"] == 0
     assert final["dead"] == 0
 
+    # The target down for longer than the retry budget: dead letters, then replay of those
+    # and of every statement stored so far; the target still holds each statement once.
+    target.terminate()
+    down = [statement(1000 + i) for i in range(30)]
+    assert post(source, down)
+    wait_until(lambda: target_status(source, target_id)["dead"] >= 30, 60, "dead letters")
+    target.start()
+    for body in ({"dead_letters": "all"}, {"since": "2000-01-01T00:00:00Z"}):
+        replayed = httpx.post(f"{source.base}{FWD}/{target_id}/replay", json=body, auth=source.auth)
+        assert replayed.status_code == 200, replayed.text
+    wait_until(lambda: target_status(source, target_id)["pending"] == 0, 90, "the replay")
+    at_target = stored_ids(target_url)
+    assert len(at_target) == len(set(at_target)) == len(set(stored_ids(source_url)))
+    assert {s["id"] for s in down} <= set(at_target)
+
 
 def test_two_forwarding_servers_share_the_work_without_sending_twice(
     databases: tuple[str, str], servers: list[DbServer], tmp_path: Path, receiver: Receiver
