@@ -6,16 +6,20 @@ tests/reliability/test_forwarding.py."""
 from __future__ import annotations
 
 import asyncio
+import json
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
 from lrs.auth.scopes import Scope
-from tests.conftest import ScopedClients
+from tests.conftest import ScopedClients, basic
 from tests.factories import make_attachment, make_statement
 from tests.reliability.receiver import Receiver
 
@@ -240,3 +244,77 @@ async def test_outbox_survives_in_the_write_transaction(
     attached = make_statement(attachments=[make_attachment(b"x")])
     assert attached  # JSON-only POST of a statement with attachments would need multipart
     assert (await status(admin, target["id"]))["pending"] == 1
+
+
+class _XapiStub:
+    """A stand-in xAPI LRS that answers every batch POST with 409 (as some LRSs do when a
+    batch holds a known id) and holds `held` (id -> statement) for the per-statement path."""
+
+    def __init__(self, held: dict[str, dict[str, Any]]) -> None:
+        self.held = held
+        self.put: list[str] = []
+        self.auth: set[str] = set()
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def _answer(self, status: int, body: bytes = b"") -> None:
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers["Content-Length"]))
+                stub.auth.add(self.headers.get("Authorization", ""))
+                self._answer(409)
+
+            def do_PUT(self) -> None:
+                self.rfile.read(int(self.headers["Content-Length"]))
+                statement_id = parse_qs(urlsplit(self.path).query)["statementId"][0]
+                stub.put.append(statement_id)
+                self._answer(409 if statement_id in stub.held else 204)
+
+            def do_GET(self) -> None:
+                statement_id = parse_qs(urlsplit(self.path).query)["statementId"][0]
+                self._answer(200, json.dumps(stub.held[statement_id]).encode())
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/xAPI"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+async def test_xapi_409_resolved_per_statement(admin: httpx.AsyncClient) -> None:
+    same, conflicting, new = make_statement(), make_statement(), make_statement()
+    held = {same["id"]: same, conflicting["id"]: {**conflicting, "verb": {"id": OTHER_VERB}}}
+    stub = _XapiStub(held)
+    try:
+        body = {
+            "type": "xapi",
+            "url": stub.url,
+            "username": "fwd",
+            "password": PASSWORD,
+            "xapi_version": "1.0.3",
+        }
+        target = (await admin.post(f"{FWD}/targets", json=body)).json()
+        assert (
+            await admin.post("/xAPI/statements", json=[same, conflicting, new])
+        ).status_code == 200
+        done = await wait_status(admin, target["id"], "dead", 1)
+        assert done["delivered"] == 2  # `same` (equivalent at the target) and `new`
+        assert sorted(stub.put) == sorted([same["id"], conflicting["id"], new["id"]])
+        assert stub.auth == {basic("fwd", PASSWORD)}
+        letters = (await admin.get(f"{FWD}/targets/{target['id']}/dead-letters")).json()
+        assert letters["dead_letters"][0]["statements"] == [conflicting["id"]]
+        assert "other content" in letters["dead_letters"][0]["error"]
+    finally:
+        stub.close()
