@@ -103,7 +103,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False) -> Fa
             # (measured: 15% less server CPU per ingested statement, p95 25% lower).
             gc.collect()
             gc.freeze()
-            forwarder = Forwarder(engine, settings, forwarding_gauges.update)
+            forwarder = Forwarder(url, settings, forwarding_gauges.update)
             if settings.forwarding_enabled:
                 await forwarder.start()
             try:

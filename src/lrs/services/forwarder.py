@@ -28,7 +28,7 @@ from lrs.services.forwarding_secrets import SecretBox, load_box
 from lrs.services.forwarding_send import Destination, Outcome, send
 from lrs.settings import Settings
 from lrs.storage import forwarding as repo
-from lrs.storage.database import read_only, transaction
+from lrs.storage.database import make_engine, read_only, transaction
 from lrs.storage.statements import load_attachments
 
 log = logging.getLogger("lrs.forwarding")
@@ -76,8 +76,11 @@ def _sha2s(statements: Sequence[repo.Outgoing]) -> list[str]:
 
 
 class Forwarder:
-    def __init__(self, engine: AsyncEngine, settings: Settings, publish: Publish | None = None):
-        self.engine = engine
+    """Delivery for one process. It has its own small connection pool, so that delivery
+    never competes with requests for connections (nor they with it)."""
+
+    def __init__(self, url: str, settings: Settings, publish: Publish | None = None):
+        self.engine: AsyncEngine = make_engine(url, pool_size=2)  # connects on first use
         self.settings = settings
         self.publish = publish
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -104,6 +107,7 @@ class Forwarder:
                 await repo.release_leases(conn, self.owner, list(self.tasks))
         if self._client is not None:
             await self._client.aclose()
+        await self.engine.dispose()
 
     async def _run(self) -> None:
         next_stats = 0.0
