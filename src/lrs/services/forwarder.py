@@ -80,7 +80,7 @@ class Forwarder:
     never competes with requests for connections (nor they with it)."""
 
     def __init__(self, url: str, settings: Settings, publish: Publish | None = None):
-        self.engine: AsyncEngine = make_engine(url, pool_size=2)  # connects on first use
+        self.engine: AsyncEngine = make_engine(url, pool_size=1)  # connects on first use
         self.settings = settings
         self.publish = publish
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
