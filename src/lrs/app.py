@@ -15,6 +15,7 @@ from lrs.api.alternate import AlternateRequestMiddleware
 from lrs.api.context import AppContext
 from lrs.api.errors import install_error_handlers
 from lrs.api.metrics import Metrics
+from lrs.api.metrics_forwarding import ForwardingGauges
 from lrs.api.middleware import BodyLimitMiddleware, RequestContextMiddleware, XapiVersionMiddleware
 from lrs.api.responses import JSONResponse
 from lrs.api.routes import resource_routers
@@ -23,6 +24,7 @@ from lrs.errors import LRSError
 from lrs.ext import start_extensions
 from lrs.logs import configure_logging
 from lrs.services.credentials import ensure_bootstrap
+from lrs.services.forwarder import Forwarder
 from lrs.services.retention import start_retention, stop_retention
 from lrs.services.service_proof import ServiceProofHook
 from lrs.settings import Settings, load_settings
@@ -77,6 +79,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False) -> Fa
     (and migrates it); with one it checks the schema, migrating only when asked."""
     settings = settings or load_settings()
     metrics = Metrics()
+    forwarding_gauges = ForwardingGauges(metrics.registry)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -107,9 +110,13 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False) -> Fa
             gc.collect()
             gc.freeze()
             retention = start_retention(engine, settings.retention_days)
+            forwarder = Forwarder(url, settings, forwarding_gauges.update)
+            if settings.forwarding_enabled:
+                await forwarder.start()
             try:
                 yield
             finally:
+                await forwarder.stop()
                 await stop_retention(retention)
                 await engine.dispose()
         finally:

@@ -386,6 +386,7 @@ def openapi_command(
 
 
 from lrs.cli_data import register  # noqa: E402  (the data commands use the helpers above)
+from lrs.cli_forwarding import register as register_forwarding  # noqa: E402
 from lrs.cli_lifecycle import register as register_lifecycle  # noqa: E402
 from lrs.cli_pull import register as register_pull  # noqa: E402
 from lrs.cli_service_proof import service_proof_app  # noqa: E402
@@ -394,6 +395,7 @@ register(app)
 register_pull(app)
 register_lifecycle(app)
 app.add_typer(service_proof_app, name="service-proof")
+register_forwarding(app)
 
 
 def main() -> None:

@@ -118,6 +118,26 @@ class Settings(BaseSettings):
         description="purge statements stored more than this many days ago, daily, in one "
         "process at a time; unset: keep forever",
     )
+    secret_key: str | None = Field(
+        default=None,
+        description="key that encrypts forwarding secrets; unset: a generated key kept in "
+        "the database",
+    )
+    forwarding_enabled: bool = Field(
+        default=True, description="run the forwarder (delivery to targets) in this process"
+    )
+    forwarding_batch_size: int = Field(default=100, ge=1, le=1000)
+    forwarding_poll_seconds: float = Field(default=1.0, gt=0)
+    forwarding_timeout_seconds: float = Field(default=10.0, gt=0)
+    forwarding_lease_seconds: float = Field(default=30.0, gt=0)
+    forwarding_backoff_base_seconds: float = Field(default=1.0, gt=0)
+    forwarding_backoff_max_seconds: float = Field(default=300.0, gt=0)
+    forwarding_max_attempts: int = Field(default=10, ge=1)
+    forwarding_max_pending: int = Field(
+        default=1_000_000,
+        ge=1,
+        description="pending statements per target above which the alert metric is raised",
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -216,6 +216,23 @@ def _service_proof_endpoints() -> list[Endpoint]:
     ]
 
 
+def _forwarding_endpoints() -> list[Endpoint]:
+    """Forwarding (scope admin only). The requests are refused after the scope check (an
+    empty body, an unknown target), so the matrix leaves no target behind."""
+    admin = (Access.ADMIN,)
+    targets = f"{EXT}/forwarding/targets"
+    one = f"{targets}/3f0c5f8e-8f0e-4a53-9d0c-3b8f2d6c1a00"
+    return [
+        Endpoint("POST", targets, admin, body=dict),
+        Endpoint("GET", targets, admin),
+        Endpoint("GET", f"{targets}/{{target_id}}", admin, one),
+        Endpoint("PUT", f"{targets}/{{target_id}}", admin, one, body=dict),
+        Endpoint("DELETE", f"{targets}/{{target_id}}", admin, one),
+        Endpoint("GET", f"{targets}/{{target_id}}/dead-letters", admin, f"{one}/dead-letters"),
+        Endpoint("POST", f"{targets}/{{target_id}}/replay", admin, f"{one}/replay", body=dict),
+    ]
+
+
 def _definition_endpoints() -> list[Endpoint]:
     agents = {"agent": AGENT}
     activities = {"activityId": ACTIVITY}
@@ -253,5 +270,6 @@ ENDPOINTS: list[Endpoint] = [
     *_definition_endpoints(),
     *_ext_endpoints(),
     *_admin_endpoints(),
+    *_forwarding_endpoints(),
     *PUBLIC,
 ]

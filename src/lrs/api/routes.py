@@ -8,6 +8,7 @@ from lrs.api import (
     about,
     documents,
     extensions,
+    forwarding,
     identities,
     lifecycle,
     ops,
@@ -26,4 +27,5 @@ def resource_routers() -> list[APIRouter]:
         extensions.router,
         lifecycle.router,
         service_proof.router,
+        forwarding.router,
     ]

@@ -9,6 +9,7 @@ from lrs.ext import pseudonyms
 from lrs.ext.storage_bi import store_config
 from lrs.ext.storage_pseudonyms import store_pads
 from lrs.ext.tagging import TaggingHook
+from lrs.services.forwarding_outbox import OutboxHook
 from lrs.services.statements import IngestHook
 from lrs.settings import Settings
 from lrs.storage.database import transaction
@@ -41,4 +42,4 @@ async def start_extensions(engine: AsyncEngine, settings: Settings) -> tuple[Ing
     """Prepare the extension and return the ingest hooks to register."""
     await ensure_pseudonym_key(engine, settings.pseudonym_key)
     await store_bi_config(engine, settings)
-    return (TaggingHook(settings.door_extension, settings.role_extension),)
+    return (TaggingHook(settings.door_extension, settings.role_extension), OutboxHook())

@@ -207,3 +207,74 @@ service_proof_events = Table(
     Index("ix_service_proof_events_registration", "registration"),
     Index("ix_service_proof_events_verb_id_timestamp", "verb_id", "timestamp"),
 )
+
+# Forwarding (lrs.services.forwarding). A target's secret (xAPI password or webhook secret)
+# is stored encrypted (Fernet); counters live here so that every worker reports the same.
+fwd_targets = Table(
+    "fwd_targets",
+    metadata,
+    Column("id", UUID(as_uuid=False), primary_key=True),
+    Column("name", Text, nullable=False, server_default=text("''")),
+    Column("type", Text, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("username", Text, nullable=True),
+    Column("secret_enc", LargeBinary, nullable=True),
+    Column("xapi_version", Text, nullable=True),
+    Column("filters", JSONB, nullable=False, server_default=text("'{}'")),
+    Column("paused", Boolean, nullable=False, server_default=text("false")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    # The one process delivering for this target, until lease_until (renewed while it works).
+    Column("lease_owner", Text, nullable=True),
+    Column("lease_until", DateTime(timezone=True), nullable=True),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("last_delivered_at", DateTime(timezone=True), nullable=True),
+    Column("delivered", BigInteger, nullable=False, server_default=text("0")),
+    Column("filtered", BigInteger, nullable=False, server_default=text("0")),
+    Column("retried", BigInteger, nullable=False, server_default=text("0")),
+    Column("dead", BigInteger, nullable=False, server_default=text("0")),
+)
+
+# The outbox: one row per (target, stored batch), written in the batch's own transaction.
+fwd_queue = Table(
+    "fwd_queue",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column(
+        "target_id",
+        UUID(as_uuid=False),
+        ForeignKey("fwd_targets.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("seqs", ARRAY(BigInteger), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    Index("ix_fwd_queue_target_id_id", "target_id", "id"),
+)
+
+fwd_dead_letters = Table(
+    "fwd_dead_letters",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column(
+        "target_id",
+        UUID(as_uuid=False),
+        ForeignKey("fwd_targets.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("seqs", ARRAY(BigInteger), nullable=False),
+    Column("error", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    Index("ix_fwd_dead_letters_target_id_id", "target_id", "id"),
+)
+
+# The generated Fernet key used when LRS_SECRET_KEY is unset. One row, id = 1.
+fwd_key = Table(
+    "fwd_key",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+)
