@@ -9,7 +9,8 @@ each block before it runs, so a developer's own `make run` on 8000 never gets in
 
 The blocks share one bash session (variables carry over, as in a terminal), started in a scratch
 directory that holds `.venv` (a link to the environment running the tests, whose `bin` is also
-first on PATH, so `lrs` and `python -m conformance` work) and with `LRS_DATABASE_URL` naming the
+first on PATH, so `lrs` and `python -m conformance` work) and links to the checkout's
+`examples/` (as when running them from the checkout), and with `LRS_DATABASE_URL` naming the
 server's database, so `lrs ...` commands act on the LRS the examples talk to.
 
 Rules the harness applies (README authors, see "README examples" in README.md):
@@ -42,6 +43,7 @@ from tests.live.serving import Served
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
+SHIPPED_DIRS = ("examples",)
 README_BASE = "http://127.0.0.1:8000"
 BLOCK_TIMEOUT = 90.0
 NOT_RUN = re.compile(r"^<!--\s*readme:\s*not run\s*\((?P<reason>.+)\)\s*-->$")
@@ -193,6 +195,9 @@ def session(
 ) -> Iterator[Session]:
     workdir = tmp_path_factory.mktemp("readme-work")
     (workdir / ".venv").symlink_to(Path(sys.prefix), target_is_directory=True)
+    # Files of the checkout that README examples name by a relative path (read only).
+    for shipped in SHIPPED_DIRS:
+        (workdir / shipped).symlink_to(ROOT / shipped, target_is_directory=True)
     bin_dir = str(Path(sys.prefix) / "bin")
     env = {
         key: value

@@ -2,7 +2,7 @@
 pg_restore next to its server: they back up the embedded cluster. An external server is
 backed up with the pg_dump / pg_restore on PATH (their version should match the server's: a
 newer pg_dump writes settings an older server refuses on restore), the shipped ones when
-none is installed.
+none is installed or when PATH's refuse the server's (newer) version.
 
 `dump` takes a consistent snapshot (pg_dump runs in one repeatable-read transaction), so it
 may run while lrs serves. `restore` replaces every table: run it with the server stopped.
@@ -44,20 +44,31 @@ def _connection(url: str) -> tuple[list[str], dict[str, str]]:
     return args, env
 
 
-def _tool(name: str, *, embedded: bool) -> str:
-    installed = None if embedded else shutil.which(name)
-    if installed is not None:
-        return installed
+def _tools(name: str, *, embedded: bool) -> list[str]:
+    """The tools to try, preferred first: the shipped one for the embedded cluster, PATH's
+    for an external server; the other one after it (a version mismatch fails fast)."""
     shipped = _bin_dir() / name
-    return str(shipped) if shipped.exists() else name
+    candidates = [str(shipped) if shipped.exists() else None, shutil.which(name)]
+    if not embedded:
+        candidates.reverse()
+    found = [tool for tool in dict.fromkeys(candidates) if tool is not None]
+    return found or [name]
 
 
 def _run(tool: str, args: list[str], env: dict[str, str], *, embedded: bool) -> None:
-    command = [_tool(tool, embedded=embedded), *args]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
+    """Run `tool` with the first candidate that succeeds; pg_dump and pg_restore refuse a
+    server (or archive) of a newer major version before touching anything, so trying the
+    next one is safe. The preferred candidate's error is the one reported."""
+    errors: list[str] = []
+    for command in _tools(tool, embedded=embedded):
+        done = subprocess.run(
+            [command, *args], env=env, capture_output=True, text=True, check=False
+        )
+        if done.returncode == 0:
+            return
         lines = (done.stderr or done.stdout).strip().splitlines()
-        raise BackupError(f"{tool} failed: {lines[-1] if lines else done.returncode}")
+        errors.append(lines[-1] if lines else str(done.returncode))
+    raise BackupError(f"{tool} failed: {errors[0]}")
 
 
 def dump(url: str, file: Path, *, embedded: bool) -> None:
