@@ -6,6 +6,8 @@ from fastapi import APIRouter
 
 from lrs.api import (
     about,
+    console,
+    console_admin,
     documents,
     extensions,
     forwarding,
@@ -28,4 +30,6 @@ def resource_routers() -> list[APIRouter]:
         lifecycle.router,
         service_proof.router,
         forwarding.router,
+        console.router,
+        console_admin.router,
     ]
