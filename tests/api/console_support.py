@@ -29,9 +29,7 @@ def browser(app: FastAPI) -> httpx.AsyncClient:
 
 
 async def log_in(client: httpx.AsyncClient, username: str, password: str) -> httpx.Response:
-    return await client.post(
-        "/admin/login", data={"username": username, "password": password}
-    )
+    return await client.post("/admin/login", data={"username": username, "password": password})
 
 
 @pytest.fixture
