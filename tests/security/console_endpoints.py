@@ -35,6 +35,12 @@ CONSOLE_ROUTES: tuple[ConsoleRoute, ...] = (
     ConsoleRoute(
         "POST", "/admin/credentials/{key}/revoke", "admin", path="/admin/credentials/nope/revoke"
     ),
+    ConsoleRoute("GET", "/admin/doors", "admin"),
+    ConsoleRoute("POST", "/admin/doors", "admin"),
+    ConsoleRoute("GET", "/admin/roles", "admin"),
+    ConsoleRoute("POST", "/admin/roles", "admin"),
+    ConsoleRoute("GET", "/admin/roster", "admin"),
+    ConsoleRoute("POST", "/admin/roster", "admin"),
     ConsoleRoute("GET", "/admin/audit", "admin"),
     ConsoleRoute("GET", "/admin/privacy", "admin"),
     ConsoleRoute("POST", "/admin/privacy/erasure", "admin", form={"agent": "x@example.com"}),

@@ -8,6 +8,7 @@ and its cookie is never looked at by the xAPI routes.
 from __future__ import annotations
 
 import secrets
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -89,14 +90,15 @@ def check_origin(request: Request) -> None:
 
 async def _form(
     request: Request, session: Annotated[ConsoleSession, Depends(_session)]
-) -> FormData:
-    """The posted form, after the Origin check and the session's CSRF token."""
+) -> AsyncIterator[FormData]:
+    """The posted form, after the Origin check and the session's CSRF token; its uploaded
+    files are closed when the request is done."""
     check_origin(request)
-    form = await request.form()
-    token = form.get("csrf")
-    if not isinstance(token, str) or not secrets.compare_digest(token, session.csrf):
-        raise Forbidden("the form's CSRF token is missing or wrong; reload the page")
-    return form
+    async with request.form() as form:
+        token = form.get("csrf")
+        if not isinstance(token, str) or not secrets.compare_digest(token, session.csrf):
+            raise Forbidden("the form's CSRF token is missing or wrong; reload the page")
+        yield form
 
 
 Session = Annotated[ConsoleSession, Depends(_session)]

@@ -8,6 +8,7 @@ from lrs.api import (
     about,
     console,
     console_admin,
+    console_registry,
     documents,
     extensions,
     forwarding,
@@ -32,4 +33,5 @@ def resource_routers() -> list[APIRouter]:
         forwarding.router,
         console.router,
         console_admin.router,
+        console_registry.router,
     ]

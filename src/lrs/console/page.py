@@ -11,6 +11,9 @@ import jinja2
 NAVIGATION: tuple[tuple[str, str, bool], ...] = (
     ("/admin/", "Overview", False),
     ("/admin/credentials", "Credentials", True),
+    ("/admin/doors", "Doors", True),
+    ("/admin/roles", "Roles", True),
+    ("/admin/roster", "Roster", True),
     ("/admin/audit", "Audit", True),
     ("/admin/privacy", "Privacy", True),
     ("/admin/forwarding", "Forwarding", True),
