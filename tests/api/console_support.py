@@ -18,9 +18,15 @@ BASE = "http://lrs.test"
 
 @pytest.fixture(scope="session")
 async def console_users(app: FastAPI) -> None:
+    """Made once per database (each test module that imports this fixture asks again)."""
     engine = app.state.lrs.engine
-    await console.create_user(engine, ADMIN_USER, ADMIN_PASSWORD, "admin", actor="test")
-    await console.create_user(engine, VIEWER_USER, VIEWER_PASSWORD, "viewer", actor="test")
+    existing = {user.name for user in await console.list_users(engine)}
+    for name, password, role in (
+        (ADMIN_USER, ADMIN_PASSWORD, "admin"),
+        (VIEWER_USER, VIEWER_PASSWORD, "viewer"),
+    ):
+        if name not in existing:
+            await console.create_user(engine, name, password, role, actor="test")
 
 
 def browser(app: FastAPI) -> httpx.AsyncClient:

@@ -30,6 +30,7 @@ CONSOLE_ROUTES: tuple[ConsoleRoute, ...] = (
     ConsoleRoute("POST", "/admin/login", "public"),
     ConsoleRoute("POST", "/admin/logout", "session"),
     ConsoleRoute("GET", "/admin/", "session"),
+    ConsoleRoute("GET", "/admin/dashboard", "session"),
     ConsoleRoute("GET", "/admin/credentials", "admin"),
     ConsoleRoute("POST", "/admin/credentials", "admin", form={"scopes": "statements/write"}),
     ConsoleRoute(

@@ -9,6 +9,7 @@ from lrs.api import (
     console,
     console_admin,
     console_registry,
+    console_reports,
     documents,
     extensions,
     forwarding,
@@ -34,4 +35,5 @@ def resource_routers() -> list[APIRouter]:
         console.router,
         console_admin.router,
         console_registry.router,
+        console_reports.router,
     ]

@@ -10,6 +10,7 @@ import jinja2
 # (path, label, admin only): the navigation, in order.
 NAVIGATION: tuple[tuple[str, str, bool], ...] = (
     ("/admin/", "Overview", False),
+    ("/admin/dashboard", "Dashboard", False),
     ("/admin/credentials", "Credentials", True),
     ("/admin/doors", "Doors", True),
     ("/admin/roles", "Roles", True),

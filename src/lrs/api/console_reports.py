@@ -1,0 +1,46 @@
+"""Console reports open to every console user (viewers too): the door-week dashboard. Small
+groups are always suppressed here, as the API does for credentials without identities."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter
+from starlette.responses import HTMLResponse
+
+from lrs.api.console_deps import PREFIX, Session, page
+from lrs.api.deps import ContextDep
+from lrs.console.charts import Bar, bar_chart
+from lrs.console.dashboard import parse_weeks, week_range, weekly_totals
+from lrs.ext import door_week
+from lrs.ext.filters import parse_filters
+
+router = APIRouter(prefix=PREFIX, include_in_schema=False)
+
+
+@router.get("/dashboard")
+async def dashboard(
+    context: ContextDep, session: Session, door: str = "", role: str = "", weeks: str = ""
+) -> HTMLResponse:
+    """Door-week rows (practice and KPIs side by side) over the last `weeks` weeks."""
+    shown = parse_weeks(weeks)
+    filters = parse_filters({k: v for k, v in (("door", door), ("role", role)) if v})
+    table = await door_week.door_week_table(
+        context.engine,
+        week_range(shown, datetime.now(UTC).date()),
+        filters,
+        suppressed=context.settings.min_group_size,
+    )
+    totals = weekly_totals(table.columns, table.rows, "active_learners")
+    chart = bar_chart(
+        [Bar(week, value) for week, value in totals], title="Active learners per ISO week"
+    )
+    return page(
+        "dashboard.html",
+        user=session,
+        current=f"{PREFIX}/dashboard",
+        table=table,
+        chart=chart,
+        filters={"door": door, "role": role, "weeks": shown},
+        minimum=context.settings.min_group_size,
+    )
