@@ -31,6 +31,7 @@ CONSOLE_ROUTES: tuple[ConsoleRoute, ...] = (
     ConsoleRoute("POST", "/admin/logout", "session"),
     ConsoleRoute("GET", "/admin/", "session"),
     ConsoleRoute("GET", "/admin/dashboard", "session"),
+    ConsoleRoute("GET", "/admin/service-proof", "session"),
     ConsoleRoute("GET", "/admin/credentials", "admin"),
     ConsoleRoute("POST", "/admin/credentials", "admin", form={"scopes": "statements/write"}),
     ConsoleRoute(

@@ -1,5 +1,6 @@
-"""Console reports open to every console user (viewers too): the door-week dashboard. Small
-groups are always suppressed here, as the API does for credentials without identities."""
+"""Console reports open to every console user (viewers too): the door-week dashboard (small
+groups always suppressed here, as the API does for credentials without identities) and the
+weekly service-proof review (people appear only by pseudonym)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from lrs.api.deps import ContextDep
 from lrs.console.charts import Bar, bar_chart
 from lrs.console.dashboard import parse_weeks, week_range, weekly_totals
 from lrs.ext import door_week
+from lrs.ext.bi_model import iso_week
 from lrs.ext.filters import parse_filters
+from lrs.services import service_proof
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
@@ -43,4 +46,22 @@ async def dashboard(
         chart=chart,
         filters={"door": door, "role": role, "weeks": shown},
         minimum=context.settings.min_group_size,
+    )
+
+
+@router.get("/service-proof")
+async def service_proof_page(
+    context: ContextDep, session: Session, week: str = "", door: str = ""
+) -> HTMLResponse:
+    """The weekly review per door; with `door`, that door's exceptions."""
+    chosen = week or iso_week(datetime.now(UTC).date())
+    items = [("week", chosen), ("format", "json"), *([("door", door)] if door else [])]
+    review, _ = await service_proof.report(context.engine, items)
+    return page(
+        "service_proof.html",
+        user=session,
+        current=f"{PREFIX}/service-proof",
+        review=review,
+        week=chosen,
+        door=door,
     )

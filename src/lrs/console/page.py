@@ -11,6 +11,7 @@ import jinja2
 NAVIGATION: tuple[tuple[str, str, bool], ...] = (
     ("/admin/", "Overview", False),
     ("/admin/dashboard", "Dashboard", False),
+    ("/admin/service-proof", "Service proof", False),
     ("/admin/credentials", "Credentials", True),
     ("/admin/doors", "Doors", True),
     ("/admin/roles", "Roles", True),
