@@ -32,6 +32,7 @@ CONSOLE_ROUTES: tuple[ConsoleRoute, ...] = (
     ConsoleRoute("GET", "/admin/", "session"),
     ConsoleRoute("GET", "/admin/dashboard", "session"),
     ConsoleRoute("GET", "/admin/service-proof", "session"),
+    ConsoleRoute("GET", "/admin/statements", "admin"),
     ConsoleRoute("GET", "/admin/credentials", "admin"),
     ConsoleRoute("POST", "/admin/credentials", "admin", form={"scopes": "statements/write"}),
     ConsoleRoute(

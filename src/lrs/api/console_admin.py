@@ -10,10 +10,18 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse
 
 from lrs.api.console_deps import PREFIX, Admin, Form, field, page
-from lrs.api.deps import ContextDep
+from lrs.api.deps import ContextDep, PagingDep
 from lrs.auth.scopes import Scope
 from lrs.errors import BadRequest
-from lrs.services import audit_query, console, credentials, erasure, forwarding, purge
+from lrs.services import (
+    audit_query,
+    console,
+    console_statements,
+    credentials,
+    erasure,
+    forwarding,
+    purge,
+)
 from lrs.services.lifecycle_input import parse_erasure, parse_purge
 from lrs.xapi.jsonparse import loads_strict
 from lrs.xapi.versions import XapiVersion
@@ -169,3 +177,17 @@ async def replay(target_id: str, context: ContextDep, session: Admin, form: Form
         actor=session.actor,
     )
     return await _forwarding_page(context, session, replayed={"target": target_id, **result})
+
+
+@router.get("/statements")
+async def statements_page(
+    request: Request, context: ContextDep, session: Admin, codec: PagingDep
+) -> HTMLResponse:
+    """Filters since, until, verb, activity, agent, door and role; newest first, paged."""
+    found = await console_statements.browse_page(
+        context.engine,
+        request.query_params.multi_items(),
+        codec,
+        XapiVersion(context.settings.primary_xapi_version),
+    )
+    return page("statements.html", user=session, current=f"{PREFIX}/statements", found=found)

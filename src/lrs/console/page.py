@@ -12,6 +12,7 @@ NAVIGATION: tuple[tuple[str, str, bool], ...] = (
     ("/admin/", "Overview", False),
     ("/admin/dashboard", "Dashboard", False),
     ("/admin/service-proof", "Service proof", False),
+    ("/admin/statements", "Statements", True),
     ("/admin/credentials", "Credentials", True),
     ("/admin/doors", "Doors", True),
     ("/admin/roles", "Roles", True),
