@@ -35,6 +35,7 @@ async def login(request: Request, context: ContextDep) -> Response:
     check_origin(request)
     form = await request.form()
     username = field(form, "username")
+    request.state.console_username = username  # shown again if the login is refused
     password = form.get("password")
     session = await console.login(
         context.engine,

@@ -124,7 +124,8 @@ def install_console(app: FastAPI) -> None:
         if isinstance(error, LoginRequired) and request.method in ("GET", "HEAD"):
             return RedirectResponse(f"{PREFIX}/login", status_code=303, headers=HEADERS)
         if request.url.path == f"{PREFIX}/login":
-            return page("login.html", status=error.status, message=error.message, username="")
+            username = getattr(request.state, "console_username", "")
+            return page("login.html", status=error.status, message=error.message, username=username)
         return page(
             "error.html",
             status=error.status,
