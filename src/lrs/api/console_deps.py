@@ -18,7 +18,7 @@ from starlette.datastructures import FormData
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from lrs.api.deps import get_context
-from lrs.console.page import render
+from lrs.console.page import NAVIGATION, render
 from lrs.errors import Forbidden, LRSError, Unauthorized
 from lrs.services import console
 from lrs.services.console import ConsoleSession
@@ -72,6 +72,7 @@ async def _session(request: Request) -> ConsoleSession:
     )
     if found is None:
         raise LoginRequired("log in to the console first")
+    request.state.console_session = found  # the error page keeps the navigation
     return found
 
 
@@ -111,6 +112,12 @@ def field(form: FormData, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+def back_to(path: str) -> str:
+    """The page a form was posted from: the longest console page the path starts with."""
+    pages = [p for p, _, _ in NAVIGATION if p != f"{PREFIX}/" and path.startswith(p)]
+    return max(pages, key=len, default=f"{PREFIX}/")
+
+
 def install_console(app: FastAPI) -> None:
     """Errors under /admin/ answer with an HTML page (a missing session: the login form);
     elsewhere the JSON handler answers as before."""
@@ -126,12 +133,16 @@ def install_console(app: FastAPI) -> None:
         if request.url.path == f"{PREFIX}/login":
             username = getattr(request.state, "console_username", "")
             return page("login.html", status=error.status, message=error.message, username=username)
+        session = getattr(request.state, "console_session", None)
+        back = back_to(request.url.path)
         return page(
             "error.html",
             status=error.status,
+            user=session,
+            current=back,
             heading=f"Not done ({error.status})",
             message=error.message,
-            back=f"{PREFIX}/",
+            back=back,
         )
 
     app.add_exception_handler(LRSError, handler)

@@ -42,7 +42,7 @@ async def overview(engine: AsyncEngine) -> Overview:
         counts = await repo.statements_per_day(conn, days=DAYS)
     targets = await forwarding.list_targets(engine)
     lag = max((t["status"]["lag_seconds"] for t in targets), default=0.0)
-    status = getattr(engine.pool, "status", None)
+    size, used = getattr(engine.pool, "size", None), getattr(engine.pool, "checkedout", None)
     return Overview(
         statements=total,
         voided=voided,
@@ -50,7 +50,7 @@ async def overview(engine: AsyncEngine) -> Overview:
         per_day=_days(counts, datetime.now(UTC).date()),
         days=DAYS,
         database="reachable",
-        pool=status() if callable(status) else "pool",
+        pool=f"pool: {used()} of {size()} in use" if callable(size) and callable(used) else "pool",
         version=__version__,
         forwarding_lag=f"{lag:.0f} s",
         targets=len(targets),
