@@ -148,6 +148,13 @@ async def test_an_idle_or_old_session_expires(app: FastAPI, console_users: None)
                     f"WHERE username = '{VIEWER_USER}'"
                 )
             assert (await client.get("/admin/")).status_code == 303, column
+    async with browser(app) as client:
+        await log_in(client, VIEWER_USER, VIEWER_PASSWORD)
+    async with engine.begin() as conn:
+        old = await conn.exec_driver_sql(
+            "SELECT count(*) FROM console_sessions WHERE created < now() - interval '12 hours'"
+        )
+        assert old.scalar_one() == 0
 
 
 async def test_a_forged_cross_site_post_is_refused(admin_console: httpx.AsyncClient) -> None:

@@ -3,6 +3,8 @@ OpenAPI schema). Thin: read the form, call one service, render."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -42,6 +44,7 @@ async def login(request: Request, context: ContextDep) -> Response:
         username,
         password if isinstance(password, str) else "",
         client_address(request),
+        absolute=timedelta(hours=context.settings.console_absolute_hours),
     )
     response = RedirectResponse(f"{PREFIX}/", status_code=303, headers=HEADERS)
     set_cookie(request, response, session.token)

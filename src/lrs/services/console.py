@@ -14,6 +14,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -35,8 +36,12 @@ USER_CREATE = "console.user_create"
 USER_DISABLE = "console.user_disable"
 REPLAY = "forwarding.replay"
 
-# Verified when the name is unknown, so a wrong name costs as much as a wrong password.
-_DUMMY_HASH = hash_secret("not a password of anyone")
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Verified when the name is unknown, so a wrong name costs as much as a wrong password
+    (made on first use, not at import)."""
+    return hash_secret("not a password of anyone")
 
 
 @dataclass(frozen=True)
@@ -95,8 +100,11 @@ async def disable_user(engine: AsyncEngine, name: str, *, actor: str) -> None:
         await audit.record(conn, actor=actor, action=USER_DISABLE, subject=name)
 
 
-async def login(engine: AsyncEngine, username: str, password: str, address: str) -> ConsoleSession:
-    """A new session, or 401 (wrong name or password, disabled user) / 429 (throttled)."""
+async def login(
+    engine: AsyncEngine, username: str, password: str, address: str, *, absolute: timedelta
+) -> ConsoleSession:
+    """A new session, or 401 (wrong name or password, disabled user) / 429 (throttled).
+    Sessions past their absolute lifetime are cleared on the way."""
     async with transaction(engine) as conn:
         failures = await repo.recent_failures(
             conn, username=username, address=address, window=FAILURE_WINDOW
@@ -104,7 +112,7 @@ async def login(engine: AsyncEngine, username: str, password: str, address: str)
         user = await repo.find_user(conn, username)
     if failures >= MAX_FAILURES:
         raise TooManyRequests("too many failed logins; try again in 15 minutes")
-    stored = user.password_hash if user is not None else _DUMMY_HASH
+    stored = user.password_hash if user is not None else await asyncio.to_thread(_dummy_hash)
     good = await asyncio.to_thread(verify_secret, stored, password)
     async with transaction(engine) as conn:
         if user is None or user.disabled or not good:
@@ -120,6 +128,7 @@ async def login(engine: AsyncEngine, username: str, password: str, address: str)
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     async with transaction(engine) as conn:
         await repo.clear_failures(conn, username=username, address=address)
+        await repo.delete_sessions_before(conn, absolute)
         await repo.insert_session(
             conn, token_hash=_hash_token(token), username=user.name, csrf=csrf
         )

@@ -141,6 +141,13 @@ async def delete_session(conn: AsyncConnection, token_hash: str) -> None:
     await conn.execute(delete(console_sessions).where(console_sessions.c.token_hash == token_hash))
 
 
+async def delete_sessions_before(conn: AsyncConnection, age: timedelta) -> None:
+    """Forget sessions created more than `age` ago (they can no longer be used)."""
+    await conn.execute(
+        delete(console_sessions).where(console_sessions.c.created < func.now() - age)
+    )
+
+
 async def statement_totals(conn: AsyncConnection) -> tuple[int, int, datetime | None]:
     """(statements, voided, last stored)."""
     query = select(
