@@ -59,3 +59,20 @@ async def test_filters_paging_json_voided_and_tags(
     assert bad.status_code == 400
     forged = await admin_console.get("/admin/statements", params={"more": "x.y"})
     assert forged.status_code == 400
+
+
+async def test_tag_coverage_by_source(
+    admin_console: httpx.AsyncClient, client: httpx.AsyncClient
+) -> None:
+    await seed_registry(client)
+    await store(
+        client,
+        statement("alice", door="PAR", role="advisor"),
+        *(statement("bob") for _ in range(3)),
+    )
+    plain = await admin_console.get("/admin/doors")
+    assert 'id="coverage"' not in plain.text
+    page = await admin_console.get("/admin/doors", params={"coverage": "1"})
+    assert page.status_code == 200
+    rows = re.findall(r"<tr><td>([^<]+)</td><td>(\d+)</td><td>([\d.]+)%</td></tr>", page.text)
+    assert rows == [("untagged", "3", "75.0"), ("statement", "1", "25.0")]

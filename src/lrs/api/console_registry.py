@@ -16,6 +16,7 @@ from lrs.api.deps import ContextDep
 from lrs.errors import BadRequest
 from lrs.ext import csvio, registry, roster
 from lrs.ext.csvio import BulkBody, Kind
+from lrs.services import console_statements
 from lrs.xapi.ifi import ifi_key
 from lrs.xapi.validate import parse_agent_param
 from lrs.xapi.versions import XapiVersion
@@ -32,7 +33,7 @@ async def _csv(form: FormData, kind: Kind) -> BulkBody:
 
 async def _doors_page(context: ContextDep, session: Admin, **result: Any) -> HTMLResponse:
     doors = [registry.door_json(d) for d in await registry.list_doors(context.engine, None)]
-    values: dict[str, Any] = {"uploaded": None, **result}
+    values: dict[str, Any] = {"uploaded": None, "coverage": None, **result}
     return page(
         "registry.html",
         user=session,
@@ -48,7 +49,7 @@ async def _doors_page(context: ContextDep, session: Admin, **result: Any) -> HTM
 
 async def _roles_page(context: ContextDep, session: Admin, **result: Any) -> HTMLResponse:
     roles = [registry.role_json(r) for r in await registry.list_roles(context.engine, None)]
-    values: dict[str, Any] = {"uploaded": None, **result}
+    values: dict[str, Any] = {"uploaded": None, "coverage": None, **result}
     return page(
         "registry.html",
         user=session,
@@ -63,7 +64,11 @@ async def _roles_page(context: ContextDep, session: Admin, **result: Any) -> HTM
 
 
 @router.get("/doors")
-async def doors_page(context: ContextDep, session: Admin) -> HTMLResponse:
+async def doors_page(context: ContextDep, session: Admin, coverage: str = "") -> HTMLResponse:
+    """The doors; with `coverage=1`, the share of statements tagged, by source."""
+    if coverage:
+        shares = await console_statements.tag_coverage(context.engine)
+        return await _doors_page(context, session, coverage=shares)
     return await _doors_page(context, session)
 
 

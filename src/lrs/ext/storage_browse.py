@@ -56,3 +56,15 @@ async def browse(
     params["limit"] = limit + 1
     rows = [BrowsedRow(*row) for row in await conn.execute(text(sql), params)]
     return rows[:limit], len(rows) > limit
+
+
+async def tag_coverage(conn: AsyncConnection) -> list[tuple[str | None, int]]:
+    """Learning events (not voided, not voiding) per tag source; None: untagged."""
+    sql = f"""
+        SELECT {TAG_SOURCE} AS source, count(*)
+        FROM statements s {EFFECTIVE_TAGS}
+        WHERE NOT s.voided AND NOT s.is_voiding
+        GROUP BY 1
+        ORDER BY 2 DESC
+    """  # noqa: S608
+    return [(row[0], int(row[1])) for row in await conn.execute(text(sql))]

@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from lrs.ext.export import check_filter_ids
 from lrs.ext.filters import FILTER_PARAMS, parse_filters
 from lrs.ext.storage_browse import BrowsedRow, browse
-from lrs.storage.database import read_only
+from lrs.ext.storage_browse import tag_coverage as coverage_counts
+from lrs.storage.database import REPORT_TIMEOUT_MS, read_only
 from lrs.xapi.ifi import ifi_key
 from lrs.xapi.paging import Position, TokenCodec
 from lrs.xapi.validate import parse_agent_param
@@ -111,3 +112,18 @@ async def browse_page(
     if more and rows:
         token = codec.encode(PATH, sorted(values.items()), Position(rows[-1].stored, rows[-1].seq))
     return StatementsPage(values, [_shown(r) for r in rows], token)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    source: str
+    statements: int
+    share: float
+
+
+async def tag_coverage(engine: AsyncEngine) -> list[Coverage]:
+    """The share of statements tagged, by tag source (it reads the whole store)."""
+    async with read_only(engine, timeout_ms=REPORT_TIMEOUT_MS) as conn:
+        counts = await coverage_counts(conn)
+    total = sum(n for _, n in counts) or 1
+    return [Coverage(source or "untagged", n, n / total) for source, n in counts]
