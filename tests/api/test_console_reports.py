@@ -3,6 +3,7 @@ for every console user, viewers included)."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -59,3 +60,27 @@ async def test_dashboard_filters_and_their_errors(
     unknown = await admin_console.get("/admin/dashboard", params={"door": "MARS"})
     assert unknown.status_code in (400, 404)
     assert "MARS" in unknown.text
+
+
+async def test_the_dashboard_compares_before_and_after(
+    viewer_console: httpx.AsyncClient, client: httpx.AsyncClient
+) -> None:
+    await _seed(client)
+    today = datetime.now(UTC).date()
+    before = f"{today - timedelta(days=42)}/{today - timedelta(days=22)}"
+    after = f"{today - timedelta(days=13)}/{today}"
+    page = await viewer_console.get(
+        "/admin/dashboard", params={"weeks": "1", "baseline": before, "period": after}
+    )
+    assert page.status_code == 200, page.text
+    assert 'id="compare"' in page.text
+    compare = page.text.split('id="compare"')[1]
+    paris = r"<tr><td>PAR</td><td>advisor</td><td>([a-z ]+)</td>\s*<td>([^<]+)</td>"
+    rows = re.findall(paris, compare)
+    assert ("active learners", "0.0") in rows
+    assert '<tr><td>LON</td><td>manager</td><td colspan="4" class="muted">suppressed' in compare
+    overlap = await viewer_console.get(
+        "/admin/dashboard", params={"baseline": after, "period": after}
+    )
+    assert overlap.status_code == 400
+    assert "must not share a week" in overlap.text

@@ -23,9 +23,16 @@ router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
 @router.get("/dashboard")
 async def dashboard(
-    context: ContextDep, session: Session, door: str = "", role: str = "", weeks: str = ""
+    context: ContextDep,
+    session: Session,
+    door: str = "",
+    role: str = "",
+    weeks: str = "",
+    baseline: str = "",
+    period: str = "",
 ) -> HTMLResponse:
-    """Door-week rows (practice and KPIs side by side) over the last `weeks` weeks."""
+    """Door-week rows (practice and KPIs side by side) over the last `weeks` weeks; with
+    `baseline` and `period` windows, the pre/post comparison by door and role too."""
     shown = parse_weeks(weeks)
     filters = parse_filters({k: v for k, v in (("door", door), ("role", role)) if v})
     table = await door_week.door_week_table(
@@ -34,6 +41,16 @@ async def dashboard(
         filters,
         suppressed=context.settings.min_group_size,
     )
+    compared = None
+    if baseline or period:
+        given = {"baseline": baseline, "period": period, "door": door, "role": role}
+        request = door_week.parse_compare([(k, v) for k, v in given.items() if v])
+        compared = await door_week.compare(
+            context.engine,
+            request,
+            context.settings.tenure_bands,
+            suppressed=context.settings.min_group_size,
+        )
     totals = weekly_totals(table.columns, table.rows, "active_learners")
     chart = bar_chart(
         [Bar(week, value) for week, value in totals], title="Active learners per ISO week"
@@ -44,7 +61,14 @@ async def dashboard(
         current=f"{PREFIX}/dashboard",
         table=table,
         chart=chart,
-        filters={"door": door, "role": role, "weeks": shown},
+        filters={
+            "door": door,
+            "role": role,
+            "weeks": shown,
+            "baseline": baseline,
+            "period": period,
+        },
+        compared=compared,
         minimum=context.settings.min_group_size,
     )
 
