@@ -120,6 +120,17 @@ async def test_the_console_in_a_browser(
             assert overflow <= 0, (name, width, overflow)
             await page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
 
+    # The dashboard's before/after comparison, filled in with the keyboard, on a tablet.
+    today = datetime.now(UTC).date()
+    await page.goto("/admin/dashboard")
+    await page.get_by_label("Before (start/end dates)").fill(
+        f"{today - timedelta(days=42)}/{today - timedelta(days=22)}"
+    )
+    await page.get_by_label("After (start/end dates)").fill(f"{today - timedelta(days=13)}/{today}")
+    await page.get_by_label("After (start/end dates)").press("Enter")
+    await expect(page.locator("#compare")).to_contain_text("practice rate")
+    await page.screenshot(path=str(SHOTS / "dashboard-compare-768.png"), full_page=True)
+
     await page.set_viewport_size({"width": 1280, "height": 900})
     await page.goto("/admin/")
     await expect(page.locator("svg.chart rect")).to_have_count(30)
