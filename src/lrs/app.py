@@ -12,6 +12,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from lrs import __version__
 from lrs.api.alternate import AlternateRequestMiddleware
+from lrs.api.console_deps import install_console
 from lrs.api.context import AppContext
 from lrs.api.errors import install_error_handlers
 from lrs.api.metrics import Metrics
@@ -133,6 +134,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False) -> Fa
         redoc_url=None,
     )
     install_error_handlers(app)
+    install_console(app)
     for router in resource_routers():
         app.include_router(router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

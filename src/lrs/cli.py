@@ -385,6 +385,7 @@ def openapi_command(
         console.print(f"wrote {output}", highlight=False)
 
 
+from lrs.cli_console import users_app  # noqa: E402
 from lrs.cli_data import register  # noqa: E402  (the data commands use the helpers above)
 from lrs.cli_forwarding import register as register_forwarding  # noqa: E402
 from lrs.cli_lifecycle import register as register_lifecycle  # noqa: E402
@@ -396,6 +397,7 @@ register_pull(app)
 register_lifecycle(app)
 app.add_typer(service_proof_app, name="service-proof")
 register_forwarding(app)
+app.add_typer(users_app, name="users")
 
 
 def main() -> None:

@@ -138,6 +138,15 @@ class Settings(BaseSettings):
         ge=1,
         description="pending statements per target above which the alert metric is raised",
     )
+    console_secure_cookie: bool = Field(
+        default=False, description="mark the console's session cookie Secure (behind TLS)"
+    )
+    console_idle_minutes: int = Field(
+        default=30, ge=1, description="a console session ends after this long unused"
+    )
+    console_absolute_hours: int = Field(
+        default=12, ge=1, description="a console session ends this long after login, used or not"
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod

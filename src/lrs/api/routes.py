@@ -6,6 +6,10 @@ from fastapi import APIRouter
 
 from lrs.api import (
     about,
+    console,
+    console_admin,
+    console_registry,
+    console_reports,
     documents,
     extensions,
     forwarding,
@@ -28,4 +32,8 @@ def resource_routers() -> list[APIRouter]:
         lifecycle.router,
         service_proof.router,
         forwarding.router,
+        console.router,
+        console_admin.router,
+        console_registry.router,
+        console_reports.router,
     ]

@@ -278,3 +278,41 @@ fwd_key = Table(
     Column("key", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
 )
+
+# The admin console (migration 0009): its users, separate from xAPI credentials; server-side
+# sessions (only a SHA-256 of the cookie's token is stored); failed logins, for throttling.
+console_users = Table(
+    "console_users",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("password_hash", Text, nullable=False),
+    Column("role", Text, nullable=False),
+    Column("disabled", Boolean, nullable=False, server_default=text("false")),
+    Column("created", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    CheckConstraint("role IN ('admin', 'viewer')", name="ck_console_users_role"),
+)
+
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    Column("token_hash", Text, primary_key=True),
+    Column(
+        "username",
+        Text,
+        ForeignKey("console_users.name", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("csrf", Text, nullable=False),
+    Column("created", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    Column("last_seen", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+)
+
+console_login_failures = Table(
+    "console_login_failures",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("username", Text, nullable=False),
+    Column("address", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    Index("ix_console_login_failures_username_address_at", "username", "address", "at"),
+)
