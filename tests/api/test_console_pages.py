@@ -219,3 +219,77 @@ async def test_forwarding_shows_dead_letters_and_replays_one(
         assert target["id"] in audit.text
     finally:
         receiver.close()
+
+
+@pytest.mark.usefixtures("ext_db")
+async def test_edit_one_door_and_one_role(admin_console: httpx.AsyncClient) -> None:
+    await _upload(
+        admin_console, "/admin/doors", "id,name,region,timezone\nPAR,Paris,EU,Europe/Paris\n"
+    )
+    await _upload(admin_console, "/admin/roles", "id,name\nadvisor,Advisor\n")
+    listing = await admin_console.get("/admin/doors")
+    assert '<a href="/admin/doors/PAR">PAR</a>' in listing.text
+    form = await admin_console.get("/admin/doors/PAR")
+    assert form.status_code == 200
+    assert 'value="Europe/Paris"' in form.text
+    token = await csrf(admin_console, "/admin/doors/PAR")
+    fields = {
+        "name": "Paris Flagship",
+        "region": "EU-West",
+        "timezone": "Europe/Paris",
+        "opening_hours": "mon-sat 10:00-19:00",
+        "holidays_country": "FR",
+        "active": "on",
+    }
+    saved = await admin_console.post("/admin/doors/PAR", data={"csrf": token, **fields})
+    assert saved.status_code == 200, saved.text
+    assert 'id="saved"' in saved.text
+    assert 'value="EU-West"' in saved.text
+    after = await admin_console.get("/admin/doors")
+    assert "Paris Flagship" in after.text
+    assert "mon-sat 10:00-19:00" in after.text
+    bad = await admin_console.post(
+        "/admin/doors/PAR", data={"csrf": token, "name": "P", "timezone": "Mars/Olympus"}
+    )
+    assert bad.status_code == 400
+    assert "timezone" in bad.text
+    forged = await admin_console.post("/admin/doors/PAR", data={"csrf": "nope", **fields})
+    assert forged.status_code == 403
+    new = await admin_console.get("/admin/doors/LON")
+    assert new.status_code == 200
+    assert "New door LON" in new.text
+    created = await admin_console.post(
+        "/admin/doors/LON", data={"csrf": token, "name": "London", "timezone": "Europe/London"}
+    )
+    assert created.status_code == 200, created.text
+    assert "London" in (await admin_console.get("/admin/doors")).text
+    role = await admin_console.post(
+        "/admin/roles/advisor", data={"csrf": token, "name": "Client Advisor"}
+    )
+    assert role.status_code == 200, role.text
+    roles = await admin_console.get("/admin/roles")
+    assert "Client Advisor" in roles.text
+    assert "<td>False</td>" in roles.text  # the unchecked box deactivated it
+    audit = await admin_console.get("/admin/audit")
+    assert "PAR" in audit.text
+
+
+@pytest.mark.usefixtures("ext_db")
+async def test_a_doors_assignments_are_listed(admin_console: httpx.AsyncClient) -> None:
+    await _upload(
+        admin_console, "/admin/doors", "id,name,region,timezone\nPAR,Paris,EU,Europe/Paris\n"
+    )
+    await _upload(admin_console, "/admin/roles", "id,name\nadvisor,Advisor\n")
+    await _upload(
+        admin_console,
+        "/admin/roster",
+        "mbox,door,role,valid_from\na@example.com,PAR,advisor,2024-01-01\n"
+        "b@example.com,PAR,advisor,2024-02-01\n",
+    )
+    page = await admin_console.get("/admin/roster", params={"door": "PAR"})
+    assert page.status_code == 200, page.text
+    listed = page.text.split('id="door-assignments"')[1].split("</table>")[0]
+    assert listed.count("<td>advisor</td>") == 2
+    assert "2024-02-01" in listed
+    unknown = await admin_console.get("/admin/roster", params={"door": "MARS"})
+    assert unknown.status_code in (400, 404)

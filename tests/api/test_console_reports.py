@@ -84,3 +84,18 @@ async def test_the_dashboard_compares_before_and_after(
     )
     assert overlap.status_code == 400
     assert "must not share a week" in overlap.text
+
+
+async def test_dashboard_region_filter(
+    admin_console: httpx.AsyncClient, client: httpx.AsyncClient
+) -> None:
+    await _seed(client)
+    page = await admin_console.get("/admin/dashboard", params={"region": "US", "weeks": "1"})
+    assert page.status_code == 200, page.text
+    assert "<td>NYC</td>" in page.text
+    assert "<td>PAR</td>" not in page.text
+    assert '<option value="EU">EU</option>' in page.text
+    assert '<option value="US" selected>US</option>' in page.text
+    nowhere = await admin_console.get("/admin/dashboard", params={"region": "APAC"})
+    assert nowhere.status_code == 200
+    assert "<td>NYC</td>" not in nowhere.text

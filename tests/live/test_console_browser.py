@@ -145,6 +145,18 @@ async def test_the_console_in_a_browser(
     await page.get_by_role("button", name=f"Revoke browser tool ({key})").click()
     await expect(page.get_by_role("row", name=key)).to_contain_text("revoked")
 
+    # Register a door through its own form, then see it in the list.
+    await page.goto("/admin/doors/BRW")
+    await expect(page.get_by_role("heading", name="New door BRW")).to_be_visible()
+    await page.get_by_label("name", exact=True).fill("Browser Boutique")
+    await page.get_by_label("timezone").fill("Europe/Paris")
+    await page.get_by_label("opening hours").fill("mon-sat 10:00-19:00")
+    await page.get_by_role("button", name="Save").click()
+    await expect(page.get_by_role("status")).to_contain_text("Saved")
+    await page.screenshot(path=str(SHOTS / "door-edit-1280.png"), full_page=True)
+    await page.goto("/admin/doors")
+    await expect(page.get_by_role("link", name="BRW")).to_be_visible()
+
     # A roster with a bad line: the line-numbered error in the page, nothing saved.
     await page.goto("/admin/roster")
     await page.get_by_label("Upload assignments").set_input_files(

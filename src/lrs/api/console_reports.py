@@ -12,8 +12,8 @@ from starlette.responses import HTMLResponse
 from lrs.api.console_deps import PREFIX, Session, page
 from lrs.api.deps import ContextDep
 from lrs.console.charts import Bar, bar_chart
-from lrs.console.dashboard import parse_weeks, week_range, weekly_totals
-from lrs.ext import door_week
+from lrs.console.dashboard import in_doors, parse_weeks, week_range, weekly_totals
+from lrs.ext import door_week, registry
 from lrs.ext.bi_model import iso_week
 from lrs.ext.filters import parse_filters
 from lrs.services import service_proof
@@ -27,12 +27,14 @@ async def dashboard(
     session: Session,
     door: str = "",
     role: str = "",
+    region: str = "",
     weeks: str = "",
     baseline: str = "",
     period: str = "",
 ) -> HTMLResponse:
-    """Door-week rows (practice and KPIs side by side) over the last `weeks` weeks; with
-    `baseline` and `period` windows, the pre/post comparison by door and role too."""
+    """Door-week rows (practice and KPIs side by side) over the last `weeks` weeks, for one
+    door, role or region (the doors whose registry `region` it is); with `baseline` and
+    `period` windows, the pre/post comparison by door and role too."""
     shown = parse_weeks(weeks)
     filters = parse_filters({k: v for k, v in (("door", door), ("role", role)) if v})
     table = await door_week.door_week_table(
@@ -41,7 +43,16 @@ async def dashboard(
         filters,
         suppressed=context.settings.min_group_size,
     )
+    if region:
+        # Whole rows of the suppressed table are left out: no hidden cell becomes derivable.
+        doors = {
+            d.id for d in await registry.list_doors(context.engine, None) if d.region == region
+        }
+        table = in_doors(table, doors)
     compared = None
+    regions = sorted(
+        {d.region for d in await registry.list_doors(context.engine, None) if d.region}
+    )
     if baseline or period:
         given = {"baseline": baseline, "period": period, "door": door, "role": role}
         request = door_week.parse_compare([(k, v) for k, v in given.items() if v])
@@ -64,11 +75,13 @@ async def dashboard(
         filters={
             "door": door,
             "role": role,
+            "region": region,
             "weeks": shown,
             "baseline": baseline,
             "period": period,
         },
         compared=compared,
+        regions=regions,
         minimum=context.settings.min_group_size,
     )
 

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
+from lrs.ext.door_week import DoorWeekTable
+
 MAX_WEEKS = 52
 DEFAULT_WEEKS = 8
 
@@ -32,3 +34,9 @@ def weekly_totals(
         value = row[at_measure]
         totals[row[at_week]] = totals.get(row[at_week], 0.0) + (value or 0.0)
     return sorted(totals.items())
+
+
+def in_doors(table: DoorWeekTable, doors: set[str]) -> DoorWeekTable:
+    """The rows of `table` whose door is one of `doors` (a region's)."""
+    at = table.columns.index("door")
+    return DoorWeekTable(table.columns, [row for row in table.rows if row[at] in doors])
