@@ -1,21 +1,25 @@
 """The console in a real headless Chromium (Debian's) against a live server: log in, every
 page at 1280 and 768 wide (screenshots in reports/console/), and the forms that matter most:
 create and revoke a credential, a roster upload with a bad line, an erasure after its dry
-run, the forged cross-site post refused."""
+run, a dead letter replayed, the forged cross-site post refused."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
 
+from lrs.auth.scopes import Scope
 from tests.api.console_support import ADMIN_PASSWORD, ADMIN_USER, console_users
 from tests.api.ext_support import assignment, ext_db, roster, seed_registry, statement, store
-from tests.conftest import ROOT
+from tests.conftest import ROOT, ScopedClients
 from tests.factories import make_agent, make_statement
+from tests.reliability.receiver import Receiver
 
 __all__ = ["console_users", "ext_db"]
 
@@ -28,6 +32,7 @@ ARGS = [
     "--disable-background-networking",
 ]
 SHOTS = ROOT / "reports" / "console"
+FWD = "/xAPI/extensions/forwarding"
 PAGES = [
     ("overview", "/admin/"),
     ("dashboard", "/admin/dashboard"),
@@ -85,9 +90,41 @@ async def browser_page(live_base_url: str) -> AsyncIterator[object]:
             await browser.close()
 
 
+async def _replay_a_dead_letter(page: Any, scoped: ScopedClients) -> None:
+    from playwright.async_api import expect
+
+    receiver = Receiver("hook-secret").start()
+    try:
+        receiver.set(400)
+        async with await scoped.client(Scope.ADMIN, Scope.ALL) as api:
+            hook = {"type": "webhook", "url": receiver.url, "secret": "hook-secret", "name": "hook"}
+            target = (await api.post(f"{FWD}/targets", json=hook)).json()
+            sent = make_statement()
+            assert (await api.post("/xAPI/statements", json=sent)).status_code == 200
+            letters: list[dict[str, Any]] = []
+            for _ in range(300):
+                listed = await api.get(f"{FWD}/targets/{target['id']}/dead-letters")
+                letters = listed.json()["dead_letters"]
+                if letters:
+                    break
+                await asyncio.sleep(0.1)
+            assert letters, "the refused statement never reached the dead letters"
+            receiver.set(200)
+            await page.goto("/admin/forwarding")
+            await page.screenshot(
+                path=str(SHOTS / "forwarding-dead-letter-1280.png"), full_page=True
+            )
+            await page.get_by_role("button", name=f"Replay dead letter {letters[0]['id']}").click()
+            await expect(page.locator("body")).to_contain_text("Queued 1 statement(s) again")
+            assert await asyncio.to_thread(receiver.wait_for, 1) == [sent["id"]]
+            await api.delete(f"{FWD}/targets/{target['id']}")
+    finally:
+        receiver.close()
+
+
 @pytest.mark.usefixtures("ext_db", "console_users")
 async def test_the_console_in_a_browser(
-    browser_page: object, client: httpx.AsyncClient, live_base_url: str
+    browser_page: object, client: httpx.AsyncClient, live_base_url: str, scoped: ScopedClients
 ) -> None:
     from playwright.async_api import Page, expect
 
@@ -175,6 +212,9 @@ async def test_the_console_in_a_browser(
     await page.screenshot(path=str(SHOTS / "privacy-dry-run-1280.png"), full_page=True)
     await page.get_by_role("button", name="Erase this person now").click()
     await expect(page.locator("#erasure-result")).to_contain_text("Erased")
+
+    # Replay a dead letter: a webhook refuses a statement (400), then accepts it again.
+    await _replay_a_dead_letter(page, scoped)
 
     # A page elsewhere posting to the console: no session cookie goes along (SameSite=Strict)
     # and the Origin is refused.
