@@ -1,7 +1,8 @@
 """The console in a real headless Chromium (Debian's) against a live server: log in, every
 page at 1280 and 768 wide (screenshots in reports/console/), and the forms that matter most:
 create and revoke a credential, a roster upload with a bad line, an erasure after its dry
-run, a dead letter replayed, the forged cross-site post refused."""
+run, a dead letter replayed, the forged cross-site post refused, a logged-out session refused,
+and a viewer kept out of the admin pages."""
 
 from __future__ import annotations
 
@@ -15,7 +16,13 @@ import httpx
 import pytest
 
 from lrs.auth.scopes import Scope
-from tests.api.console_support import ADMIN_PASSWORD, ADMIN_USER, console_users
+from tests.api.console_support import (
+    ADMIN_PASSWORD,
+    ADMIN_USER,
+    VIEWER_PASSWORD,
+    VIEWER_USER,
+    console_users,
+)
 from tests.api.ext_support import assignment, ext_db, roster, seed_registry, statement, store
 from tests.conftest import ROOT, ScopedClients
 from tests.factories import make_agent, make_statement
@@ -230,3 +237,17 @@ async def test_the_console_in_a_browser(
     await expect(page).to_have_url(f"{live_base_url}/admin/login")
     await page.goto("/admin/")
     await expect(page).to_have_url(f"{live_base_url}/admin/login")
+
+    # A store manager (viewer) sees the reports, not the admin pages.
+    await page.get_by_label("User name").fill(VIEWER_USER)
+    await page.get_by_label("Password").fill(VIEWER_PASSWORD)
+    await page.get_by_role("button", name="Log in").click()
+    await expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+    dashboard = await page.goto("/admin/dashboard")
+    assert dashboard is not None
+    assert dashboard.status == 200
+    for path in ("/admin/credentials", "/admin/privacy", "/admin/statements"):
+        refused = await page.goto(path)
+        assert refused is not None
+        assert refused.status == 403, path
+    await page.screenshot(path=str(SHOTS / "viewer-refused-1280.png"), full_page=True)
