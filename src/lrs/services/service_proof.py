@@ -32,7 +32,7 @@ from lrs.service_proof.review import (
 )
 from lrs.service_proof.rules import PRIORITY_IRI, SERVICE_CASE, Rule, parse_rule
 from lrs.storage import service_proof as repo
-from lrs.storage.database import read_only, transaction
+from lrs.storage.database import REPORT_TIMEOUT_MS, read_only, transaction
 from lrs.storage.statements import NewStatement
 from lrs.xapi.validate import query_values
 from lrs.xapi.validate.params import parse_timestamp_param
@@ -196,7 +196,8 @@ def _judge(loaded: Loaded, since: datetime, until: datetime, now: datetime) -> l
 async def _evaluate(
     engine: AsyncEngine, rule_id: str | None, since: datetime, until: datetime
 ) -> list[ReviewCase]:
-    async with read_only(engine) as conn:
+    # The weekly review reads every case of a week, across doors: a report's time bound.
+    async with read_only(engine, timeout_ms=REPORT_TIMEOUT_MS) as conn:
         loaded = await _load(conn, rule_id, since, until)
     return await asyncio.to_thread(_judge, loaded, since, until, datetime.now(UTC))
 
