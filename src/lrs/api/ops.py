@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import Response
-from sqlalchemy import text
 
 from lrs.api.deps import ContextDep
 from lrs.api.responses import JSONResponse
-from lrs.storage.database import transaction
-from lrs.storage.migrate import current_revision, head_revision
+from lrs.services.ops import readiness
 
 router = APIRouter(tags=["ops"])
 
@@ -23,22 +21,10 @@ async def health() -> JSONResponse:
 @router.get("/ready")
 async def ready(context: ContextDep) -> JSONResponse:
     """The database answers and its schema is at the head revision; else 503."""
-    try:
-        async with transaction(context.engine) as conn:
-            await conn.execute(text("SELECT 1"))
-        revision = await current_revision(context.engine)
-    except Exception as error:  # any failure here means "not ready", never a 500
-        return JSONResponse(
-            {"status": "unavailable", "reason": f"database unreachable: {type(error).__name__}"},
-            status_code=503,
-        )
-    head = head_revision()
-    if revision != head:
-        return JSONResponse(
-            {"status": "unavailable", "reason": f"schema at {revision}, expected {head}"},
-            status_code=503,
-        )
-    return JSONResponse({"status": "ready", "schema": revision})
+    state = await readiness(context.engine)
+    if not state.ready:
+        return JSONResponse({"status": "unavailable", "reason": state.reason}, status_code=503)
+    return JSONResponse({"status": "ready", "schema": state.schema})
 
 
 @router.get("/metrics")

@@ -26,7 +26,6 @@ from lrs.api.responses import JSONResponse
 from lrs.errors import BadRequest, LRSError
 from lrs.services import statement_query as reads
 from lrs.services.statement_input import read_statement_input
-from lrs.storage.statements import StoredRow
 from lrs.xapi.languages import parse_accept_language
 from lrs.xapi.multipart import build_multipart_response
 from lrs.xapi.validate import parse_uuid_param, query_values
@@ -153,7 +152,7 @@ async def get_statements(
 
 def _respond(
     body: bytes,
-    rows: Sequence[StoredRow],
+    rows: Sequence[reads.StoredRow],
     through: datetime,
     presentation: reads.Presentation,
     attachments: list[tuple[str, str, bytes]],

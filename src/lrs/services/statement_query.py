@@ -38,6 +38,9 @@ from lrs.xapi.validate import (
 )
 from lrs.xapi.versions import XapiVersion
 
+# The stored rows a page renders; routers name the type through this service.
+StoredRow = repo.StoredRow
+
 STATEMENTS_PATH = "/xAPI/statements"
 SINGLE_PARAMS = ("statementId", "voidedStatementId")
 FORMAT_PARAMS = ("format", "attachments")
@@ -82,7 +85,7 @@ class QueryRequest:
 
 @dataclass(frozen=True)
 class Page:
-    rows: list[repo.StoredRow]
+    rows: list[StoredRow]
     more: str
     consistent_through: datetime
     canonical: dict[str, dict[str, Any] | None] = field(default_factory=dict)
@@ -219,9 +222,7 @@ async def current_consistent_through(engine: AsyncEngine) -> datetime | None:
 
 async def run_single(
     engine: AsyncEngine, request: SingleRequest, principal: Principal
-) -> tuple[
-    repo.StoredRow, datetime, dict[str, dict[str, Any] | None], list[tuple[str, str, bytes]]
-]:
+) -> tuple[StoredRow, datetime, dict[str, dict[str, Any] | None], list[tuple[str, str, bytes]]]:
     """One statement by id, with what serving it needs (STR-R-001/002); Consistent-Through
     is taken before the read, as in `run_query`."""
     own = principal.authority_key if principal.reads_only_own_statements else None
@@ -247,7 +248,7 @@ def _servable(attachment: dict[str, Any], only_uploaded: bool) -> bool:
 
 async def _extras(
     conn: AsyncConnection,
-    rows: Sequence[repo.StoredRow],
+    rows: Sequence[StoredRow],
     presentation: Presentation,
     only_uploaded: bool = False,
 ) -> tuple[dict[str, dict[str, Any] | None], list[tuple[str, str, bytes]]]:
@@ -273,7 +274,7 @@ async def _extras(
 
 
 def render_rows(
-    rows: Sequence[repo.StoredRow],
+    rows: Sequence[StoredRow],
     presentation: Presentation,
     canonical: dict[str, dict[str, Any] | None],
     languages: Sequence[str],

@@ -58,6 +58,48 @@ def make_engine(url: str, *, pool_size: int = 10, statement_timeout_ms: int = 0)
     )
 
 
+# The exception types of a failed statement (SQLAlchemy's, and the driver's own for
+# statements sent on the driver connection): the API's error handler answers them.
+STATEMENT_ERRORS: tuple[type[Exception], ...] = (sa_exc.DBAPIError, asyncpg.PostgresError)
+_PING = text("SELECT 1")
+
+
+async def ping(engine: AsyncEngine) -> None:
+    """One round trip to the database (raises when it cannot be reached)."""
+    async with _checked_out(engine, in_transaction=False) as conn:
+        await conn.execute(_PING)
+
+
+# PostgreSQL text and jsonb cannot hold U+0000 (and nothing else valid in UTF-8); such a value
+# reaches the database only when no earlier check refused it.
+_UNSTORABLE = (
+    asyncpg.exceptions.CharacterNotInRepertoireError,
+    asyncpg.exceptions.UntranslatableCharacterError,
+)
+# A value past a PostgreSQL limit (an index entry over 2704 bytes) that no earlier length
+# check caught: also the client's fault.
+_TOO_LARGE = (asyncpg.exceptions.ProgramLimitExceededError,)
+
+
+def _caused_by(error: BaseException, kinds: tuple[type[BaseException], ...]) -> bool:
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, kinds) or isinstance(getattr(seen, "orig", None), kinds):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def client_fault(error: BaseException) -> str | None:
+    """What was wrong with the client's data when a statement failed because of it (a value
+    PostgreSQL cannot store), else None."""
+    if _caused_by(error, _UNSTORABLE):
+        return "a value holds a character that cannot be stored (such as U+0000)"
+    if _caused_by(error, _TOO_LARGE):
+        return "a value is too long to be stored as an identifier"
+    return None
+
+
 def is_unavailable(error: BaseException) -> bool:
     """True when an exception (or its cause) says the database cannot be reached."""
     seen: BaseException | None = error
