@@ -14,7 +14,9 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -189,17 +191,17 @@ def free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="session")
-def live_base_url(app: FastAPI, settings: Settings) -> Iterator[str]:
-    """A real uvicorn server in a background thread, on the session's (migrated) database:
-    `http://127.0.0.1:PORT`, for clients that need a socket (client libraries, races)."""
+@contextmanager
+def threaded_server(app: Any, *, lifespan: str, log_level: str = "warning") -> Iterator[str]:
+    """Run an ASGI app with uvicorn on a free loopback port in a background thread; yields
+    its base URL `http://127.0.0.1:PORT` and stops it afterwards."""
     port = free_port()
     config = uvicorn.Config(
-        create_app(settings),
+        app,
         host="127.0.0.1",
         port=port,
-        log_level="warning",
-        lifespan="on",
+        log_level=log_level,
+        lifespan=lifespan,
         ws="none",
         http="h11",
     )
@@ -209,11 +211,21 @@ def live_base_url(app: FastAPI, settings: Settings) -> Iterator[str]:
     deadline = time.monotonic() + 20
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the live server did not start")
+            raise RuntimeError("the server did not start")
         time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=20)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def live_base_url(app: FastAPI, settings: Settings) -> Iterator[str]:
+    """A real uvicorn server in a background thread, on the session's (migrated) database:
+    `http://127.0.0.1:PORT`, for clients that need a socket (client libraries, races)."""
+    with threaded_server(create_app(settings), lifespan="on") as url:
+        yield url
 
 
 __all__ = ["ADMIN_KEY", "ADMIN_SECRET", "basic", "make_engine"]

@@ -5,16 +5,13 @@ the middle of a body, breaks a statement, or dies for good. Served by uvicorn in
 from __future__ import annotations
 
 import asyncio
-import threading
-import time
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from typing import Any
 
 import httpx
-import uvicorn
 
-from tests.conftest import free_port
+from tests.conftest import threaded_server
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -97,26 +94,5 @@ async def _answer(
 @contextmanager
 def serve(app: Callable[..., Awaitable[None]]) -> Iterator[str]:
     """Run an ASGI app on a free loopback port in a thread; yields its base URL."""
-    port = free_port()
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=port,
-        log_level="critical",
-        lifespan="off",
-        ws="none",
-        http="h11",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the flaky source did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
+    with threaded_server(app, lifespan="off", log_level="critical") as url:
+        yield url
