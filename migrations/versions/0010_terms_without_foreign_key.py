@@ -65,7 +65,8 @@ def downgrade() -> None:
     op.execute("DROP TRIGGER statements_delete_terms ON statements")
     op.execute("DROP FUNCTION statements_delete_terms()")
     op.execute(
-        "DELETE FROM statement_terms t WHERE NOT EXISTS (SELECT 1 FROM statements s WHERE s.seq = t.seq)"
+        "DELETE FROM statement_terms t "
+        "WHERE NOT EXISTS (SELECT 1 FROM statements s WHERE s.seq = t.seq)"
     )
     op.create_foreign_key(
         "fk_statement_terms_seq_statements",
