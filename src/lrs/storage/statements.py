@@ -234,6 +234,11 @@ async def apply_voiding(conn: AsyncConnection, targets: Sequence[str]) -> None:
         await conn.execute(_APPLY_VOIDING, {"targets": list(targets)})
 
 
+_CUSTOM_PLANS = text(
+    "SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
+    "set_config('enable_seqscan', 'on', true)"
+)
+
 _PROPAGATE_REFS = text(
     """
     WITH RECURSIVE chain(seq, stored, source) AS (
@@ -266,6 +271,9 @@ async def propagate_statement_refs(
     the two arrived first. `referrers`: new statements whose object is a StatementRef;
     `targets`: new statements that earlier statements may already reference."""
     if referrers or targets:
+        # Planned for these seqs, as outside the ingest transaction (`ingest_transaction`):
+        # a generic plan joins the chain with the whole terms index.
+        await conn.execute(_CUSTOM_PLANS)
         await conn.execute(
             _PROPAGATE_REFS, {"referrers": list(referrers), "targets": list(targets)}
         )
