@@ -44,7 +44,7 @@ format: install ## apply ruff fixes and formatting
 	$(BIN)/ruff check --fix src tests migrations bench conformance
 	$(BIN)/ruff format src tests migrations bench conformance
 
-typecheck: install ## mypy --strict over the package
+typecheck: install ## mypy --strict over the package and its tests
 	$(BIN)/mypy
 
 conformance: install ## run the conformance suite (1.0.3 and 2.0.0) against a fresh local lrs

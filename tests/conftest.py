@@ -16,7 +16,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import asyncpg
 import httpx
@@ -192,7 +192,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def threaded_server(app: Any, *, lifespan: str, log_level: str = "warning") -> Iterator[str]:
+def threaded_server(
+    app: Any, *, lifespan: Literal["auto", "on", "off"], log_level: str = "warning"
+) -> Iterator[str]:
     """Run an ASGI app with uvicorn on a free loopback port in a background thread; yields
     its base URL `http://127.0.0.1:PORT` and stops it afterwards."""
     port = free_port()

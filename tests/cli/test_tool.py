@@ -48,7 +48,7 @@ COMMANDS = [
 def test_a_wrong_database_name_or_user_is_one_line(
     cli_env: dict[str, str], part: str, value: str, words: str, command: list[str]
 ) -> None:
-    url = make_url(cli_env["LRS_DATABASE_URL"]).set(**{part: value})
+    url = make_url(cli_env["LRS_DATABASE_URL"]).set(**{part: value})  # type: ignore[arg-type]
     env = {**cli_env, "LRS_DATABASE_URL": url.render_as_string(hide_password=False)}
     result = lrs(*command, env=env)
     assert result.returncode == 1

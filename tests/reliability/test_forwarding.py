@@ -247,8 +247,10 @@ def test_xapi_target_survives_kill_9_and_gets_attachments(
     assert post(source, down)
     wait_until(lambda: target_status(source, target_id)["dead"] >= 30, 60, "dead letters")
     target.start()
-    for body in ({"dead_letters": "all"}, {"since": "2000-01-01T00:00:00Z"}):
-        replayed = httpx.post(f"{source.base}{FWD}/{target_id}/replay", json=body, auth=source.auth)
+    for replay in ({"dead_letters": "all"}, {"since": "2000-01-01T00:00:00Z"}):
+        replayed = httpx.post(
+            f"{source.base}{FWD}/{target_id}/replay", json=replay, auth=source.auth
+        )
         assert replayed.status_code == 200, replayed.text
     wait_until(lambda: target_status(source, target_id)["pending"] == 0, 90, "the replay")
     at_target = stored_ids(target_url)

@@ -18,8 +18,8 @@ WEEKDAYS_9_18 = parse_opening_hours("mon-fri 09:00-18:00")
 PARIS = Schedule("Europe/Paris", WEEKDAYS_9_18, "FR")
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def test_parse_groups_days_and_intervals() -> None:
