@@ -35,10 +35,11 @@ test-external: install ## run the database tests against the PostgreSQL at 127.0
 	LRS_TEST_DATABASE_URL=$${LRS_TEST_DATABASE_URL:-postgresql+asyncpg://postgres@127.0.0.1:5432/test} \
 	$(BIN)/python -m pytest -q tests --ignore=tests/unit/xapi
 
-lint: install ## ruff lint and format check, and the import direction (import-linter)
+lint: install ## ruff lint and format check, the import direction (import-linter), complexity (xenon)
 	$(BIN)/ruff check src tests migrations bench conformance
 	$(BIN)/ruff format --check src tests migrations bench conformance
 	$(BIN)/lint-imports
+	$(BIN)/xenon --max-absolute C src bench conformance
 
 format: install ## apply ruff fixes and formatting
 	$(BIN)/ruff check --fix src tests migrations bench conformance

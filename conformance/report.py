@@ -39,7 +39,27 @@ def write_text(
     out: TextIO, results: list[Result], not_applicable: list[Check], verbose: bool = False
 ) -> None:
     """Failures grouped by area with their exchanges, then warnings, then the totals."""
-    failed = [r for r in results if r.status == FAILED]
+    _write_failures(out, [r for r in results if r.status == FAILED])
+    warned = [r for r in results if r.status == WARNING]
+    if warned:
+        out.write("\nWARNINGS (SHOULD/MAY, not failures)\n")
+        for r in warned:
+            out.write(f"  WARN {r.check.name} [{', '.join(r.check.ids)}]: {r.message}\n")
+    skipped = [r for r in results if r.status == SKIPPED]
+    if skipped and verbose:
+        out.write("\nSKIPPED\n")
+        for r in skipped:
+            out.write(f"  SKIP {r.check.name}: {r.message}\n")
+    if not_applicable:
+        out.write(f"\n{len(not_applicable)} checks not applicable to this xAPI version\n")
+    c = counts(results)
+    out.write(f"\n{c[PASSED]} passed, {c[FAILED]} failed\n")
+    out.write(f"{c[SKIPPED]} skipped, {c[WARNING]} warnings\n")
+
+
+def _write_failures(out: TextIO, failed: list[Result]) -> None:
+    """Each area's failed checks, with what they test, why they failed and the last three
+    exchanges."""
     if failed:
         out.write("\nFAILURES (MUST)\n")
     for area in AREAS:
@@ -57,21 +77,6 @@ def write_text(
                 out.write(f"    (last {len(shown)} of {len(r.exchanges)} exchanges)\n")
             for ex in shown:
                 out.write("\n".join(_exchange_lines(ex)) + "\n")
-    warned = [r for r in results if r.status == WARNING]
-    if warned:
-        out.write("\nWARNINGS (SHOULD/MAY, not failures)\n")
-        for r in warned:
-            out.write(f"  WARN {r.check.name} [{', '.join(r.check.ids)}]: {r.message}\n")
-    skipped = [r for r in results if r.status == SKIPPED]
-    if skipped and verbose:
-        out.write("\nSKIPPED\n")
-        for r in skipped:
-            out.write(f"  SKIP {r.check.name}: {r.message}\n")
-    if not_applicable:
-        out.write(f"\n{len(not_applicable)} checks not applicable to this xAPI version\n")
-    c = counts(results)
-    out.write(f"\n{c[PASSED]} passed, {c[FAILED]} failed\n")
-    out.write(f"{c[SKIPPED]} skipped, {c[WARNING]} warnings\n")
 
 
 def write_coverage(out: TextIO, cov: Coverage) -> None:

@@ -52,6 +52,16 @@ class Receiver:
             time.sleep(0.05)
         raise AssertionError(f"received {len(set(self.ids()))} of {count} statements")
 
+    def wait_for_ids(self, wanted: set[str], timeout: float = 60.0) -> list[str]:
+        """Wait until every id of `wanted` has arrived (others may arrive too)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if wanted <= set(self.ids()):
+                return self.ids()
+            time.sleep(0.05)
+        missing = len(wanted - set(self.ids()))
+        raise AssertionError(f"{missing} of {len(wanted)} statements not received")
+
     def start(self) -> Receiver:
         receiver = self
 

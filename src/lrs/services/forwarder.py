@@ -18,7 +18,7 @@ import socket
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -58,6 +58,15 @@ class _Work:
     queue_ids: list[int]
     statements: list[repo.Outgoing]
     attachments: list[tuple[str, str, bytes]]
+
+
+@dataclass
+class _Sent:
+    """What a send of a target's batch came to: settled together by `_settle`."""
+
+    delivered: list[repo.Outgoing] = field(default_factory=list)
+    dead: list[int] = field(default_factory=list)
+    error: str | None = None
 
 
 def _facts(s: repo.Outgoing) -> Facts:
@@ -199,12 +208,19 @@ class Forwarder:
             async with transaction(self.engine) as conn:
                 await repo.release_leases(conn, self.owner, [target_id])
             return False
+        wanted = [s for s in work.statements if matches(work.row.filters, _facts(s))]
+        sent = await self._send_all(work, wanted)
+        if sent is None:
+            return False  # a retry is scheduled
+        return await self._settle(work, sent.delivered, sent.dead, sent.error)
+
+    async def _send_all(self, work: _Work, wanted: list[repo.Outgoing]) -> _Sent | None:
+        """Send `wanted` in chunks of LRS_FORWARDING_BATCH_SIZE. None when a chunk must be
+        retried later (the retry is scheduled); past the attempt budget, what is left is
+        dead-lettered instead."""
         row = work.row
-        wanted = [s for s in work.statements if matches(row.filters, _facts(s))]
         size = self.settings.forwarding_batch_size
-        delivered: list[repo.Outgoing] = []
-        dead: list[int] = []
-        error: str | None = None
+        sent = _Sent()
         assert self._client is not None
         for start in range(0, len(wanted), size):
             chunk = wanted[start : start + size]
@@ -218,19 +234,19 @@ class Forwarder:
                 attempts = row.attempts + 1
                 if attempts < self.settings.forwarding_max_attempts:
                     await self._retry_later(row, attempts, outcome)
-                    return False
-                done = {s.seq for s in delivered} | set(dead)
-                dead += [s.seq for s in wanted if s.seq not in done]
-                error = f"{outcome.error} (gave up after {attempts} attempts)"
+                    return None
+                done = {s.seq for s in sent.delivered} | set(sent.dead)
+                sent.dead += [s.seq for s in wanted if s.seq not in done]
+                sent.error = f"{outcome.error} (gave up after {attempts} attempts)"
                 break
             if outcome.verdict == "permanent":
                 refused = set(outcome.refused) or {str(s.payload["id"]) for s in chunk}
-                dead += [s.seq for s in chunk if str(s.payload["id"]) in refused]
-                delivered += [s for s in chunk if str(s.payload["id"]) not in refused]
-                error = outcome.error
+                sent.dead += [s.seq for s in chunk if str(s.payload["id"]) in refused]
+                sent.delivered += [s for s in chunk if str(s.payload["id"]) not in refused]
+                sent.error = outcome.error
                 continue
-            delivered += chunk
-        return await self._settle(work, delivered, dead, error)
+            sent.delivered += chunk
+        return sent
 
     async def _retry_later(self, row: repo.TargetRow, attempts: int, outcome: Outcome) -> None:
         delay = outcome.wait

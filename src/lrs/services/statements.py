@@ -223,28 +223,16 @@ async def write_rows(
     with; without it the prepared payload is (`lrs.services.bulk` restores prepared
     statements)."""
     void_targets = {r.statement_ref_id for r in rows if r.is_voiding and r.statement_ref_id}
-    voided = {
-        r.id
-        for r in rows
-        if not r.is_voiding and (r.id in void_targets or start.referenced.get(r.id, False))
-    }
     agents = _agents_seen(all_terms)
     written = await repo.insert_batch(
         conn,
         rows,
-        voided=voided,
+        voided=_voided_on_arrival(rows, void_targets, start.referenced),
         activity_ids=sorted({a for t in all_terms for a, _ in t.activities}),
         agent_keys=sorted(agents),
     )
     seqs = written.seqs
-    lost = [row for row in rows if row.id not in seqs]
-    if lost:
-        # A concurrent writer stored some of these ids first: same rule as above.
-        current = await repo.existing_payloads(conn, [row.id for row in lost])
-        for row in lost:
-            sent = row.payload if received is None else received[row.id]
-            if not statements_equivalent(current[row.id], sent):
-                raise _conflict(row.id)
+    await _check_rows_stored_first(conn, [row for row in rows if row.id not in seqs], received)
     inserted = [row for row in rows if row.id in seqs]
     await repo.apply_voiding(conn, sorted(void_targets.difference(seqs)))
     await repo.propagate_statement_refs(
@@ -255,6 +243,35 @@ async def write_rows(
     await _update_activities(conn, all_terms, written.activities)
     await _update_agents(conn, agents, written.agent_names)
     return seqs
+
+
+def _voided_on_arrival(
+    rows: Sequence[repo.NewStatement], void_targets: set[str], referenced: Mapping[str, bool]
+) -> set[str]:
+    """New statements that are voided as they are written: a voiding statement of the same
+    batch, or one stored earlier (`referenced` id -> whether a voiding statement refers to
+    it), targets them. A voiding statement itself is never voided."""
+    return {
+        r.id
+        for r in rows
+        if not r.is_voiding and (r.id in void_targets or referenced.get(r.id, False))
+    }
+
+
+async def _check_rows_stored_first(
+    conn: AsyncConnection,
+    lost: Sequence[repo.NewStatement],
+    received: Mapping[str, Mapping[str, Any]] | None,
+) -> None:
+    """A concurrent writer stored these ids first: each must be equivalent to what it stored
+    (the rule of `begin_write`'s ids, STR-W-006), or the write is a Conflict."""
+    if not lost:
+        return
+    current = await repo.existing_payloads(conn, [row.id for row in lost])
+    for row in lost:
+        sent = row.payload if received is None else received[row.id]
+        if not statements_equivalent(current[row.id], sent):
+            raise _conflict(row.id)
 
 
 def _merged_definitions(
