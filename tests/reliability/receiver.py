@@ -9,6 +9,7 @@ import hmac
 import json
 import threading
 import time
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -52,14 +53,14 @@ class Receiver:
             time.sleep(0.05)
         raise AssertionError(f"received {len(set(self.ids()))} of {count} statements")
 
-    def wait_for_ids(self, wanted: set[str], timeout: float = 60.0) -> list[str]:
+    def wait_for_ids(self, wanted: AbstractSet[str], timeout: float = 60.0) -> list[str]:
         """Wait until every id of `wanted` has arrived (others may arrive too)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if wanted <= set(self.ids()):
                 return self.ids()
             time.sleep(0.05)
-        missing = len(wanted - set(self.ids()))
+        missing = len([i for i in wanted if i not in self.ids()])
         raise AssertionError(f"{missing} of {len(wanted)} statements not received")
 
     def start(self) -> Receiver:
