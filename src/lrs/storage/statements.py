@@ -132,30 +132,31 @@ async def existing_payloads(conn: AsyncConnection, ids: Sequence[str]) -> dict[s
 # The rows and terms travel as two JSON documents rather than a dozen column arrays: the
 # driver checks every element of an array parameter against abstract base classes, which
 # cost more per statement than the whole insert's parsing here (`insert_batch` builds them
-# with one orjson call each). Row fields are positional, in the order `input` reads them.
-# It is sent on the driver connection (`driver_connection`): the hottest statement of all.
+# with one orjson call each). Each row (and term) is an object whose keys are the columns
+# of a `jsonb_to_recordset` list below, with their types: that list is the one declaration
+# of the row's columns, matched by name (`_row_object` builds the objects; a test holds the
+# two to the same names). It is sent on the driver connection (`driver_connection`): the hottest
+# statement of all.
 _INSERT_BATCH = """
-    WITH input AS (
-        SELECT (r->>0)::uuid AS id, (r->>1)::timestamptz AS stored,
-               (r->>2)::timestamptz AS ts, r->>3 AS verb, r->>4 AS actor, r->>5 AS activity,
-               (r->>6)::uuid AS reg, (r->>7)::uuid AS ref, (r->>8)::boolean AS voiding,
-               (r->>9)::boolean AS voided, r->>10 AS auth, r->>11 AS version, r->12 AS payload,
-               n
-        FROM jsonb_array_elements(CAST($1::text AS jsonb)) WITH ORDINALITY AS i(r, n)
-    ), new AS (
+    WITH new AS (
         INSERT INTO statements (id, stored, timestamp, verb_id, actor_key, object_activity_id,
                                 registration, statement_ref_id, is_voiding, voided,
                                 authority_key, version, payload)
-        SELECT id, stored, ts, verb, actor, activity, reg, ref, voiding, voided, auth,
-               version, payload
-        FROM input ORDER BY n
+        SELECT id, stored, timestamp, verb_id, actor_key, object_activity_id, registration,
+               statement_ref_id, is_voiding, voided, authority_key, version, payload
+        FROM jsonb_to_recordset(CAST($1::text AS jsonb)) AS r(
+            n integer, id uuid, stored timestamptz, timestamp timestamptz, verb_id text,
+            actor_key text, object_activity_id text, registration uuid, statement_ref_id uuid,
+            is_voiding boolean, voided boolean, authority_key text, version text,
+            payload jsonb)
+        ORDER BY n
         ON CONFLICT (id) DO NOTHING
         RETURNING id, seq, stored
     ), terms AS (
         INSERT INTO statement_terms (term, stored, seq)
-        SELECT t->>1, new.stored, new.seq
-        FROM jsonb_array_elements(CAST($2::text AS jsonb)) AS t
-             JOIN new ON new.id = (t->>0)::uuid
+        SELECT t.term, new.stored, new.seq
+        FROM jsonb_to_recordset(CAST($2::text AS jsonb)) AS t(id uuid, term text)
+             JOIN new ON new.id = t.id
     )
     SELECT (SELECT coalesce(jsonb_object_agg(id::text, seq), '{}'::jsonb) FROM new)::text
                AS seqs,
@@ -164,6 +165,26 @@ _INSERT_BATCH = """
            (SELECT coalesce(jsonb_object_agg(ifi_key, to_jsonb(names)), '{}'::jsonb)
             FROM agents WHERE ifi_key = ANY($4::text[]))::text AS agents
     """
+
+
+def _row_object(n: int, s: NewStatement, voided: bool) -> dict[str, Any]:
+    """One row of `_INSERT_BATCH`, keyed by its record columns; `n` keeps batch order."""
+    return {
+        "n": n,
+        "id": s.id,
+        "stored": s.stored.isoformat(),
+        "timestamp": s.timestamp.isoformat(),
+        "verb_id": s.verb_id,
+        "actor_key": s.actor_key,
+        "object_activity_id": s.object_activity_id,
+        "registration": s.registration,
+        "statement_ref_id": s.statement_ref_id,
+        "is_voiding": s.is_voiding,
+        "voided": voided,
+        "authority_key": s.authority_key,
+        "version": s.version,
+        "payload": s.payload,
+    }
 
 
 @dataclass(frozen=True)
@@ -186,25 +207,8 @@ async def insert_batch(
 ) -> BatchWritten:
     """Insert new statements (those in `voided` already voided) with their query terms, and
     read the activities' definitions and agents' names, in one round trip."""
-    rows = [
-        (
-            s.id,
-            s.stored.isoformat(),
-            s.timestamp.isoformat(),
-            s.verb_id,
-            s.actor_key,
-            s.object_activity_id,
-            s.registration,
-            s.statement_ref_id,
-            s.is_voiding,
-            s.id in voided,
-            s.authority_key,
-            s.version,
-            s.payload,
-        )
-        for s in statements
-    ]
-    terms = [(s.id, term) for s in statements for term in s.terms]
+    rows = [_row_object(n, s, s.id in voided) for n, s in enumerate(statements)]
+    terms = [{"id": s.id, "term": term} for s in statements for term in s.terms]
     driver = await driver_connection(conn)  # after `begin_write`: the transaction is open
     row = await driver.fetchrow(
         _INSERT_BATCH,

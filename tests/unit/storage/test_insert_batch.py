@@ -1,0 +1,35 @@
+"""The rows `insert_batch` sends carry exactly the columns its SQL declares, by name."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from lrs.storage.statements import _INSERT_BATCH, NewStatement, _row_object
+
+
+def _record_columns(sql: str, alias: str) -> list[str]:
+    declared = re.search(rf"AS {alias}\((.*?)\)\s*(?:ORDER|JOIN)", sql, re.DOTALL)
+    assert declared is not None
+    return [column.split()[0] for column in declared.group(1).split(",")]
+
+
+def test_row_objects_carry_the_declared_columns() -> None:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    statement = NewStatement(
+        id="6f1f0f6e-7b8a-4c5d-9e0f-1a2b3c4d5e6f",
+        stored=now,
+        timestamp=now,
+        verb_id="http://adlnet.gov/expapi/verbs/completed",
+        actor_key="mbox:mailto:a@example.com",
+        object_activity_id="http://example.com/a",
+        registration=None,
+        statement_ref_id=None,
+        is_voiding=False,
+        authority_key="account:https://lrs.invalid/credentials k",
+        version="2.0.0",
+        payload={},
+        terms=(),
+    )
+    assert list(_row_object(0, statement, False)) == _record_columns(_INSERT_BATCH, "r")
+    assert _record_columns(_INSERT_BATCH, "t") == ["id", "term"]
