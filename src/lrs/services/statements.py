@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from lrs.auth.principal import Principal
 from lrs.errors import Conflict, LRSError
 from lrs.storage import statements as repo
-from lrs.storage.database import ingest_transaction
+from lrs.storage.database import transaction
 from lrs.xapi.activities import merge_definition
 from lrs.xapi.equivalence import statements_equivalent
 from lrs.xapi.ifi import ifi_key, ifi_of
@@ -130,7 +130,7 @@ async def store_statements(
     """
     client_ids = [str(s["id"]).lower() for s in statements if "id" in s]
     ids: list[str] = []
-    async with ingest_transaction(engine) as conn:
+    async with transaction(engine) as conn:
         start = await repo.begin_write(conn, client_ids)
         stored, existing = start.stored, start.existing
         rows: list[repo.NewStatement] = []
@@ -180,7 +180,7 @@ async def store_prepared_group(
     for the others; any exception means the transaction was rolled back for all."""
     client_ids = [str(s["id"]).lower() for s, _, _ in entries if "id" in s]
     outcomes: list[WriteResult | LRSError] = []
-    async with ingest_transaction(engine) as conn:
+    async with transaction(engine) as conn:
         start = await repo.begin_write(conn, client_ids)
         rows: list[repo.NewStatement] = []
         received: dict[str, Mapping[str, Any]] = {}

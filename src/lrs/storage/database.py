@@ -170,26 +170,6 @@ def transaction(engine: AsyncEngine) -> contextlib.AbstractAsyncContextManager[A
     return _checked_out(engine, in_transaction=True)
 
 
-# The ingest transaction's commands are the same few statements, each a probe or an insert by
-# key, sent thousands of times a minute: planned once per connection (generic plans) they cost
-# the database a third less CPU per one-statement write than planned again each time (custom
-# plans, the pool's default: `_SERVER_SETTINGS`). A generic plan made while a table was small
-# could keep a whole-table scan while it grows (until autovacuum's ANALYZE replans it), so
-# these commands are also planned without sequential scans wherever an index can serve.
-_GENERIC_INDEXED_PLANS = text(
-    "SELECT set_config('plan_cache_mode', 'force_generic_plan', true), "
-    "set_config('enable_seqscan', 'off', true)"
-)
-
-
-@contextlib.asynccontextmanager
-async def ingest_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """One transaction for the statement write path, its commands on generic plans."""
-    async with transaction(engine) as connection:
-        await connection.execute(_GENERIC_INDEXED_PLANS)
-        yield connection
-
-
 def autocommit(engine: AsyncEngine) -> contextlib.AbstractAsyncContextManager[AsyncConnection]:
     """A connection outside any transaction: a single-row read costs one round trip instead
     of BEGIN, query, COMMIT. Only for reads that need no snapshot shared with others."""
