@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
 
-import orjson
 from fastapi import APIRouter, Request
 from fastapi.routing import APIRoute
 from starlette.responses import Response
@@ -138,29 +137,16 @@ async def get_statements(
         codec=codec,
     )
     languages = parse_accept_language(request.headers.get("accept-language"))
-    if isinstance(parsed, reads.SingleRequest):
-        row, through, canonical, attachments = await reads.run_single(
-            context.engine, parsed, principal
-        )
-        body = reads.render_rows([row], parsed.presentation, canonical, languages)[0]
-        return _respond(body, [row], through, parsed.presentation, attachments)
-    page = await reads.run_query(context.engine, parsed, principal, codec)
-    rendered = reads.render_rows(page.rows, parsed.presentation, page.canonical, languages)
-    body = b'{"statements":[' + b",".join(rendered) + b'],"more":' + orjson.dumps(page.more) + b"}"
-    return _respond(body, page.rows, page.consistent_through, parsed.presentation, page.attachments)
+    page = await reads.read_statements(context.engine, parsed, principal, codec)
+    body = reads.render_body(page, parsed, languages)
+    return _respond(body, page, parsed.presentation)
 
 
-def _respond(
-    body: bytes,
-    rows: Sequence[reads.StoredRow],
-    through: datetime,
-    presentation: reads.Presentation,
-    attachments: list[tuple[str, str, bytes]],
-) -> Response:
-    headers = _through_header(through)
-    if rows:
-        headers["Last-Modified"] = format_datetime(max(r.stored for r in rows), usegmt=True)
+def _respond(body: bytes, page: reads.Page, presentation: reads.Presentation) -> Response:
+    headers = _through_header(page.consistent_through)
+    if page.rows:
+        headers["Last-Modified"] = format_datetime(max(r.stored for r in page.rows), usegmt=True)
     if presentation.attachments:
-        multipart, content_type = build_multipart_response(body, attachments)
+        multipart, content_type = build_multipart_response(body, page.attachments)
         return Response(multipart, media_type=content_type, headers=headers)
     return Response(body, media_type="application/json", headers=headers)

@@ -220,11 +220,9 @@ async def current_consistent_through(engine: AsyncEngine) -> datetime | None:
         return None
 
 
-async def run_single(
-    engine: AsyncEngine, request: SingleRequest, principal: Principal
-) -> tuple[StoredRow, datetime, dict[str, dict[str, Any] | None], list[tuple[str, str, bytes]]]:
-    """One statement by id, with what serving it needs (STR-R-001/002); Consistent-Through
-    is taken before the read, as in `run_query`."""
+async def run_single(engine: AsyncEngine, request: SingleRequest, principal: Principal) -> Page:
+    """One statement by id, as a page of one row with what serving it needs
+    (STR-R-001/002); Consistent-Through is taken before the read, as in `run_query`."""
     own = principal.authority_key if principal.reads_only_own_statements else None
     async with autocommit(engine) as conn:
         through = await queries.consistent_through(conn)
@@ -235,7 +233,19 @@ async def run_single(
             what = "voided statement" if request.voided else "statement"
             raise NotFound(f"no {what} with id {request.statement_id}")
         canonical, attachments = await _extras(conn, [row], request.presentation, own is not None)
-    return row, through, canonical, attachments
+    return Page([row], "", through, canonical, attachments)
+
+
+async def read_statements(
+    engine: AsyncEngine,
+    request: SingleRequest | QueryRequest,
+    principal: Principal,
+    codec: TokenCodec,
+) -> Page:
+    """What a GET of the Statement Resource reads: one statement, or a page of a query."""
+    if isinstance(request, SingleRequest):
+        return await run_single(engine, request, principal)
+    return await run_query(engine, request, principal, codec)
 
 
 def _servable(attachment: dict[str, Any], only_uploaded: bool) -> bool:
@@ -295,3 +305,14 @@ def render_rows(
         )
         for row in rows
     ]
+
+
+def render_body(
+    page: Page, request: SingleRequest | QueryRequest, languages: Sequence[str]
+) -> bytes:
+    """The JSON of a GET: the statement itself for a single one, else a StatementResult
+    (STR-R-003) with its `more` link."""
+    rendered = render_rows(page.rows, request.presentation, page.canonical, languages)
+    if isinstance(request, SingleRequest):
+        return rendered[0]
+    return b'{"statements":[' + b",".join(rendered) + b'],"more":' + orjson.dumps(page.more) + b"}"
