@@ -15,10 +15,11 @@ from starlette.responses import HTMLResponse
 from lrs.api.console_deps import PREFIX, Admin, Form, page
 from lrs.api.deps import ContextDep
 from lrs.errors import BadRequest
-from lrs.ext import csvio, registry, roster
-from lrs.ext.csvio import BulkBody, Kind
-from lrs.ext.export import ExportRequest, open_rows
-from lrs.ext.filters import parse_filters
+from lrs.ext.rules import csvio
+from lrs.ext.rules.csvio import BulkBody, Kind
+from lrs.ext.rules.filters import parse_filters
+from lrs.ext.services import registry, roster
+from lrs.ext.services.export import ExportRequest, open_rows
 from lrs.services import console_statements
 from lrs.xapi.ifi import ifi_key
 from lrs.xapi.validate import parse_agent_param

@@ -13,9 +13,9 @@ from lrs.api.console_deps import PREFIX, Session, page
 from lrs.api.deps import ContextDep
 from lrs.console.charts import Bar, bar_chart
 from lrs.console.dashboard import in_doors, parse_weeks, week_range, weekly_totals
-from lrs.ext import door_week, registry
-from lrs.ext.bi_model import iso_week
-from lrs.ext.filters import parse_filters
+from lrs.ext.rules.bi_model import iso_week
+from lrs.ext.rules.filters import parse_filters
+from lrs.ext.services import door_week, registry
 from lrs.services import service_proof
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)

@@ -14,14 +14,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from starlette.responses import Response
 
+from lrs.api import ext_schemas as schemas
 from lrs.api.context import AppContext
 from lrs.api.deps import ContextDep, ExtReader, ExtWriter, PagingDep, VersionDep
 from lrs.api.responses import JSONResponse
 from lrs.auth.principal import Principal
 from lrs.auth.scopes import Access
-from lrs.ext import csvio, door_week, kpis, queries, registry, roster, schemas, summary, tagging
-from lrs.ext.export import MEDIA_TYPES, parse_export
-from lrs.ext.model import check_id
+from lrs.ext.rules import csvio
+from lrs.ext.rules.model import check_id
+from lrs.ext.services import door_week, kpis, queries, registry, roster, summary, tagging
+from lrs.ext.services.export import MEDIA_TYPES, parse_export
 from lrs.xapi.ifi import ifi_key
 from lrs.xapi.validate import parse_agent_param, parse_bool_param, parse_uuid_param, query_values
 

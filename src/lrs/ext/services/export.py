@@ -19,11 +19,11 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lrs.errors import BadRequest, TooManyRequests
-from lrs.ext.columns import EXPORT_COLUMNS, csv_header, csv_rows, ndjson_rows
-from lrs.ext.filters import EXPORT_PARAMS, Filters, parse_filters
-from lrs.ext.registry import Ref, check_known
-from lrs.ext.storage_bi import assignments_sql
-from lrs.ext.storage_query import stream_export, stream_rows
+from lrs.ext.rules.columns import EXPORT_COLUMNS, csv_header, csv_rows, ndjson_rows
+from lrs.ext.rules.filters import EXPORT_PARAMS, Filters, parse_filters
+from lrs.ext.services.registry import Ref, check_known
+from lrs.ext.storage.bi import assignments_sql
+from lrs.ext.storage.query import stream_export, stream_rows
 from lrs.storage.database import read_only
 from lrs.xapi.validate import parse_bool_param, query_values
 
@@ -130,7 +130,7 @@ async def open_rows(engine: AsyncEngine, request: ExportRequest) -> tuple[Sequen
 async def render(columns: Sequence[str], batches: Batches, fmt: str) -> AsyncGenerator[bytes, None]:
     """The body as chunks: CSV (header first), NDJSON, or Parquet built off the event loop."""
     if fmt == "parquet":
-        from lrs.ext.parquet import ParquetStream  # pyarrow loads only when asked for
+        from lrs.ext.rules.parquet import ParquetStream  # pyarrow loads only when asked for
 
         stream = await asyncio.to_thread(ParquetStream, columns)
         async for batch in batches:

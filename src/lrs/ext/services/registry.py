@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from lrs.errors import BadRequest, NotFound
-from lrs.ext import storage_registry as repo
-from lrs.ext.csvio import BulkBody
-from lrs.ext.model import Door, Role, parse_door, parse_role
+from lrs.ext.rules.csvio import BulkBody
+from lrs.ext.rules.model import Door, Role, parse_door, parse_role
+from lrs.ext.storage import registry as repo
 from lrs.services import audit
 from lrs.storage.database import read_only, transaction
 

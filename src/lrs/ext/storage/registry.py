@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import ARRAY, Boolean, Text, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lrs.ext.model import Door, Role
+from lrs.ext.rules.model import Door, Role
 
 _TEXTS = ARRAY(Text)
 _BOOLS = ARRAY(Boolean)

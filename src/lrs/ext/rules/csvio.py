@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from lrs.errors import BadRequest
-from lrs.ext.bi_model import KPI_FIELDS
-from lrs.ext.model import ASSIGNMENT_FIELDS, DOOR_FIELDS, ROLE_FIELDS, TAG_FIELDS
+from lrs.ext.rules.bi_model import KPI_FIELDS
+from lrs.ext.rules.model import ASSIGNMENT_FIELDS, DOOR_FIELDS, ROLE_FIELDS, TAG_FIELDS
 from lrs.xapi.jsonparse import loads_strict
 
 T = TypeVar("T")

@@ -1,6 +1,6 @@
 """How statements get their door and role: the ingest hook (statement and roster sources)
 and explicit tags set through the API. Precedence: explicit > statement > roster, resolved
-per field when reading (see `lrs.ext.storage_sql.EFFECTIVE_TAGS`)."""
+per field when reading (see `lrs.ext.storage.sql.EFFECTIVE_TAGS`)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from lrs.errors import NotFound
-from lrs.ext import storage_tags as repo
-from lrs.ext.csvio import BulkBody
-from lrs.ext.model import carried_tags, parse_tag
-from lrs.ext.registry import Ref, check_known, check_unique
+from lrs.ext.rules.csvio import BulkBody
+from lrs.ext.rules.model import carried_tags, parse_tag
+from lrs.ext.services.registry import Ref, check_known, check_unique
+from lrs.ext.storage import tags as repo
 from lrs.storage.database import read_only, transaction
 from lrs.storage.statements import NewStatement
 

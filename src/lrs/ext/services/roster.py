@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lrs.errors import BadRequest
-from lrs.ext import storage_roster as repo
-from lrs.ext.csvio import BulkBody
-from lrs.ext.model import Assignment, check_range, parse_assignment, resolve_bound
-from lrs.ext.registry import Ref, check_known, check_unique
+from lrs.ext.rules.csvio import BulkBody
+from lrs.ext.rules.model import Assignment, check_range, parse_assignment, resolve_bound
+from lrs.ext.services.registry import Ref, check_known, check_unique
+from lrs.ext.storage import roster as repo
 from lrs.services import audit
 from lrs.storage.database import read_only, transaction
 from lrs.xapi.ifi import ifi_from_key

@@ -11,11 +11,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lrs.errors import BadRequest
-from lrs.ext import storage_bi as repo
-from lrs.ext.bi_model import PERIODS, Kpi, parse_kpi
-from lrs.ext.csvio import BulkBody
-from lrs.ext.model import check_id
-from lrs.ext.registry import Ref, check_known, check_unique
+from lrs.ext.rules.bi_model import PERIODS, Kpi, parse_kpi
+from lrs.ext.rules.csvio import BulkBody
+from lrs.ext.rules.model import check_id
+from lrs.ext.services.registry import Ref, check_known, check_unique
+from lrs.ext.storage import bi as repo
 from lrs.storage.database import read_only, transaction
 from lrs.xapi.validate import query_values
 
