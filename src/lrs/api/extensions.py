@@ -23,11 +23,18 @@ from lrs.auth.scopes import Access
 from lrs.ext.rules import csvio
 from lrs.ext.rules.model import check_id
 from lrs.ext.services import door_week, kpis, queries, registry, roster, summary, tagging
-from lrs.ext.services.export import MEDIA_TYPES, parse_export
+from lrs.ext.services.export import parse_export
 from lrs.xapi.ifi import ifi_key
 from lrs.xapi.validate import parse_agent_param, parse_bool_param, parse_uuid_param, query_values
 
 router = APIRouter(prefix="/xAPI/extensions", tags=["extensions"])
+
+# The media type of each export format.
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "ndjson": "application/x-ndjson",
+    "parquet": "application/vnd.apache.parquet",
+}
 
 _DOOR_CSV = ", ".join(csvio.DOORS.columns)
 _ROLE_CSV = ", ".join(csvio.ROLES.columns)

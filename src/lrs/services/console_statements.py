@@ -11,7 +11,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lrs.ext.rules.filters import FILTER_PARAMS, parse_filters
-from lrs.ext.services.export import check_filter_ids
+from lrs.ext.services.known import check_filter_ids
 from lrs.ext.storage.browse import BrowsedRow, browse
 from lrs.ext.storage.browse import tag_coverage as coverage_counts
 from lrs.storage.database import REPORT_TIMEOUT_MS, read_only

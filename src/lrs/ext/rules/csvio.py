@@ -58,6 +58,16 @@ class BulkBody:
     def refuse(self, index: int, message: str, path: str) -> BadRequest:
         return BadRequest(self.where(index) + message, path=path)
 
+    def check_unique(self, keys: Sequence[object], what: str, field: str) -> None:
+        """A batch names each key once (one upsert cannot write a row twice)."""
+        seen: set[object] = set()
+        for index, key in enumerate(keys):
+            if key in seen:
+                raise self.refuse(
+                    index, f"{what} {key!r} appears twice in this batch", f"$[{index}]{field}"
+                )
+            seen.add(key)
+
 
 def _boolean(value: str) -> bool | str:
     folded = value.lower()

@@ -21,7 +21,8 @@ from lrs.ext.rules.bi_model import Window, change, iso_week, parse_window, suppr
 from lrs.ext.rules.bi_model import window_metrics as per_week
 from lrs.ext.rules.filters import Filters
 from lrs.ext.rules.model import check_id
-from lrs.ext.services.export import ExportRequest, check_filter_ids, check_slot, open_export, render
+from lrs.ext.services.export import ExportRequest, check_slot, open_export, render
+from lrs.ext.services.known import check_filter_ids
 from lrs.ext.storage import bi as repo
 from lrs.storage.database import REPORT_TIMEOUT_MS, read_only
 from lrs.xapi.validate import query_values

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from lrs.auth.principal import Principal
 from lrs.auth.scopes import Access
 from lrs.ext.rules.filters import QUERY_PARAMS, Filters, parse_filters
-from lrs.ext.services.export import check_filter_ids
+from lrs.ext.services.known import check_filter_ids
 from lrs.ext.storage.query import page
 from lrs.storage.database import read_only
 from lrs.xapi.paging import Position, TokenCodec, more_link, more_token

@@ -5,32 +5,17 @@ Each call opens one transaction. Bulk upserts are all or nothing, like a stateme
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from lrs.errors import BadRequest, NotFound
+from lrs.errors import NotFound
 from lrs.ext.rules.csvio import BulkBody
 from lrs.ext.rules.model import Door, Role, parse_door, parse_role
 from lrs.ext.storage import registry as repo
 from lrs.services import audit
 from lrs.storage.database import read_only, transaction
-
-
-@dataclass(frozen=True)
-class Ref:
-    """Door and role ids a bulk item names, and where (for the 400)."""
-
-    index: int
-    door: str | None
-    role: str | None
-    # The item's JSON path, or "param" for query parameters (param:door, param:role).
-    path: str
-
-    def at(self, field: str) -> str:
-        return f"param:{field}" if self.path == "param" else f"{self.path}.{field}"
 
 
 def door_json(door: Door) -> dict[str, Any]:
@@ -51,41 +36,6 @@ def role_json(role: Role) -> dict[str, Any]:
     return {"id": role.id, "name": role.name, "active": role.active}
 
 
-def check_unique(bulk: BulkBody, keys: Sequence[object], what: str, field: str) -> None:
-    """A batch names each key once (one upsert cannot write a row twice)."""
-    seen: set[object] = set()
-    for index, key in enumerate(keys):
-        if key in seen:
-            raise bulk.refuse(
-                index, f"{what} {key!r} appears twice in this batch", f"$[{index}]{field}"
-            )
-        seen.add(key)
-
-
-async def check_known(
-    conn: AsyncConnection, refs: Sequence[Ref], bulk: BulkBody | None = None
-) -> dict[str, str]:
-    """400 for the first door or role id not in the registry; returns door id -> timezone."""
-    doors, roles = await repo.known_ids(
-        conn,
-        [r.door for r in refs if r.door is not None],
-        [r.role for r in refs if r.role is not None],
-    )
-    for ref in refs:
-        where = "" if bulk is None else bulk.where(ref.index)
-        if ref.door is not None and ref.door not in doors:
-            raise BadRequest(
-                f"{where}unknown door {ref.door!r}; register it at /xAPI/extensions/doors first",
-                path=ref.at("door"),
-            )
-        if ref.role is not None and ref.role not in roles:
-            raise BadRequest(
-                f"{where}unknown role {ref.role!r}; register it at /xAPI/extensions/roles first",
-                path=ref.at("role"),
-            )
-    return doors
-
-
 async def put_door(engine: AsyncEngine, door_id: str, body: object, *, actor: str) -> Door:
     door = parse_door(body, "$", door_id)
     async with transaction(engine) as conn:
@@ -104,7 +54,7 @@ async def put_role(engine: AsyncEngine, role_id: str, body: object, *, actor: st
 
 async def bulk_doors(engine: AsyncEngine, bulk: BulkBody, *, actor: str) -> int:
     doors = bulk.parse_each(parse_door)
-    check_unique(bulk, [d.id for d in doors], "door", ".id")
+    bulk.check_unique([d.id for d in doors], "door", ".id")
     if doors:
         async with transaction(engine) as conn:
             await repo.upsert_doors(conn, doors)
@@ -116,7 +66,7 @@ async def bulk_doors(engine: AsyncEngine, bulk: BulkBody, *, actor: str) -> int:
 
 async def bulk_roles(engine: AsyncEngine, bulk: BulkBody, *, actor: str) -> int:
     roles = bulk.parse_each(parse_role)
-    check_unique(bulk, [r.id for r in roles], "role", ".id")
+    bulk.check_unique([r.id for r in roles], "role", ".id")
     if roles:
         async with transaction(engine) as conn:
             await repo.upsert_roles(conn, roles)

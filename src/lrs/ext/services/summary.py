@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from lrs.ext.rules.bi_model import suppress
 from lrs.ext.rules.columns import iso
 from lrs.ext.rules.filters import SUMMARY_PARAMS, SummaryRequest, parse_summary
-from lrs.ext.services.export import check_filter_ids
+from lrs.ext.services.known import check_filter_ids
 from lrs.ext.storage.query import summary
 from lrs.storage.database import read_only
 from lrs.xapi.validate import query_values

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from lrs.errors import NotFound
 from lrs.ext.rules.csvio import BulkBody
 from lrs.ext.rules.model import carried_tags, parse_tag
-from lrs.ext.services.registry import Ref, check_known, check_unique
+from lrs.ext.services.known import Ref, check_known
 from lrs.ext.storage import tags as repo
 from lrs.storage.database import read_only, transaction
 from lrs.storage.statements import NewStatement
@@ -53,7 +53,7 @@ async def put_tag(engine: AsyncEngine, statement_id: str, body: object) -> None:
 async def bulk_tags(engine: AsyncEngine, bulk: BulkBody) -> int:
     """Set explicit tags on many statements at once, all or nothing."""
     tags = bulk.parse_each(parse_tag)
-    check_unique(bulk, [t.statement_id for t in tags], "statement", ".statement_id")
+    bulk.check_unique([t.statement_id for t in tags], "statement", ".statement_id")
     if not tags:
         return 0
     async with transaction(engine) as conn:
