@@ -46,12 +46,18 @@ async def dashboard(
     if region:
         # Whole rows of the suppressed table are left out: no hidden cell becomes derivable.
         doors = {
-            d.id for d in await registry.list_doors(context.engine, None) if d.region == region
+            d.id
+            for d in await registry.list_entries(context.engine, registry.DOORS, None)
+            if d.region == region
         }
         table = in_doors(table, doors)
     compared = None
     regions = sorted(
-        {d.region for d in await registry.list_doors(context.engine, None) if d.region}
+        {
+            d.region
+            for d in await registry.list_entries(context.engine, registry.DOORS, None)
+            if d.region
+        }
     )
     if baseline or period:
         given = {"baseline": baseline, "period": period, "door": door, "role": role}

@@ -1,21 +1,56 @@
 """Registry use cases: the standard door and role ids that make BI joins exact.
 
-Each call opens one transaction. Bulk upserts are all or nothing, like a statement batch.
+Doors and roles are one generic resource: a `RegistryKind` per kind names everything that
+differs (its table, parser, JSON rendering, CSV columns and audit actions), and one set of
+use cases serves both. Each call opens one transaction. Bulk upserts are all or nothing,
+like a statement batch.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lrs.errors import NotFound
+from lrs.ext.rules import csvio
 from lrs.ext.rules.csvio import BulkBody
 from lrs.ext.rules.model import Door, Role, parse_door, parse_role
 from lrs.ext.storage import registry as repo
 from lrs.services import audit
 from lrs.storage.database import read_only, transaction
+
+
+class Entry(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+E = TypeVar("E", bound=Entry)
+E_co = TypeVar("E_co", bound=Entry, covariant=True)
+
+
+class Parse(Protocol[E_co]):
+    """A registry parser: a JSON item at a path, and the id of the URL for PUT."""
+
+    def __call__(self, value: object, path: str, ident: str | None = None, /) -> E_co: ...
+
+
+@dataclass(frozen=True, eq=False)
+class RegistryKind(Generic[E]):
+    """One kind of registry entry: all that the generic resource needs to know of it."""
+
+    name: str  # "door": in messages and id checks
+    plural: str  # "doors": the URL segment and the key of the list
+    id_param: str  # the path parameter of /{plural}/{id_param}
+    table: repo.RegistryTable[E]
+    parse: Parse[E]
+    to_json: Callable[[E], dict[str, Any]]
+    csv: csvio.Kind
+    put_action: str
+    bulk_action: str
 
 
 def door_json(door: Door) -> dict[str, Any]:
@@ -36,71 +71,69 @@ def role_json(role: Role) -> dict[str, Any]:
     return {"id": role.id, "name": role.name, "active": role.active}
 
 
-async def put_door(engine: AsyncEngine, door_id: str, body: object, *, actor: str) -> Door:
-    door = parse_door(body, "$", door_id)
+DOORS = RegistryKind(
+    "door",
+    "doors",
+    "door",
+    repo.DOORS,
+    parse_door,
+    door_json,
+    csvio.DOORS,
+    audit.DOOR_PUT,
+    audit.DOORS_BULK,
+)
+ROLES = RegistryKind(
+    "role",
+    "roles",
+    "role",
+    repo.ROLES,
+    parse_role,
+    role_json,
+    csvio.ROLES,
+    audit.ROLE_PUT,
+    audit.ROLES_BULK,
+)
+
+
+async def put_entry(
+    engine: AsyncEngine, kind: RegistryKind[E], ident: str, body: object, *, actor: str
+) -> E:
+    """Create or replace one entry under the id of the URL."""
+    entry = kind.parse(body, "$", ident)
     async with transaction(engine) as conn:
-        await repo.upsert_doors(conn, [door])
-        await audit.record(conn, actor=actor, action=audit.DOOR_PUT, subject=door_id)
-    return door
+        await repo.upsert(conn, kind.table, [entry])
+        await audit.record(conn, actor=actor, action=kind.put_action, subject=ident)
+    return entry
 
 
-async def put_role(engine: AsyncEngine, role_id: str, body: object, *, actor: str) -> Role:
-    role = parse_role(body, "$", role_id)
-    async with transaction(engine) as conn:
-        await repo.upsert_roles(conn, [role])
-        await audit.record(conn, actor=actor, action=audit.ROLE_PUT, subject=role_id)
-    return role
-
-
-async def bulk_doors(engine: AsyncEngine, bulk: BulkBody, *, actor: str) -> int:
-    doors = bulk.parse_each(parse_door)
-    bulk.check_unique([d.id for d in doors], "door", ".id")
-    if doors:
+async def bulk_upsert(
+    engine: AsyncEngine, kind: RegistryKind[E], bulk: BulkBody, *, actor: str
+) -> int:
+    """Create or replace many entries, all or nothing; returns how many."""
+    entries = bulk.parse_each(kind.parse)
+    bulk.check_unique([e.id for e in entries], kind.name, ".id")
+    if entries:
         async with transaction(engine) as conn:
-            await repo.upsert_doors(conn, doors)
+            await repo.upsert(conn, kind.table, entries)
             await audit.record(
-                conn, actor=actor, action=audit.DOORS_BULK, details={"upserted": len(doors)}
+                conn, actor=actor, action=kind.bulk_action, details={"upserted": len(entries)}
             )
-    return len(doors)
+    return len(entries)
 
 
-async def bulk_roles(engine: AsyncEngine, bulk: BulkBody, *, actor: str) -> int:
-    roles = bulk.parse_each(parse_role)
-    bulk.check_unique([r.id for r in roles], "role", ".id")
-    if roles:
-        async with transaction(engine) as conn:
-            await repo.upsert_roles(conn, roles)
-            await audit.record(
-                conn, actor=actor, action=audit.ROLES_BULK, details={"upserted": len(roles)}
-            )
-    return len(roles)
-
-
-async def _one(
-    engine: AsyncEngine, ident: str, fetch: Callable[[AsyncConnection, str], Any], what: str
-) -> Any:
+async def find_entry(engine: AsyncEngine, kind: RegistryKind[E], ident: str) -> E | None:
     async with read_only(engine) as conn:
-        found = await fetch(conn, ident)
+        return await repo.get_entry(conn, kind.table, ident)
+
+
+async def get_entry(engine: AsyncEngine, kind: RegistryKind[E], ident: str) -> E:
+    """The entry with this id (404 when there is none)."""
+    found = await find_entry(engine, kind, ident)
     if found is None:
-        raise NotFound(f"no {what} with id {ident!r}")
+        raise NotFound(f"no {kind.name} with id {ident!r}")
     return found
 
 
-async def get_door(engine: AsyncEngine, door_id: str) -> Door:
-    door: Door = await _one(engine, door_id, repo.get_door, "door")
-    return door
-
-
-async def get_role(engine: AsyncEngine, role_id: str) -> Role:
-    role: Role = await _one(engine, role_id, repo.get_role, "role")
-    return role
-
-
-async def list_doors(engine: AsyncEngine, active: bool | None) -> list[Door]:
+async def list_entries(engine: AsyncEngine, kind: RegistryKind[E], active: bool | None) -> list[E]:
     async with read_only(engine) as conn:
-        return await repo.list_doors(conn, active)
-
-
-async def list_roles(engine: AsyncEngine, active: bool | None) -> list[Role]:
-    async with read_only(engine) as conn:
-        return await repo.list_roles(conn, active)
+        return await repo.list_entries(conn, kind.table, active)

@@ -1,117 +1,81 @@
-"""SQL of the registry: doors and roles, upserted in bulk (one round trip per batch)."""
+"""SQL of the registry: doors and roles, one set of named queries parametrised by the kind's
+table, upserted in bulk (one round trip per batch)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
-from sqlalchemy import ARRAY, Boolean, Text, bindparam, text
+from sqlalchemy import ARRAY, Table, Text, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import TextClause
 
-from lrs.ext.rules.model import Door, Role
+from lrs.ext.rules.model import DOOR_FIELDS, ROLE_FIELDS, Door, Role
+from lrs.ext.storage.tables import ext_doors, ext_roles
+
+E = TypeVar("E")
 
 _TEXTS = ARRAY(Text)
-_BOOLS = ARRAY(Boolean)
 
-_UPSERT_DOORS = text(
-    """
-    INSERT INTO ext_doors (id, name, region, format, timezone, active, opening_hours,
-                           holidays_country, holidays_region, updated)
-    SELECT id, name, region, format, tz, active, hours, country, subdiv, now()
-    FROM unnest(:ids, :names, :regions, :formats, :tzs, :actives, :hours, :countries,
-                :subdivs)
-         AS d(id, name, region, format, tz, active, hours, country, subdiv)
+
+@dataclass(frozen=True, eq=False)
+class RegistryTable(Generic[E]):
+    """A registry table: the columns an entry is written to and read from, in the order of
+    the entry's fields (`entry(*row)` builds one from a row)."""
+
+    table: Table
+    fields: tuple[str, ...]
+    entry: Callable[..., E]
+
+    @property
+    def columns(self) -> str:
+        return ", ".join(self.fields)
+
+
+DOORS = RegistryTable(ext_doors, DOOR_FIELDS, Door)
+ROLES = RegistryTable(ext_roles, ROLE_FIELDS, Role)
+
+
+@functools.cache
+def _upsert_sql(table: RegistryTable[E]) -> TextClause:
+    """Create or replace entries from one array per column (the SQL names only the fixed
+    names of `table`, never request text)."""
+    names = table.fields
+    updates = ", ".join(f"{name} = excluded.{name}" for name in (*names[1:], "updated"))
+    sql = f"""
+    INSERT INTO {table.table.name} ({table.columns}, updated)
+    SELECT {table.columns}, now()
+    FROM unnest({", ".join(f":{name}" for name in names)}) AS e({table.columns})
     ORDER BY id
-    ON CONFLICT (id) DO UPDATE SET name = excluded.name, region = excluded.region,
-        format = excluded.format, timezone = excluded.timezone, active = excluded.active,
-        opening_hours = excluded.opening_hours, holidays_country = excluded.holidays_country,
-        holidays_region = excluded.holidays_region, updated = excluded.updated
-    """
-).bindparams(
-    bindparam("ids", type_=_TEXTS),
-    bindparam("names", type_=_TEXTS),
-    bindparam("regions", type_=_TEXTS),
-    bindparam("formats", type_=_TEXTS),
-    bindparam("tzs", type_=_TEXTS),
-    bindparam("actives", type_=_BOOLS),
-    bindparam("hours", type_=_TEXTS),
-    bindparam("countries", type_=_TEXTS),
-    bindparam("subdivs", type_=_TEXTS),
-)
-
-_UPSERT_ROLES = text(
-    """
-    INSERT INTO ext_roles (id, name, active, updated)
-    SELECT id, name, active, now() FROM unnest(:ids, :names, :actives) AS r(id, name, active)
-    ORDER BY id
-    ON CONFLICT (id) DO UPDATE SET name = excluded.name, active = excluded.active,
-        updated = excluded.updated
-    """
-).bindparams(
-    bindparam("ids", type_=_TEXTS),
-    bindparam("names", type_=_TEXTS),
-    bindparam("actives", type_=_BOOLS),
-)
-
-_DOOR_COLUMNS = (
-    "id, name, region, format, timezone, active, opening_hours, holidays_country, holidays_region"
-)
+    ON CONFLICT (id) DO UPDATE SET {updates}
+    """  # noqa: S608
+    binds = [bindparam(name, type_=ARRAY(table.table.c[name].type)) for name in names]
+    return text(sql).bindparams(*binds)
 
 
-async def upsert_doors(conn: AsyncConnection, doors: Sequence[Door]) -> None:
-    """Create or replace doors, in id order so concurrent batches cannot deadlock."""
-    await conn.execute(
-        _UPSERT_DOORS,
-        {
-            "ids": [d.id for d in doors],
-            "names": [d.name for d in doors],
-            "regions": [d.region for d in doors],
-            "formats": [d.format for d in doors],
-            "tzs": [d.timezone for d in doors],
-            "actives": [d.active for d in doors],
-            "hours": [d.opening_hours for d in doors],
-            "countries": [d.holidays_country for d in doors],
-            "subdivs": [d.holidays_region for d in doors],
-        },
-    )
+async def upsert(conn: AsyncConnection, table: RegistryTable[E], entries: Sequence[E]) -> None:
+    """Create or replace entries, in id order so concurrent batches cannot deadlock."""
+    columns = {name: [getattr(entry, name) for entry in entries] for name in table.fields}
+    await conn.execute(_upsert_sql(table), columns)
 
 
-async def upsert_roles(conn: AsyncConnection, roles: Sequence[Role]) -> None:
-    await conn.execute(
-        _UPSERT_ROLES,
-        {
-            "ids": [r.id for r in roles],
-            "names": [r.name for r in roles],
-            "actives": [r.active for r in roles],
-        },
-    )
-
-
-def _where_active(active: bool | None) -> str:
-    return "" if active is None else " WHERE active = :active"
-
-
-async def list_doors(conn: AsyncConnection, active: bool | None) -> list[Door]:
-    sql = f"SELECT {_DOOR_COLUMNS} FROM ext_doors{_where_active(active)} ORDER BY id"  # noqa: S608
+async def list_entries(
+    conn: AsyncConnection, table: RegistryTable[E], active: bool | None
+) -> list[E]:
+    """Every entry by id; `active` filters."""
+    where = "" if active is None else " WHERE active = :active"
+    sql = f"SELECT {table.columns} FROM {table.table.name}{where} ORDER BY id"  # noqa: S608
     rows = await conn.execute(text(sql), {"active": active})
-    return [Door(*row) for row in rows]
+    return [table.entry(*row) for row in rows]
 
 
-async def get_door(conn: AsyncConnection, door_id: str) -> Door | None:
-    sql = text(f"SELECT {_DOOR_COLUMNS} FROM ext_doors WHERE id = :id")  # noqa: S608
-    row = (await conn.execute(sql, {"id": door_id})).first()
-    return None if row is None else Door(*row)
-
-
-async def list_roles(conn: AsyncConnection, active: bool | None) -> list[Role]:
-    sql = f"SELECT id, name, active FROM ext_roles{_where_active(active)} ORDER BY id"  # noqa: S608
-    rows = await conn.execute(text(sql), {"active": active})
-    return [Role(*row) for row in rows]
-
-
-async def get_role(conn: AsyncConnection, role_id: str) -> Role | None:
-    sql = text("SELECT id, name, active FROM ext_roles WHERE id = :id")
-    row = (await conn.execute(sql, {"id": role_id})).first()
-    return None if row is None else Role(*row)
+async def get_entry(conn: AsyncConnection, table: RegistryTable[E], ident: str) -> E | None:
+    """The entry with this id, if any."""
+    sql = text(f"SELECT {table.columns} FROM {table.table.name} WHERE id = :id")  # noqa: S608
+    row = (await conn.execute(sql, {"id": ident})).first()
+    return None if row is None else table.entry(*row)
 
 
 _KNOWN = text(
