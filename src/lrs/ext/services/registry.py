@@ -24,6 +24,8 @@ from lrs.storage.database import read_only, transaction
 
 
 class Entry(Protocol):
+    """What the generic use cases read of a registry entry (a `Door` or a `Role`)."""
+
     @property
     def id(self) -> str: ...
 
