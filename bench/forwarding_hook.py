@@ -21,7 +21,7 @@ import asyncpg
 from bench.generate import statements
 from lrs.auth.principal import Principal, authority_for
 from lrs.auth.scopes import Scope
-from lrs.ext.tagging import TaggingHook
+from lrs.ext.services.tagging import TaggingHook
 from lrs.services import forwarding
 from lrs.services.forwarding_outbox import OutboxHook
 from lrs.services.statements import IngestHook, store_statements

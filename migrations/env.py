@@ -8,7 +8,7 @@ from alembic import context
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-import lrs.ext.tables  # noqa: F401  (registers the extension tables on the same metadata)
+import lrs.ext.storage.tables  # noqa: F401  (registers the extension tables on the same metadata)
 from lrs.storage.tables import metadata
 
 config = context.config

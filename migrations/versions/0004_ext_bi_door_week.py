@@ -3,7 +3,7 @@
 
 ``ext_door_week_actors`` is the one definition of the door-week facts at the grain of one
 actor in one door, role and ISO week (in the door's timezone); it names actors by their IFI
-key and is never granted to BI. The API aggregates it (``lrs.ext.storage_bi``) and so does
+key and is never granted to BI. The API aggregates it (``lrs.ext.storage.bi``) and so does
 ``ext_bi_door_week``, which suppresses small groups (README "No one named").
 
 Revision ID: 0004

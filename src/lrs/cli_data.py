@@ -119,7 +119,7 @@ def import_command(
     skipped when equivalent and reported when conflicting (exit status 3 if any line was
     reported).
     """
-    from lrs.ext.startup import start_extensions
+    from lrs.ext.services.startup import start_extensions
     from lrs.services.bulk import import_statements
     from lrs.settings import load_settings
 

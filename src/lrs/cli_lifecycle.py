@@ -88,7 +88,7 @@ def erase_command(
 
     async def action(engine: AsyncEngine) -> list[dict[str, Any]]:
         from lrs.cli import settings_or_exit
-        from lrs.ext.startup import ensure_pseudonym_key
+        from lrs.ext.services.startup import ensure_pseudonym_key
 
         # The one-way key recorded for re-application is the pseudonym: make sure its key
         # exists even on a database no server has started on yet.

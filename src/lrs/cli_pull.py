@@ -67,7 +67,7 @@ def pull_command(
     Exit status 0 when everything was copied, 3 when statements were refused or conflict,
     4 when the source could not be read to the end.
     """
-    from lrs.ext.startup import start_extensions
+    from lrs.ext.services.startup import start_extensions
     from lrs.services.pull import PullOptions, pull_statements
     from lrs.services.pull_source import Backoff, Source, statements_url
     from lrs.settings import load_settings

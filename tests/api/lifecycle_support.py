@@ -11,8 +11,8 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from lrs.auth.scopes import Scope
-from lrs.ext.pseudonyms import pseudonym_from_pads
-from lrs.ext.storage_pseudonyms import load_pads
+from lrs.ext.rules.pseudonyms import pseudonym_from_pads
+from lrs.ext.storage.pseudonyms import load_pads
 from lrs.xapi.ifi import ifi_key
 from tests.conftest import ScopedClients
 

@@ -13,11 +13,11 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from lrs.auth.scopes import Scope
-from lrs.ext.columns import EXPORT_COLUMNS
-from lrs.ext.filters import Filters
-from lrs.ext.pseudonyms import pseudonym_from_pads
-from lrs.ext.storage_pseudonyms import load_pads
-from lrs.ext.storage_query import stream_export
+from lrs.ext.rules.columns import EXPORT_COLUMNS
+from lrs.ext.rules.filters import Filters
+from lrs.ext.rules.pseudonyms import pseudonym_from_pads
+from lrs.ext.storage.pseudonyms import load_pads
+from lrs.ext.storage.query import stream_export
 from tests.api.ext_support import (
     COMPLETED,
     EXT,

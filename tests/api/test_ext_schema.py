@@ -1,4 +1,4 @@
-"""The extension's tables in `lrs.ext.tables` match what migration 0002 builds."""
+"""The extension's tables in `lrs.ext.storage.tables` match what migration 0002 builds."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from alembic.migration import MigrationContext
 from fastapi import FastAPI
 from sqlalchemy import Connection
 
-import lrs.ext.tables as ext_tables
+import lrs.ext.storage.tables as ext_tables
 from lrs.storage.tables import metadata
 
 

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from lrs.ext.filters import EXPORT_PARAMS, QUERY_PARAMS, SUMMARY_PARAMS
+from lrs.ext.rules.filters import EXPORT_PARAMS, QUERY_PARAMS, SUMMARY_PARAMS
 from tests.factories import make_agent, make_statement
 from tests.security.endpoints import ACTIVITY, AGENT, ENDPOINTS, Endpoint
 

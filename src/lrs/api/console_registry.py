@@ -1,11 +1,14 @@
 """Console pages for doors, roles and the roster: lists, CSV uploads (the extension's own
 CSV reader and services; a refused upload shows its line-numbered error in the page) and a
-person's assignments."""
+person's assignments.
+
+Doors and roles share one set of pages, driven by a `RegistryPage` per kind."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter
@@ -15,10 +18,12 @@ from starlette.responses import HTMLResponse
 from lrs.api.console_deps import PREFIX, Admin, Form, page
 from lrs.api.deps import ContextDep
 from lrs.errors import BadRequest
-from lrs.ext import csvio, registry, roster
-from lrs.ext.csvio import BulkBody, Kind
-from lrs.ext.export import ExportRequest, open_rows
-from lrs.ext.filters import parse_filters
+from lrs.ext.rules import csvio
+from lrs.ext.rules.csvio import BulkBody, Kind
+from lrs.ext.rules.filters import parse_filters
+from lrs.ext.services import registry, roster
+from lrs.ext.services.export import ExportRequest, open_rows
+from lrs.ext.services.registry import RegistryKind
 from lrs.services import console_statements
 from lrs.xapi.ifi import ifi_key
 from lrs.xapi.validate import parse_agent_param
@@ -26,16 +31,33 @@ from lrs.xapi.versions import XapiVersion
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
-DOOR_FIELDS = (
-    "name",
-    "region",
-    "format",
-    "timezone",
-    "opening_hours",
-    "holidays_country",
-    "holidays_region",
+
+@dataclass(frozen=True)
+class RegistryPage:
+    """The console pages of one kind of registry entry."""
+
+    kind: RegistryKind[Any]
+    title: str
+    # The columns of the list, and the text fields of the edit form.
+    columns: tuple[str, ...]
+    fields: tuple[str, ...]
+
+
+DOORS = RegistryPage(
+    registry.DOORS,
+    "Doors",
+    ("id", "name", "region", "format", "timezone", "opening_hours", "active"),
+    (
+        "name",
+        "region",
+        "format",
+        "timezone",
+        "opening_hours",
+        "holidays_country",
+        "holidays_region",
+    ),
 )
-ROLE_FIELDS = ("name",)
+ROLES = RegistryPage(registry.ROLES, "Roles", ("id", "name", "active"), ("name",))
 # Assignments listed on the roster page for one door (the CSV export has them all).
 ROSTER_ROWS = 500
 
@@ -47,64 +69,23 @@ async def _csv(form: FormData, kind: Kind) -> BulkBody:
     return await csvio.load_bulk(await upload.read(), "text/csv", kind)
 
 
-async def _doors_page(context: ContextDep, session: Admin, **result: Any) -> HTMLResponse:
-    doors = [registry.door_json(d) for d in await registry.list_doors(context.engine, None)]
+async def _list_page(
+    context: ContextDep, session: Admin, spec: RegistryPage, **result: Any
+) -> HTMLResponse:
+    kind = spec.kind
+    rows = [kind.to_json(e) for e in await registry.list_entries(context.engine, kind, None)]
     values: dict[str, Any] = {"uploaded": None, "coverage": None, **result}
     return page(
         "registry.html",
         user=session,
-        current=f"{PREFIX}/doors",
-        kind="doors",
-        title="Doors",
-        columns=["id", "name", "region", "format", "timezone", "opening_hours", "active"],
-        csv_columns=", ".join(csvio.DOORS.columns),
-        rows=doors,
+        current=f"{PREFIX}/{kind.plural}",
+        kind=kind.plural,
+        title=spec.title,
+        columns=list(spec.columns),
+        csv_columns=", ".join(kind.csv.columns),
+        rows=rows,
         **values,
     )
-
-
-async def _roles_page(context: ContextDep, session: Admin, **result: Any) -> HTMLResponse:
-    roles = [registry.role_json(r) for r in await registry.list_roles(context.engine, None)]
-    values: dict[str, Any] = {"uploaded": None, "coverage": None, **result}
-    return page(
-        "registry.html",
-        user=session,
-        current=f"{PREFIX}/roles",
-        kind="roles",
-        title="Roles",
-        columns=["id", "name", "active"],
-        csv_columns=", ".join(csvio.ROLES.columns),
-        rows=roles,
-        **values,
-    )
-
-
-@router.get("/doors")
-async def doors_page(context: ContextDep, session: Admin, coverage: str = "") -> HTMLResponse:
-    """The doors; with `coverage=1`, the share of statements tagged, by source."""
-    if coverage:
-        shares = await console_statements.tag_coverage(context.engine)
-        return await _doors_page(context, session, coverage=shares)
-    return await _doors_page(context, session)
-
-
-@router.post("/doors")
-async def upload_doors(context: ContextDep, session: Admin, form: Form) -> HTMLResponse:
-    bulk = await _csv(form, csvio.DOORS)
-    count = await registry.bulk_doors(context.engine, bulk, actor=session.actor)
-    return await _doors_page(context, session, uploaded=f"{count} door(s) saved")
-
-
-@router.get("/roles")
-async def roles_page(context: ContextDep, session: Admin) -> HTMLResponse:
-    return await _roles_page(context, session)
-
-
-@router.post("/roles")
-async def upload_roles(context: ContextDep, session: Admin, form: Form) -> HTMLResponse:
-    bulk = await _csv(form, csvio.ROLES)
-    count = await registry.bulk_roles(context.engine, bulk, actor=session.actor)
-    return await _roles_page(context, session, uploaded=f"{count} role(s) saved")
 
 
 def _form_body(form: FormData, fields: Sequence[str]) -> dict[str, Any]:
@@ -121,15 +102,15 @@ def _form_body(form: FormData, fields: Sequence[str]) -> dict[str, Any]:
 
 def _edit_page(
     session: Admin,
-    kind: str,
+    spec: RegistryPage,
     row: dict[str, Any] | None,
-    fields: Sequence[str],
     *,
     row_id: str,
     saved: bool = False,
 ) -> HTMLResponse:
     """The form of one door or role; `row` None: a new one under `row_id`."""
-    what = kind[:-1].capitalize()
+    kind = spec.kind.plural
+    what = spec.kind.name.capitalize()
     return page(
         "registry_edit.html",
         user=session,
@@ -137,42 +118,53 @@ def _edit_page(
         kind=kind,
         title=f"{what} {row_id}" if row is not None else f"New {what.lower()} {row_id}",
         row=row or {"id": row_id, "active": True},
-        fields=fields,
+        fields=spec.fields,
         saved=saved,
     )
 
 
-@router.get("/doors/{door_id}")
-async def door_page(door_id: str, context: ContextDep, session: Admin) -> HTMLResponse:
-    """One door's form (name, region, timezone, business hours, active); an id not yet
-    registered gets an empty form that creates it."""
-    doors = {d.id: d for d in await registry.list_doors(context.engine, None)}
-    door = registry.door_json(doors[door_id]) if door_id in doors else None
-    return _edit_page(session, "doors", door, DOOR_FIELDS, row_id=door_id)
+@router.get("/doors")
+async def doors_page(context: ContextDep, session: Admin, coverage: str = "") -> HTMLResponse:
+    """The doors; with `coverage=1`, the share of statements tagged, by source."""
+    if coverage:
+        shares = await console_statements.tag_coverage(context.engine)
+        return await _list_page(context, session, DOORS, coverage=shares)
+    return await _list_page(context, session, DOORS)
 
 
-@router.post("/doors/{door_id}")
-async def save_door(door_id: str, context: ContextDep, session: Admin, form: Form) -> HTMLResponse:
-    body = _form_body(form, DOOR_FIELDS)
-    door = await registry.put_door(context.engine, door_id, body, actor=session.actor)
-    row = registry.door_json(door)
-    return _edit_page(session, "doors", row, DOOR_FIELDS, row_id=door.id, saved=True)
+@router.get("/roles")
+async def roles_page(context: ContextDep, session: Admin) -> HTMLResponse:
+    return await _list_page(context, session, ROLES)
 
 
-@router.get("/roles/{role_id}")
-async def role_page(role_id: str, context: ContextDep, session: Admin) -> HTMLResponse:
-    """One role's form (name, active); an id not yet registered gets an empty form."""
-    roles = {r.id: r for r in await registry.list_roles(context.engine, None)}
-    role = registry.role_json(roles[role_id]) if role_id in roles else None
-    return _edit_page(session, "roles", role, ROLE_FIELDS, row_id=role_id)
+def registry_pages(spec: RegistryPage) -> None:
+    """The CSV upload, and the form of one entry (an id not yet registered gets an empty form
+    that creates it), for one kind."""
+    kind = spec.kind
+
+    async def upload(context: ContextDep, session: Admin, form: Form) -> HTMLResponse:
+        bulk = await _csv(form, kind.csv)
+        count = await registry.bulk_upsert(context.engine, kind, bulk, actor=session.actor)
+        return await _list_page(context, session, spec, uploaded=f"{count} {kind.name}(s) saved")
+
+    async def edit(ident: str, context: ContextDep, session: Admin) -> HTMLResponse:
+        found = await registry.find_entry(context.engine, kind, ident)
+        row = None if found is None else kind.to_json(found)
+        return _edit_page(session, spec, row, row_id=ident)
+
+    async def save(ident: str, context: ContextDep, session: Admin, form: Form) -> HTMLResponse:
+        body = _form_body(form, spec.fields)
+        entry = await registry.put_entry(context.engine, kind, ident, body, actor=session.actor)
+        return _edit_page(session, spec, kind.to_json(entry), row_id=entry.id, saved=True)
+
+    many, one = f"/{kind.plural}", f"/{kind.plural}/{{ident}}"
+    router.add_api_route(many, upload, methods=["POST"], name=f"upload_{kind.plural}")
+    router.add_api_route(one, edit, methods=["GET"], name=f"{kind.name}_page")
+    router.add_api_route(one, save, methods=["POST"], name=f"save_{kind.name}")
 
 
-@router.post("/roles/{role_id}")
-async def save_role(role_id: str, context: ContextDep, session: Admin, form: Form) -> HTMLResponse:
-    body = _form_body(form, ROLE_FIELDS)
-    role = await registry.put_role(context.engine, role_id, body, actor=session.actor)
-    row = registry.role_json(role)
-    return _edit_page(session, "roles", row, ROLE_FIELDS, row_id=role.id, saved=True)
+registry_pages(DOORS)
+registry_pages(ROLES)
 
 
 async def _door_assignments(context: ContextDep, door: str) -> tuple[list[dict[str, Any]], bool]:

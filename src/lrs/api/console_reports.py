@@ -13,9 +13,9 @@ from lrs.api.console_deps import PREFIX, Session, page
 from lrs.api.deps import ContextDep
 from lrs.console.charts import Bar, bar_chart
 from lrs.console.dashboard import in_doors, parse_weeks, week_range, weekly_totals
-from lrs.ext import door_week, registry
-from lrs.ext.bi_model import iso_week
-from lrs.ext.filters import parse_filters
+from lrs.ext.rules.bi_model import iso_week
+from lrs.ext.rules.filters import parse_filters
+from lrs.ext.services import door_week, registry
 from lrs.services import service_proof
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -46,12 +46,18 @@ async def dashboard(
     if region:
         # Whole rows of the suppressed table are left out: no hidden cell becomes derivable.
         doors = {
-            d.id for d in await registry.list_doors(context.engine, None) if d.region == region
+            d.id
+            for d in await registry.list_entries(context.engine, registry.DOORS, None)
+            if d.region == region
         }
         table = in_doors(table, doors)
     compared = None
     regions = sorted(
-        {d.region for d in await registry.list_doors(context.engine, None) if d.region}
+        {
+            d.region
+            for d in await registry.list_entries(context.engine, registry.DOORS, None)
+            if d.region
+        }
     )
     if baseline or period:
         given = {"baseline": baseline, "period": period, "door": door, "role": role}

@@ -4,31 +4,45 @@ The version header is accepted here but not required, so plain BI connectors wor
 Scopes: ``ext/tags/write`` for the registry, roster, tags and KPIs; ``ext/bi/read`` for reads,
 exports, summaries and comparisons; ``ext/bi/identities`` for real IFIs in exports and for
 aggregates without small-group suppression.
+
+Doors and roles are one generic resource: `registry_routes` adds the same four routes for
+each `RegistryKind`.
 """
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from starlette.responses import Response
 
+from lrs.api import ext_schemas as schemas
 from lrs.api.context import AppContext
 from lrs.api.deps import ContextDep, ExtReader, ExtWriter, PagingDep, VersionDep
 from lrs.api.responses import JSONResponse
 from lrs.auth.principal import Principal
 from lrs.auth.scopes import Access
-from lrs.ext import csvio, door_week, kpis, queries, registry, roster, schemas, summary, tagging
-from lrs.ext.export import MEDIA_TYPES, parse_export
-from lrs.ext.model import check_id
+from lrs.ext.rules import csvio
+from lrs.ext.rules.model import check_id
+from lrs.ext.services import door_week, kpis, queries, registry, roster, summary, tagging
+from lrs.ext.services.export import parse_export
+from lrs.ext.services.registry import RegistryKind
 from lrs.xapi.ifi import ifi_key
 from lrs.xapi.validate import parse_agent_param, parse_bool_param, parse_uuid_param, query_values
 
 router = APIRouter(prefix="/xAPI/extensions", tags=["extensions"])
 
-_DOOR_CSV = ", ".join(csvio.DOORS.columns)
-_ROLE_CSV = ", ".join(csvio.ROLES.columns)
+# The media type of each export format.
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "ndjson": "application/x-ndjson",
+    "parquet": "application/vnd.apache.parquet",
+}
+
+Endpoint = Callable[..., Awaitable[JSONResponse]]
 
 
 async def _json(request: Request) -> Any:
@@ -52,63 +66,79 @@ def _active(request: Request) -> bool | None:
     return None if raw is None else parse_bool_param(raw, name="active")
 
 
-@router.put("/doors/{door}", openapi_extra=schemas.body(schemas.DOOR, bulk=False))
-async def put_door(
-    door: str, request: Request, context: ContextDep, principal: ExtWriter
-) -> JSONResponse:
-    """Create or replace a door; `"active": false` deactivates it."""
-    check_id(door, "param:door", "door")
-    saved = await registry.put_door(context.engine, door, await _json(request), actor=principal.key)
-    return JSONResponse(registry.door_json(saved))
+def _path_param(endpoint: Endpoint, name: str) -> Endpoint:
+    """`endpoint` with its first parameter, the entry id, named `name` as in the path: FastAPI
+    reads path parameters (and the OpenAPI document lists them) from the signature."""
 
+    async def call(**values: Any) -> JSONResponse:
+        return await endpoint(values.pop(name), **values)
 
-@router.get("/doors/{door}")
-async def get_door(door: str, context: ContextDep, _: ExtReader) -> JSONResponse:
-    return JSONResponse(registry.door_json(await registry.get_door(context.engine, door)))
-
-
-@router.get("/doors")
-async def list_doors(request: Request, context: ContextDep, _: ExtReader) -> JSONResponse:
-    """Every door, by id; `active=true|false` filters."""
-    doors = await registry.list_doors(context.engine, _active(request))
-    return JSONResponse({"doors": [registry.door_json(d) for d in doors]})
-
-
-@router.post("/doors", openapi_extra=schemas.body(schemas.DOOR, bulk=True, csv_columns=_DOOR_CSV))
-async def post_doors(request: Request, context: ContextDep, principal: ExtWriter) -> JSONResponse:
-    """Upsert many doors (JSON array or CSV), all or nothing."""
-    count = await registry.bulk_doors(
-        context.engine, await _bulk(request, csvio.DOORS), actor=principal.key
+    signature = inspect.signature(endpoint)
+    ident, *rest = signature.parameters.values()
+    call.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[ident.replace(name=name), *rest]
     )
-    return JSONResponse({"upserted": count})
+    return call
 
 
-@router.put("/roles/{role}", openapi_extra=schemas.body(schemas.ROLE, bulk=False))
-async def put_role(
-    role: str, request: Request, context: ContextDep, principal: ExtWriter
-) -> JSONResponse:
-    check_id(role, "param:role", "role")
-    saved = await registry.put_role(context.engine, role, await _json(request), actor=principal.key)
-    return JSONResponse(registry.role_json(saved))
+def registry_routes(
+    kind: RegistryKind[Any], schema: dict[str, Any], docs: Mapping[str, str]
+) -> None:
+    """PUT and GET /{plural}/{id}, GET and POST /{plural} for one kind of registry entry;
+    `docs` holds the OpenAPI description of a route, by its name."""
 
+    async def put_entry(
+        ident: str, request: Request, context: ContextDep, principal: ExtWriter
+    ) -> JSONResponse:
+        check_id(ident, f"param:{kind.id_param}", kind.name)
+        body = await _json(request)
+        saved = await registry.put_entry(context.engine, kind, ident, body, actor=principal.key)
+        return JSONResponse(kind.to_json(saved))
 
-@router.get("/roles/{role}")
-async def get_role(role: str, context: ContextDep, _: ExtReader) -> JSONResponse:
-    return JSONResponse(registry.role_json(await registry.get_role(context.engine, role)))
+    async def get_entry(ident: str, context: ContextDep, _: ExtReader) -> JSONResponse:
+        return JSONResponse(kind.to_json(await registry.get_entry(context.engine, kind, ident)))
 
+    async def list_entries(request: Request, context: ContextDep, _: ExtReader) -> JSONResponse:
+        entries = await registry.list_entries(context.engine, kind, _active(request))
+        return JSONResponse({kind.plural: [kind.to_json(e) for e in entries]})
 
-@router.get("/roles")
-async def list_roles(request: Request, context: ContextDep, _: ExtReader) -> JSONResponse:
-    roles = await registry.list_roles(context.engine, _active(request))
-    return JSONResponse({"roles": [registry.role_json(r) for r in roles]})
+    async def post_entries(
+        request: Request, context: ContextDep, principal: ExtWriter
+    ) -> JSONResponse:
+        bulk = await _bulk(request, kind.csv)
+        count = await registry.bulk_upsert(context.engine, kind, bulk, actor=principal.key)
+        return JSONResponse({"upserted": count})
 
-
-@router.post("/roles", openapi_extra=schemas.body(schemas.ROLE, bulk=True, csv_columns=_ROLE_CSV))
-async def post_roles(request: Request, context: ContextDep, principal: ExtWriter) -> JSONResponse:
-    count = await registry.bulk_roles(
-        context.engine, await _bulk(request, csvio.ROLES), actor=principal.key
+    one, many = f"/{kind.plural}/{{{kind.id_param}}}", f"/{kind.plural}"
+    put_body = schemas.body(schema, bulk=False)
+    post_body = schemas.body(schema, bulk=True, csv_columns=", ".join(kind.csv.columns))
+    routes: tuple[tuple[str, Endpoint, str, str, dict[str, Any] | None], ...] = (
+        (one, _path_param(put_entry, kind.id_param), "PUT", f"put_{kind.name}", put_body),
+        (one, _path_param(get_entry, kind.id_param), "GET", f"get_{kind.name}", None),
+        (many, list_entries, "GET", f"list_{kind.plural}", None),
+        (many, post_entries, "POST", f"post_{kind.plural}", post_body),
     )
-    return JSONResponse({"upserted": count})
+    for path, endpoint, method, name, extra in routes:
+        router.add_api_route(
+            path,
+            endpoint,
+            methods=[method],
+            name=name,
+            description=docs.get(name),
+            openapi_extra=extra,
+        )
+
+
+registry_routes(
+    registry.DOORS,
+    schemas.DOOR,
+    {
+        "put_door": 'Create or replace a door; `"active": false` deactivates it.',
+        "list_doors": "Every door, by id; `active=true|false` filters.",
+        "post_doors": "Upsert many doors (JSON array or CSV), all or nothing.",
+    },
+)
+registry_routes(registry.ROLES, schemas.ROLE, {})
 
 
 @router.post(

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from lrs.ext.door_week import DoorWeekTable
+from lrs.ext.services.door_week import DoorWeekTable
 
 MAX_WEEKS = 52
 DEFAULT_WEEKS = 8

@@ -10,10 +10,10 @@ from typing import Any
 import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from lrs.ext.export import check_filter_ids
-from lrs.ext.filters import FILTER_PARAMS, parse_filters
-from lrs.ext.storage_browse import BrowsedRow, browse
-from lrs.ext.storage_browse import tag_coverage as coverage_counts
+from lrs.ext.rules.filters import FILTER_PARAMS, parse_filters
+from lrs.ext.services.known import check_filter_ids
+from lrs.ext.storage.browse import BrowsedRow, browse
+from lrs.ext.storage.browse import tag_coverage as coverage_counts
 from lrs.storage.database import REPORT_TIMEOUT_MS, read_only
 from lrs.xapi.ifi import ifi_key
 from lrs.xapi.paging import Position, TokenCodec

@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from lrs.ext.pseudonyms import pseudonym_from_pads
-from lrs.ext.storage_pseudonyms import load_pads
+from lrs.ext.rules.pseudonyms import pseudonym_from_pads
+from lrs.ext.storage.pseudonyms import load_pads
 from lrs.services import audit
 from lrs.services.lifecycle_input import ErasureRequest
 from lrs.storage import lifecycle as repo

@@ -18,7 +18,7 @@ from typing import Any, cast
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from lrs.errors import BadRequest, NotFound
-from lrs.ext.model import check_id
+from lrs.ext.rules.model import check_id
 from lrs.service_proof.evaluate import STATUSES, CaseResult, Event, evaluate, find_trigger
 from lrs.service_proof.hours import Schedule, parse_opening_hours
 from lrs.service_proof.page import render_page

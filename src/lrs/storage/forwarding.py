@@ -17,7 +17,7 @@ from sqlalchemy import ARRAY, BigInteger, Text, bindparam, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lrs.ext.storage_sql import EFFECTIVE_TAGS
+from lrs.ext.storage.sql import EFFECTIVE_TAGS
 from lrs.storage.database import driver_connection
 
 _BIGINTS = ARRAY(BigInteger)

@@ -16,7 +16,7 @@ from sqlalchemy import ARRAY, BigInteger, DateTime, Text, bindparam, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lrs.ext.storage_sql import EFFECTIVE_TAGS, PSEUDONYM
+from lrs.ext.storage.sql import EFFECTIVE_TAGS, PSEUDONYM
 from lrs.service_proof.rules import PRIORITY_IRI, SERVICE_CASE
 
 _TEXTS = ARRAY(Text)

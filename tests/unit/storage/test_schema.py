@@ -7,7 +7,7 @@ from alembic.migration import MigrationContext
 from fastapi import FastAPI
 from sqlalchemy import Connection
 
-import lrs.ext.tables  # noqa: F401  (the extension's tables share the metadata)
+import lrs.ext.storage.tables  # noqa: F401  (the extension's tables share the metadata)
 from lrs.storage.migrate import current_revision, head_revision
 from lrs.storage.tables import metadata
 

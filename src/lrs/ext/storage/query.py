@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from lrs.ext.filters import Filters
-from lrs.ext.storage_sql import EFFECTIVE_TAGS, PSEUDONYM, TAG_SOURCE, export_select
+from lrs.ext.rules.filters import Filters
+from lrs.ext.storage.sql import EFFECTIVE_TAGS, PSEUDONYM, TAG_SOURCE, export_select
 from lrs.storage.database import read_only
 
 LEARNING_EVENTS = "NOT s.voided AND NOT s.is_voiding"

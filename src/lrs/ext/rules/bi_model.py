@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from lrs.ext.model import _object, _text, check_id, fail
+from lrs.ext.rules.model import _object, _text, check_id, fail
 
 PERIODS = ("day", "week", "month")
 AGGREGATES = ("sum", "mean")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from lrs.errors import BadRequest
-from lrs.ext.csvio import DOORS, ROSTER, TAGS, read_bulk
-from lrs.ext.model import parse_door
+from lrs.ext.rules.csvio import DOORS, ROSTER, TAGS, read_bulk
+from lrs.ext.rules.model import parse_door
 
 
 def test_json_array() -> None:

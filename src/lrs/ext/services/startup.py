@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from lrs.ext import pseudonyms
-from lrs.ext.storage_bi import store_config
-from lrs.ext.storage_pseudonyms import store_pads
-from lrs.ext.tagging import TaggingHook
+from lrs.ext.rules import pseudonyms
+from lrs.ext.services.tagging import TaggingHook
+from lrs.ext.storage.bi import store_config
+from lrs.ext.storage.pseudonyms import store_pads
 from lrs.services.forwarding_outbox import OutboxHook
 from lrs.services.statements import IngestHook
 from lrs.settings import Settings

@@ -1,6 +1,6 @@
 """How statements get their door and role: the ingest hook (statement and roster sources)
 and explicit tags set through the API. Precedence: explicit > statement > roster, resolved
-per field when reading (see `lrs.ext.storage_sql.EFFECTIVE_TAGS`)."""
+per field when reading (see `lrs.ext.storage.sql.EFFECTIVE_TAGS`)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from lrs.errors import NotFound
-from lrs.ext import storage_tags as repo
-from lrs.ext.csvio import BulkBody
-from lrs.ext.model import carried_tags, parse_tag
-from lrs.ext.registry import Ref, check_known, check_unique
+from lrs.ext.rules.csvio import BulkBody
+from lrs.ext.rules.model import carried_tags, parse_tag
+from lrs.ext.services.known import Ref, check_known
+from lrs.ext.storage import tags as repo
 from lrs.storage.database import read_only, transaction
 from lrs.storage.statements import NewStatement
 
@@ -53,7 +53,7 @@ async def put_tag(engine: AsyncEngine, statement_id: str, body: object) -> None:
 async def bulk_tags(engine: AsyncEngine, bulk: BulkBody) -> int:
     """Set explicit tags on many statements at once, all or nothing."""
     tags = bulk.parse_each(parse_tag)
-    check_unique(bulk, [t.statement_id for t in tags], "statement", ".statement_id")
+    bulk.check_unique([t.statement_id for t in tags], "statement", ".statement_id")
     if not tags:
         return 0
     async with transaction(engine) as conn:

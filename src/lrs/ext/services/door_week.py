@@ -1,5 +1,5 @@
 """Door-week facts and the pre/post comparison, with small groups suppressed for credentials
-without ``ext/bi/identities`` (rules in `lrs.ext.bi_model`).
+without ``ext/bi/identities`` (rules in `lrs.ext.rules.bi_model`).
 
 A door-week row per door, role and ISO week (in the door's timezone) that has a headcount or
 activity: weeks with people but no practice are rows of zeros. Each uploaded KPI of the door
@@ -17,12 +17,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lrs.errors import BadRequest
-from lrs.ext import storage_bi as repo
-from lrs.ext.bi_model import Window, change, iso_week, parse_window, suppress, tenure_labels
-from lrs.ext.bi_model import window_metrics as per_week
-from lrs.ext.export import ExportRequest, check_filter_ids, check_slot, open_export, render
-from lrs.ext.filters import Filters
-from lrs.ext.model import check_id
+from lrs.ext.rules.bi_model import Window, change, iso_week, parse_window, suppress, tenure_labels
+from lrs.ext.rules.bi_model import window_metrics as per_week
+from lrs.ext.rules.filters import Filters
+from lrs.ext.rules.model import check_id
+from lrs.ext.services.export import ExportRequest, check_slot, open_export, render
+from lrs.ext.services.known import check_filter_ids
+from lrs.ext.storage import bi as repo
 from lrs.storage.database import REPORT_TIMEOUT_MS, read_only
 from lrs.xapi.validate import query_values
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from lrs.errors import BadRequest
-from lrs.ext.filters import SUMMARY_PARAMS, parse_filters, parse_summary
+from lrs.ext.rules.filters import SUMMARY_PARAMS, parse_filters, parse_summary
 from lrs.xapi.validate import query_values as single_values
 
 

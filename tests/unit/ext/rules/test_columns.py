@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import orjson
 
-from lrs.ext.columns import EXPORT_COLUMNS, csv_header, csv_rows, iso, ndjson_rows
+from lrs.ext.rules.columns import EXPORT_COLUMNS, csv_header, csv_rows, iso, ndjson_rows
 
 ROW = (
     "6fbd600f-d17c-4c74-801a-2ec2e53231c7",

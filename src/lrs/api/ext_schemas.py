@@ -1,12 +1,12 @@
 """JSON Schemas of the extension's request bodies, for the OpenAPI document only (the
-parsers in `lrs.ext.model` are what enforce them)."""
+parsers in `lrs.ext.rules.model` are what enforce them)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from lrs.ext.columns import EXPORT_COLUMNS
-from lrs.ext.model import ID_PATTERN
+from lrs.ext.rules.columns import EXPORT_COLUMNS
+from lrs.ext.rules.model import ID_PATTERN
 
 _ID = {"type": "string", "pattern": ID_PATTERN}
 _TEXT = {"type": ["string", "null"]}

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from lrs.errors import BadRequest
-from lrs.ext.model import check_id, check_timezone, parse_bound, resolve_bound
+from lrs.ext.rules.model import check_id, check_timezone, parse_bound, resolve_bound
 from lrs.xapi.validate import parse_iri_param, parse_timestamp_param
 
 FILTER_PARAMS = ("since", "until", "door", "role", "verb", "activity")

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import ARRAY, BigInteger, Text, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lrs.ext.storage_sql import EFFECTIVE_TAGS, TAG_SOURCE
+from lrs.ext.storage.sql import EFFECTIVE_TAGS, TAG_SOURCE
 from lrs.storage.database import driver_connection
 
 _TEXTS = ARRAY(Text)

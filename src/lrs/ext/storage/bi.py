@@ -15,8 +15,8 @@ from sqlalchemy import ARRAY, Date, Float, Integer, Text, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import BindParameter
 
-from lrs.ext.bi_model import Kpi
-from lrs.ext.storage_sql import PSEUDONYM
+from lrs.ext.rules.bi_model import Kpi
+from lrs.ext.storage.sql import PSEUDONYM
 
 _TEXTS = ARRAY(Text)
 

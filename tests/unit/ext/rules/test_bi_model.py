@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lrs.errors import BadRequest
-from lrs.ext.bi_model import (
+from lrs.ext.rules.bi_model import (
     COMPLEMENTARY,
     PRIMARY,
     Window,

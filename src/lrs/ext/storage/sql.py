@@ -29,7 +29,7 @@ TAG_SOURCE = """
          ELSE tag.door_source || '+' || tag.role_source END
 """
 
-# RFC 2104 HMAC-SHA256 of the actor's IFI key from the stored pads (see lrs.ext.pseudonyms).
+# RFC 2104 HMAC-SHA256 of the actor's IFI key from the stored pads (see lrs.ext.rules.pseudonyms).
 PSEUDONYM = (
     "encode(sha256(k.outer_pad || sha256(k.inner_pad || convert_to(s.actor_key, 'UTF8'))), 'hex')"
 )

@@ -1,4 +1,4 @@
-"""SQL of the console's statement browser: the tagged keyset page of `storage_query`, but
+"""SQL of the console's statement browser: the tagged keyset page of `query`, but
 every statement (voided and voiding ones too, with their `voided` flag) and an optional
 agent filter (the statement's own agent terms, as the xAPI `agent` filter without
 `related_agents`). Assembled from fixed fragments; values are bound parameters."""
@@ -11,9 +11,9 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lrs.ext.filters import Filters
-from lrs.ext.storage_query import conditions
-from lrs.ext.storage_sql import EFFECTIVE_TAGS, TAG_SOURCE
+from lrs.ext.rules.filters import Filters
+from lrs.ext.storage.query import conditions
+from lrs.ext.storage.sql import EFFECTIVE_TAGS, TAG_SOURCE
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from lrs.errors import BadRequest
-from lrs.ext.bi_model import KPI_FIELDS
-from lrs.ext.model import ASSIGNMENT_FIELDS, DOOR_FIELDS, ROLE_FIELDS, TAG_FIELDS
+from lrs.ext.rules.bi_model import KPI_FIELDS
+from lrs.ext.rules.model import ASSIGNMENT_FIELDS, DOOR_FIELDS, ROLE_FIELDS, TAG_FIELDS
 from lrs.xapi.jsonparse import loads_strict
 
 T = TypeVar("T")
@@ -57,6 +57,16 @@ class BulkBody:
 
     def refuse(self, index: int, message: str, path: str) -> BadRequest:
         return BadRequest(self.where(index) + message, path=path)
+
+    def check_unique(self, keys: Sequence[object], what: str, field: str) -> None:
+        """A batch names each key once (one upsert cannot write a row twice)."""
+        seen: set[object] = set()
+        for index, key in enumerate(keys):
+            if key in seen:
+                raise self.refuse(
+                    index, f"{what} {key!r} appears twice in this batch", f"$[{index}]{field}"
+                )
+            seen.add(key)
 
 
 def _boolean(value: str) -> bool | str:

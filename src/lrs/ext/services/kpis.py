@@ -11,11 +11,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lrs.errors import BadRequest
-from lrs.ext import storage_bi as repo
-from lrs.ext.bi_model import PERIODS, Kpi, parse_kpi
-from lrs.ext.csvio import BulkBody
-from lrs.ext.model import check_id
-from lrs.ext.registry import Ref, check_known, check_unique
+from lrs.ext.rules.bi_model import PERIODS, Kpi, parse_kpi
+from lrs.ext.rules.csvio import BulkBody
+from lrs.ext.rules.model import check_id
+from lrs.ext.services.known import Ref, check_known
+from lrs.ext.storage import bi as repo
 from lrs.storage.database import read_only, transaction
 from lrs.xapi.validate import query_values
 
@@ -47,8 +47,8 @@ def _check_aggregates(bulk: BulkBody, rows: Sequence[Kpi], stored: dict[str, str
 async def upsert_kpis(engine: AsyncEngine, bulk: BulkBody) -> int:
     """Upsert KPI rows (key: door, period, period_start, metric); all or nothing."""
     rows = bulk.parse_each(parse_kpi)
-    check_unique(
-        bulk, [(r.door, r.period, r.period_start.isoformat(), r.metric) for r in rows], "KPI", ""
+    bulk.check_unique(
+        [(r.door, r.period, r.period_start.isoformat(), r.metric) for r in rows], "KPI", ""
     )
     if not rows:
         return 0

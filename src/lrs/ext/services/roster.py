@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lrs.errors import BadRequest
-from lrs.ext import storage_roster as repo
-from lrs.ext.csvio import BulkBody
-from lrs.ext.model import Assignment, check_range, parse_assignment, resolve_bound
-from lrs.ext.registry import Ref, check_known, check_unique
+from lrs.ext.rules.csvio import BulkBody
+from lrs.ext.rules.model import Assignment, check_range, parse_assignment, resolve_bound
+from lrs.ext.services.known import Ref, check_known
+from lrs.ext.storage import roster as repo
 from lrs.services import audit
 from lrs.storage.database import read_only, transaction
 from lrs.xapi.ifi import ifi_from_key
@@ -90,7 +90,7 @@ async def upsert_roster(
         refs = [Ref(i, a.door, a.role, a.path) for i, a in enumerate(items)]
         tzs = await check_known(conn, refs, bulk)
         rows = await asyncio.to_thread(_resolve, bulk, items, tzs)
-        check_unique(bulk, [(r.actor_key, r.valid_from) for r in rows], "assignment", ".valid_from")
+        bulk.check_unique([(r.actor_key, r.valid_from) for r in rows], "assignment", ".valid_from")
         await repo.upsert(conn, rows)
         overlap = await repo.first_overlap(conn, [r.actor_key for r in rows])
         if overlap is not None:

@@ -19,19 +19,15 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lrs.errors import BadRequest, TooManyRequests
-from lrs.ext.columns import EXPORT_COLUMNS, csv_header, csv_rows, ndjson_rows
-from lrs.ext.filters import EXPORT_PARAMS, Filters, parse_filters
-from lrs.ext.registry import Ref, check_known
-from lrs.ext.storage_bi import assignments_sql
-from lrs.ext.storage_query import stream_export, stream_rows
-from lrs.storage.database import read_only
+from lrs.ext.rules.columns import EXPORT_COLUMNS, csv_header, csv_rows, ndjson_rows
+from lrs.ext.rules.filters import EXPORT_PARAMS, Filters, parse_filters
+from lrs.ext.services.known import check_filter_ids
+from lrs.ext.storage.bi import assignments_sql
+from lrs.ext.storage.query import stream_export, stream_rows
 from lrs.xapi.validate import parse_bool_param, query_values
 
-MEDIA_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "ndjson": "application/x-ndjson",
-    "parquet": "application/vnd.apache.parquet",
-}
+# The export formats (their media types are the router's concern).
+FORMATS = ("csv", "ndjson", "parquet")
 DATASETS = ("statements", "assignments", "door_week")
 ASSIGNMENT_COLUMNS = ("actor_key", "door", "role", "valid_from", "valid_to", "tenure_start")
 # The parameters each dataset takes besides dataset, format and identities.
@@ -77,7 +73,7 @@ def parse_export(items: Sequence[tuple[str, str]]) -> ExportRequest:
         if name in EXPORT_PARAMS[:6] and name not in _FILTERS[dataset]:
             raise BadRequest(f"{name!r} does not apply to dataset {dataset}", path=f"param:{name}")
     fmt = values.get("format", "csv")
-    if fmt not in MEDIA_TYPES:
+    if fmt not in FORMATS:
         raise BadRequest("format must be 'csv', 'ndjson' or 'parquet'", path="param:format")
     identities = parse_bool_param(values.get("identities", "false"), name="identities")
     if dataset == "door_week":
@@ -85,14 +81,6 @@ def parse_export(items: Sequence[tuple[str, str]]) -> ExportRequest:
         ids = {k: v for k, v in values.items() if k in ("door", "role")}
         return ExportRequest(parse_filters(ids), fmt, identities, dataset, weeks)
     return ExportRequest(parse_filters(values), fmt, identities, dataset)
-
-
-async def check_filter_ids(engine: AsyncEngine, filters: Filters) -> None:
-    """A door or role filter must name a registered id (400, not an empty result)."""
-    if filters.door is None and filters.role is None:
-        return
-    async with read_only(engine) as conn:
-        await check_known(conn, [Ref(0, filters.door, filters.role, "param")])
 
 
 # The exports streaming now, per engine (one per worker process), as their live body
@@ -130,7 +118,7 @@ async def open_rows(engine: AsyncEngine, request: ExportRequest) -> tuple[Sequen
 async def render(columns: Sequence[str], batches: Batches, fmt: str) -> AsyncGenerator[bytes, None]:
     """The body as chunks: CSV (header first), NDJSON, or Parquet built off the event loop."""
     if fmt == "parquet":
-        from lrs.ext.parquet import ParquetStream  # pyarrow loads only when asked for
+        from lrs.ext.rules.parquet import ParquetStream  # pyarrow loads only when asked for
 
         stream = await asyncio.to_thread(ParquetStream, columns)
         async for batch in batches:

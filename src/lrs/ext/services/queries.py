@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lrs.auth.principal import Principal
 from lrs.auth.scopes import Access
-from lrs.ext.export import check_filter_ids
-from lrs.ext.filters import QUERY_PARAMS, Filters, parse_filters
-from lrs.ext.storage_query import page
+from lrs.ext.rules.filters import QUERY_PARAMS, Filters, parse_filters
+from lrs.ext.services.known import check_filter_ids
+from lrs.ext.storage.query import page
 from lrs.storage.database import read_only
 from lrs.xapi.paging import Position, TokenCodec, more_link, more_token
 from lrs.xapi.validate import parse_limit_param, query_values

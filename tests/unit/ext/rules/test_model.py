@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from lrs.errors import BadRequest
-from lrs.ext.model import (
+from lrs.ext.rules.model import (
     carried_tags,
     check_id,
     parse_assignment,

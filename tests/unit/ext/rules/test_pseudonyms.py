@@ -8,7 +8,7 @@ import hmac
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lrs.ext.pseudonyms import key_bytes, new_key, pads, pseudonym, pseudonym_from_pads
+from lrs.ext.rules.pseudonyms import key_bytes, new_key, pads, pseudonym, pseudonym_from_pads
 
 
 def test_rfc_4231_case_2() -> None:

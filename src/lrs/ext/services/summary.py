@@ -3,7 +3,7 @@ week over a range ("who practiced what this week, per door and role").
 
 Distinct actors are counted on the actor's IFI key, so an actor seen in several groups counts
 once in the totals (the totals are not the sum of the groups). Without ``ext/bi/identities``,
-groups of fewer actors than LRS_MIN_GROUP_SIZE are suppressed (`lrs.ext.bi_model.suppress`),
+groups of fewer actors than LRS_MIN_GROUP_SIZE are suppressed (`lrs.ext.rules.bi_model.suppress`),
 and so are the totals whenever a group is, so that no suppressed cell can be recomputed.
 """
 
@@ -16,11 +16,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from lrs.ext.bi_model import suppress
-from lrs.ext.columns import iso
-from lrs.ext.export import check_filter_ids
-from lrs.ext.filters import SUMMARY_PARAMS, SummaryRequest, parse_summary
-from lrs.ext.storage_query import summary
+from lrs.ext.rules.bi_model import suppress
+from lrs.ext.rules.columns import iso
+from lrs.ext.rules.filters import SUMMARY_PARAMS, SummaryRequest, parse_summary
+from lrs.ext.services.known import check_filter_ids
+from lrs.ext.storage.query import summary
 from lrs.storage.database import read_only
 from lrs.xapi.validate import query_values
 

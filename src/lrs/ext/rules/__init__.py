@@ -1,0 +1,1 @@
+"""Pure rules and formats of the extension: no SQL, no HTTP."""
