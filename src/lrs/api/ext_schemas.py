@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lrs.api.openapi_params import json_body
 from lrs.ext.rules.columns import EXPORT_COLUMNS
 from lrs.ext.rules.model import ID_PATTERN
 
@@ -85,14 +86,9 @@ KPI: dict[str, Any] = {
 
 def body(schema: dict[str, Any], *, bulk: bool, csv_columns: str = "") -> dict[str, Any]:
     """An `openapi_extra` request body: the JSON schema (an array of it for bulk), and CSV."""
-    content: dict[str, Any] = {
-        "application/json": {"schema": {"type": "array", "items": schema} if bulk else schema}
-    }
-    if csv_columns:
-        content["text/csv"] = {
-            "schema": {"type": "string", "description": f"header row; columns: {csv_columns}"}
-        }
-    return {"requestBody": {"required": True, "content": content}}
+    return json_body(
+        {"type": "array", "items": schema} if bulk else schema, csv_columns=csv_columns
+    )
 
 
 EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from lrs.api.deps import ContextDep, require
+from lrs.api.openapi_params import json_body
 from lrs.api.responses import JSONResponse
 from lrs.auth.principal import Principal
 from lrs.auth.scopes import Access
@@ -57,17 +58,12 @@ _REPLAY = {
 }
 
 
-def _body(schema: dict[str, Any]) -> dict[str, Any]:
-    content = {"application/json": {"schema": schema}}
-    return {"requestBody": {"required": True, "content": content}}
-
-
 async def _json(request: Request) -> Any:
     query_values(request.query_params.multi_items(), ())
     return loads_strict(await request.body(), path="$")
 
 
-@router.post("/targets", status_code=201, openapi_extra=_body(_TARGET))
+@router.post("/targets", status_code=201, openapi_extra=json_body(_TARGET))
 async def create_target(request: Request, context: ContextDep, _: Admin) -> JSONResponse:
     """Create a target; it receives the statements stored from now on."""
     body = await _json(request)
@@ -86,7 +82,7 @@ async def get_target(target_id: str, context: ContextDep, _: Admin) -> JSONRespo
     return JSONResponse(await forwarding.get_target(context.engine, target_id))
 
 
-@router.put("/targets/{target_id}", openapi_extra=_body(_TARGET))
+@router.put("/targets/{target_id}", openapi_extra=json_body(_TARGET))
 async def put_target(
     target_id: str, request: Request, context: ContextDep, _: Admin
 ) -> JSONResponse:
@@ -114,7 +110,7 @@ async def get_dead_letters(
     return JSONResponse(await forwarding.dead_letters(context.engine, target_id, after, limit))
 
 
-@router.post("/targets/{target_id}/replay", openapi_extra=_body(_REPLAY))
+@router.post("/targets/{target_id}/replay", openapi_extra=json_body(_REPLAY))
 async def replay(target_id: str, request: Request, context: ContextDep, _: Admin) -> JSONResponse:
     """Queue dead letters again (`{}` or `{"dead_letters": "all" | [ids]}`) or every
     statement stored in `[since, until)`."""

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from lrs.api.deps import ContextDep, PagingDep, VersionDep, require
+from lrs.api.openapi_params import json_body
 from lrs.api.responses import JSONResponse
 from lrs.auth.principal import Principal
 from lrs.auth.scopes import Access
@@ -21,40 +22,26 @@ router = APIRouter(prefix="/xAPI/extensions", tags=["administration"])
 
 Admin = Annotated[Principal, Depends(require(Access.ADMIN))]
 
-_ERASURE_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {
-                "schema": {
-                    "type": "object",
-                    "properties": {
-                        "agent": {"type": "object", "description": "an Agent or identified Group"},
-                        "actor_key": {"type": "string", "description": "the BI pseudonym"},
-                        "dry_run": {"type": "boolean", "default": False},
-                    },
-                }
-            }
+_ERASURE_BODY = json_body(
+    {
+        "type": "object",
+        "properties": {
+            "agent": {"type": "object", "description": "an Agent or identified Group"},
+            "actor_key": {"type": "string", "description": "the BI pseudonym"},
+            "dry_run": {"type": "boolean", "default": False},
         },
     }
-}
-_PURGE_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {
-                "schema": {
-                    "type": "object",
-                    "required": ["before"],
-                    "properties": {
-                        "before": {"type": "string", "format": "date-time"},
-                        "dry_run": {"type": "boolean", "default": False},
-                    },
-                }
-            }
+)
+_PURGE_BODY = json_body(
+    {
+        "type": "object",
+        "required": ["before"],
+        "properties": {
+            "before": {"type": "string", "format": "date-time"},
+            "dry_run": {"type": "boolean", "default": False},
         },
     }
-}
+)
 
 
 async def _body(request: Request) -> object:

@@ -32,6 +32,17 @@ def header(name: str, description: str, *, required: bool = False, **schema: Any
     return _parameter("header", name, description, required=required, **schema)
 
 
+def json_body(schema: dict[str, Any], *, csv_columns: str = "") -> dict[str, Any]:
+    """An `openapi_extra` required request body: JSON of `schema`, and CSV when
+    `csv_columns` names the header row's columns."""
+    content: dict[str, Any] = {"application/json": {"schema": schema}}
+    if csv_columns:
+        content["text/csv"] = {
+            "schema": {"type": "string", "description": f"header row; columns: {csv_columns}"}
+        }
+    return {"requestBody": {"required": True, "content": content}}
+
+
 VERSION_HEADER = header(
     "X-Experience-API-Version",
     "1.0.x (answered under the 1.0.3 rules) or 2.0.x (the 2.0.0 rules)",

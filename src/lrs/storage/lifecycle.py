@@ -114,54 +114,22 @@ async def count_tags(conn: AsyncConnection, seqs: list[int]) -> int:
     return count
 
 
-# Attachment payloads (of the statement or of its SubStatement) listed by the doomed
-# statements (:seqs, or everything stored before :before) that no other statement lists. The
-# second query scans every statement with attachments; it runs only when the first finds some.
+# Attachment payloads (of the statement or of its SubStatement, the view
+# `statement_attachments` of migration 0011) listed by the doomed statements (:seqs, or
+# everything stored before :before) that no other statement lists. The second query scans
+# every statement with attachments; it runs only when the first finds some.
 _LISTED_BY = text(
-    """
-    SELECT DISTINCT a.sha2
-    FROM statements s, LATERAL (
-        SELECT jsonb_path_query(s.payload, 'lax $.attachments[*].sha2') #>> '{}' AS sha2
-        UNION ALL
-        SELECT jsonb_path_query(s.payload, 'lax $.object.attachments[*].sha2') #>> '{}'
-    ) AS a
-    WHERE s.seq = ANY(:seqs) AND (s.payload ? 'attachments' OR s.payload->'object' ? 'attachments')
-    """
+    "SELECT DISTINCT sha2 FROM statement_attachments WHERE seq = ANY(:seqs)"
 ).bindparams(bindparam("seqs", type_=_BIGINTS))
 _LISTED_BEFORE = text(
-    """
-    SELECT DISTINCT a.sha2
-    FROM statements s, LATERAL (
-        SELECT jsonb_path_query(s.payload, 'lax $.attachments[*].sha2') #>> '{}' AS sha2
-        UNION ALL
-        SELECT jsonb_path_query(s.payload, 'lax $.object.attachments[*].sha2') #>> '{}'
-    ) AS a
-    WHERE s.stored < :before AND (s.payload ? 'attachments' OR s.payload->'object' ? 'attachments')
-    """
+    "SELECT DISTINCT sha2 FROM statement_attachments WHERE stored < :before"
 ).bindparams(bindparam("before", type_=DateTime(timezone=True)))
 _STILL_LISTED_BESIDES = text(
-    """
-    SELECT DISTINCT a.sha2
-    FROM statements s, LATERAL (
-        SELECT jsonb_path_query(s.payload, 'lax $.attachments[*].sha2') #>> '{}' AS sha2
-        UNION ALL
-        SELECT jsonb_path_query(s.payload, 'lax $.object.attachments[*].sha2') #>> '{}'
-    ) AS a
-    WHERE (s.payload ? 'attachments' OR s.payload->'object' ? 'attachments')
-      AND NOT (s.seq = ANY(:seqs)) AND a.sha2 = ANY(:sha2s)
-    """
+    "SELECT DISTINCT sha2 FROM statement_attachments "
+    "WHERE NOT (seq = ANY(:seqs)) AND sha2 = ANY(:sha2s)"
 ).bindparams(bindparam("seqs", type_=_BIGINTS), bindparam("sha2s", type_=_TEXTS))
 _STILL_LISTED_SINCE = text(
-    """
-    SELECT DISTINCT a.sha2
-    FROM statements s, LATERAL (
-        SELECT jsonb_path_query(s.payload, 'lax $.attachments[*].sha2') #>> '{}' AS sha2
-        UNION ALL
-        SELECT jsonb_path_query(s.payload, 'lax $.object.attachments[*].sha2') #>> '{}'
-    ) AS a
-    WHERE (s.payload ? 'attachments' OR s.payload->'object' ? 'attachments')
-      AND s.stored >= :before AND a.sha2 = ANY(:sha2s)
-    """
+    "SELECT DISTINCT sha2 FROM statement_attachments WHERE stored >= :before AND sha2 = ANY(:sha2s)"
 ).bindparams(bindparam("before", type_=DateTime(timezone=True)), bindparam("sha2s", type_=_TEXTS))
 
 _STORED_ATTACHMENTS = text(
