@@ -17,6 +17,7 @@ from starlette.responses import HTMLResponse
 
 from lrs.api.console_deps import PREFIX, Admin, Form, page
 from lrs.api.deps import ContextDep
+from lrs.api.path_params import named_path_param
 from lrs.errors import BadRequest
 from lrs.ext.rules import csvio
 from lrs.ext.rules.csvio import BulkBody, Kind
@@ -157,10 +158,15 @@ def registry_pages(spec: RegistryPage) -> None:
         entry = await registry.put_entry(context.engine, kind, ident, body, actor=session.actor)
         return _edit_page(session, spec, kind.to_json(entry), row_id=entry.id, saved=True)
 
-    many, one = f"/{kind.plural}", f"/{kind.plural}/{{ident}}"
+    param = f"{kind.name}_id"
+    many, one = f"/{kind.plural}", f"/{kind.plural}/{{{param}}}"
     router.add_api_route(many, upload, methods=["POST"], name=f"upload_{kind.plural}")
-    router.add_api_route(one, edit, methods=["GET"], name=f"{kind.name}_page")
-    router.add_api_route(one, save, methods=["POST"], name=f"save_{kind.name}")
+    router.add_api_route(
+        one, named_path_param(edit, param), methods=["GET"], name=f"{kind.name}_page"
+    )
+    router.add_api_route(
+        one, named_path_param(save, param), methods=["POST"], name=f"save_{kind.name}"
+    )
 
 
 registry_pages(DOORS)

@@ -11,7 +11,6 @@ each `RegistryKind`.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -22,6 +21,7 @@ from starlette.responses import Response
 from lrs.api import ext_schemas as schemas
 from lrs.api.context import AppContext
 from lrs.api.deps import ContextDep, ExtReader, ExtWriter, PagingDep, VersionDep
+from lrs.api.path_params import named_path_param
 from lrs.api.responses import JSONResponse
 from lrs.auth.principal import Principal
 from lrs.auth.scopes import Access
@@ -66,21 +66,6 @@ def _active(request: Request) -> bool | None:
     return None if raw is None else parse_bool_param(raw, name="active")
 
 
-def _path_param(endpoint: Endpoint, name: str) -> Endpoint:
-    """`endpoint` with its first parameter, the entry id, named `name` as in the path: FastAPI
-    reads path parameters (and the OpenAPI document lists them) from the signature."""
-
-    async def call(**values: Any) -> JSONResponse:
-        return await endpoint(values.pop(name), **values)
-
-    signature = inspect.signature(endpoint)
-    ident, *rest = signature.parameters.values()
-    call.__signature__ = signature.replace(  # type: ignore[attr-defined]
-        parameters=[ident.replace(name=name), *rest]
-    )
-    return call
-
-
 def registry_routes(
     kind: RegistryKind[Any], schema: dict[str, Any], docs: Mapping[str, str]
 ) -> None:
@@ -113,8 +98,8 @@ def registry_routes(
     put_body = schemas.body(schema, bulk=False)
     post_body = schemas.body(schema, bulk=True, csv_columns=", ".join(kind.csv.columns))
     routes: tuple[tuple[str, Endpoint, str, str, dict[str, Any] | None], ...] = (
-        (one, _path_param(put_entry, kind.id_param), "PUT", f"put_{kind.name}", put_body),
-        (one, _path_param(get_entry, kind.id_param), "GET", f"get_{kind.name}", None),
+        (one, named_path_param(put_entry, kind.id_param), "PUT", f"put_{kind.name}", put_body),
+        (one, named_path_param(get_entry, kind.id_param), "GET", f"get_{kind.name}", None),
         (many, list_entries, "GET", f"list_{kind.plural}", None),
         (many, post_entries, "POST", f"post_{kind.plural}", post_body),
     )
