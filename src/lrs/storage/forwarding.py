@@ -57,13 +57,6 @@ class TargetRow:
     dead: int
 
 
-_TARGET_COLUMNS = (
-    "id::text AS id, name, type, url, username, secret_enc, xapi_version, filters, paused, "
-    "created_at, updated_at, lease_owner, lease_until, attempts, next_attempt_at, last_error, "
-    "last_delivered_at, delivered, filtered, retried, dead"
-)
-
-
 def _target(row: Any) -> TargetRow:
     values = dict(row._mapping)
     if values["secret_enc"] is not None:
@@ -98,11 +91,31 @@ async def update_target(conn: AsyncConnection, values: dict[str, Any]) -> None:
     await conn.execute(_UPDATE_TARGET, values)
 
 
-_SELECT_TARGET = text(f"SELECT {_TARGET_COLUMNS} FROM fwd_targets WHERE id = :id")  # noqa: S608
-_SELECT_TARGET_FOR_UPDATE = text(
-    f"SELECT {_TARGET_COLUMNS} FROM fwd_targets WHERE id = :id FOR UPDATE"  # noqa: S608
+# A target row as `TargetRow` reads it: by id, by id locked for an update, and all of them.
+_SELECT_TARGET = text(
+    """
+    SELECT id::text AS id, name, type, url, username, secret_enc, xapi_version, filters, paused,
+           created_at, updated_at, lease_owner, lease_until, attempts, next_attempt_at,
+           last_error, last_delivered_at, delivered, filtered, retried, dead
+    FROM fwd_targets WHERE id = :id
+    """
 )
-_SELECT_TARGETS = text(f"SELECT {_TARGET_COLUMNS} FROM fwd_targets ORDER BY created_at, id")  # noqa: S608
+_SELECT_TARGET_FOR_UPDATE = text(
+    """
+    SELECT id::text AS id, name, type, url, username, secret_enc, xapi_version, filters, paused,
+           created_at, updated_at, lease_owner, lease_until, attempts, next_attempt_at,
+           last_error, last_delivered_at, delivered, filtered, retried, dead
+    FROM fwd_targets WHERE id = :id FOR UPDATE
+    """
+)
+_SELECT_TARGETS = text(
+    """
+    SELECT id::text AS id, name, type, url, username, secret_enc, xapi_version, filters, paused,
+           created_at, updated_at, lease_owner, lease_until, attempts, next_attempt_at,
+           last_error, last_delivered_at, delivered, filtered, retried, dead
+    FROM fwd_targets ORDER BY created_at, id
+    """
+)
 
 
 async def get_target(
