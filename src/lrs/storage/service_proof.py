@@ -84,23 +84,19 @@ _REBUILD = text(
     """
 )
 
-_IN_WINDOW = """
-    e.verb_id = ANY(:triggers) AND e.timestamp >= :since AND e.timestamp < :until
-    AND NOT s.voided
-"""
-
 # Every counting event of the cases whose trigger falls in [since, until).
 _CASE_EVENTS = text(
-    f"""
+    """
     SELECT e.registration::text, e.seq, s.id::text, e.verb_id, e.timestamp, e.activity_id,
            e.priority
     FROM (SELECT DISTINCT e.registration
           FROM service_proof_events e JOIN statements s ON s.seq = e.seq
-          WHERE {_IN_WINDOW}) AS c
+          WHERE e.verb_id = ANY(:triggers) AND e.timestamp >= :since
+            AND e.timestamp < :until AND NOT s.voided) AS c
          JOIN service_proof_events e ON e.registration = c.registration
          JOIN statements s ON s.seq = e.seq
     WHERE NOT s.voided
-    """  # noqa: S608 (fixed fragments only)
+    """
 ).bindparams(bindparam("triggers", type_=_TEXTS))
 
 # The effective tags and the actor's pseudonym of those triggers only (the case's door,
@@ -112,7 +108,8 @@ _TRIGGER_TAGS = text(
          JOIN statements s ON s.seq = e.seq
          LEFT JOIN ext_pseudonym_key k ON k.id = 1
          {EFFECTIVE_TAGS}
-    WHERE {_IN_WINDOW}
+    WHERE e.verb_id = ANY(:triggers) AND e.timestamp >= :since AND e.timestamp < :until
+      AND NOT s.voided
     """  # noqa: S608 (fixed fragments only)
 ).bindparams(bindparam("triggers", type_=_TEXTS))
 
