@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, BigInteger, Text, bindparam, text
+from sqlalchemy import ARRAY, BigInteger, Text, bindparam, select, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lrs.ext.storage.sql import EFFECTIVE_TAGS
 from lrs.storage.database import driver_connection
+from lrs.storage.tables import fwd_targets
 
 _BIGINTS = ARRAY(BigInteger)
 
@@ -91,31 +92,11 @@ async def update_target(conn: AsyncConnection, values: dict[str, Any]) -> None:
     await conn.execute(_UPDATE_TARGET, values)
 
 
-# A target row as `TargetRow` reads it: by id, by id locked for an update, and all of them.
-_SELECT_TARGET = text(
-    """
-    SELECT id::text AS id, name, type, url, username, secret_enc, xapi_version, filters, paused,
-           created_at, updated_at, lease_owner, lease_until, attempts, next_attempt_at,
-           last_error, last_delivered_at, delivered, filtered, retried, dead
-    FROM fwd_targets WHERE id = :id
-    """
-)
-_SELECT_TARGET_FOR_UPDATE = text(
-    """
-    SELECT id::text AS id, name, type, url, username, secret_enc, xapi_version, filters, paused,
-           created_at, updated_at, lease_owner, lease_until, attempts, next_attempt_at,
-           last_error, last_delivered_at, delivered, filtered, retried, dead
-    FROM fwd_targets WHERE id = :id FOR UPDATE
-    """
-)
-_SELECT_TARGETS = text(
-    """
-    SELECT id::text AS id, name, type, url, username, secret_enc, xapi_version, filters, paused,
-           created_at, updated_at, lease_owner, lease_until, attempts, next_attempt_at,
-           last_error, last_delivered_at, delivered, filtered, retried, dead
-    FROM fwd_targets ORDER BY created_at, id
-    """
-)
+# A target row as `TargetRow` reads it (every column of the table): by id, by id locked for
+# an update, and all of them.
+_SELECT_TARGET = select(fwd_targets).where(fwd_targets.c.id == bindparam("id"))
+_SELECT_TARGET_FOR_UPDATE = _SELECT_TARGET.with_for_update()
+_SELECT_TARGETS = select(fwd_targets).order_by(fwd_targets.c.created_at, fwd_targets.c.id)
 
 
 async def get_target(
