@@ -17,7 +17,6 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     DateTime,
-    ForeignKey,
     Identity,
     Index,
     Integer,
@@ -30,6 +29,8 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
+
+from lrs.storage.columns import moment, owned_by, serial_id, single_row, statement_seq, written_at
 
 metadata = MetaData(
     naming_convention={
@@ -49,8 +50,8 @@ credentials = Table(
     Column("name", Text, nullable=False),
     Column("scopes", ARRAY(Text), nullable=False),
     Column("authority", JSONB, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
-    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    written_at("created_at"),
+    moment("revoked_at", nullable=True),
 )
 
 statements = Table(
@@ -58,8 +59,8 @@ statements = Table(
     metadata,
     Column("seq", BigInteger, Identity(), primary_key=True),
     Column("id", UUID(as_uuid=False), nullable=False, unique=True),
-    Column("stored", DateTime(timezone=True), nullable=False),
-    Column("timestamp", DateTime(timezone=True), nullable=False),
+    moment("stored"),
+    moment("timestamp"),
     Column("verb_id", Text, nullable=False),
     Column("actor_key", Text, nullable=True),
     Column("object_activity_id", Text, nullable=True),
@@ -83,7 +84,7 @@ statement_terms = Table(
     "statement_terms",
     metadata,
     Column("term", Text, nullable=False),
-    Column("stored", DateTime(timezone=True), nullable=False),
+    moment("stored"),
     # No foreign key: the terms are written from the rows their statement's insert returns,
     # and triggers of migration 0010 delete them with their statements (a key checked each of
     # the ten rows a statement has, three quarters of an insert's database time).
@@ -99,7 +100,7 @@ attachments = Table(
     Column("content_type", Text, nullable=False),
     Column("length", BigInteger, nullable=False),
     Column("content", LargeBinary, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    written_at("created_at"),
 )
 
 activities = Table(
@@ -107,7 +108,7 @@ activities = Table(
     metadata,
     Column("activity_id", Text, primary_key=True),
     Column("definition", JSONB, nullable=True),
-    Column("updated", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    written_at("updated"),
 )
 
 agents = Table(
@@ -121,7 +122,7 @@ agents = Table(
 documents = Table(
     "documents",
     metadata,
-    Column("id", BigInteger, Identity(), primary_key=True),
+    serial_id(),
     # 'state', 'activity_profile' or 'agent_profile'
     Column("kind", Text, nullable=False),
     # '' where the key part does not apply to the kind (no NULLs inside the unique key)
@@ -132,7 +133,7 @@ documents = Table(
     Column("content_type", Text, nullable=False),
     Column("content", LargeBinary, nullable=False),
     Column("etag", Text, nullable=False),
-    Column("updated", DateTime(timezone=True), nullable=False),
+    moment("updated"),
     UniqueConstraint("kind", "activity_id", "agent_key", "registration", "doc_id"),
 )
 
@@ -143,8 +144,8 @@ paging_key = Table(
     metadata,
     Column("id", SmallInteger, primary_key=True),
     Column("key", LargeBinary, nullable=False),
-    Column("created", DateTime(timezone=True), nullable=False, server_default=text("now()")),
-    CheckConstraint("id = 1", name="ck_paging_key_single"),
+    written_at("created"),
+    single_row("paging_key"),
 )
 
 # `lrs pull`: how far the copy from each source LRS got (its statements endpoint URL, no
@@ -154,11 +155,11 @@ pull_positions = Table(
     metadata,
     Column("source", Text, primary_key=True),
     # `stored` of the last statement of the last page fully written, as the source said it.
-    Column("last_stored", DateTime(timezone=True), nullable=False),
+    moment("last_stored"),
     Column("last_id", Text, nullable=False),
     # Statements received from that source over every run.
     Column("received", BigInteger, nullable=False, server_default=text("0")),
-    Column("updated", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    written_at("updated"),
 )
 
 # Append-only (a trigger of migration 0003 refuses UPDATE, DELETE and TRUNCATE): one row per
@@ -166,7 +167,7 @@ pull_positions = Table(
 audit_log = Table(
     "audit_log",
     metadata,
-    Column("id", BigInteger, Identity(), primary_key=True),
+    serial_id(),
     Column("at", DateTime(timezone=True), nullable=False, server_default=text("clock_timestamp()")),
     Column("actor", Text, nullable=False),
     Column("action", Text, nullable=False),
@@ -185,21 +186,16 @@ service_proof_rules = Table(
     metadata,
     Column("id", Text, primary_key=True),
     Column("body", JSONB, nullable=False),
-    Column("updated", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    written_at("updated"),
 )
 
 service_proof_events = Table(
     "service_proof_events",
     metadata,
-    Column(
-        "seq",
-        BigInteger,
-        ForeignKey("statements.seq", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    statement_seq(),
     Column("registration", UUID(as_uuid=False), nullable=False),
     Column("verb_id", Text, nullable=False),
-    Column("timestamp", DateTime(timezone=True), nullable=False),
+    moment("timestamp"),
     Column("activity_id", Text, nullable=False),
     Column("priority", Text, nullable=True),
     Index("ix_service_proof_events_registration", "registration"),
@@ -220,15 +216,15 @@ fwd_targets = Table(
     Column("xapi_version", Text, nullable=True),
     Column("filters", JSONB, nullable=False, server_default=text("'{}'")),
     Column("paused", Boolean, nullable=False, server_default=text("false")),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
-    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    written_at("created_at"),
+    written_at("updated_at"),
     # The one process delivering for this target, until lease_until (renewed while it works).
     Column("lease_owner", Text, nullable=True),
-    Column("lease_until", DateTime(timezone=True), nullable=True),
+    moment("lease_until", nullable=True),
     Column("attempts", Integer, nullable=False, server_default=text("0")),
-    Column("next_attempt_at", DateTime(timezone=True), nullable=True),
+    moment("next_attempt_at", nullable=True),
     Column("last_error", Text, nullable=True),
-    Column("last_delivered_at", DateTime(timezone=True), nullable=True),
+    moment("last_delivered_at", nullable=True),
     Column("delivered", BigInteger, nullable=False, server_default=text("0")),
     Column("filtered", BigInteger, nullable=False, server_default=text("0")),
     Column("retried", BigInteger, nullable=False, server_default=text("0")),
@@ -239,32 +235,22 @@ fwd_targets = Table(
 fwd_queue = Table(
     "fwd_queue",
     metadata,
-    Column("id", BigInteger, Identity(), primary_key=True),
-    Column(
-        "target_id",
-        UUID(as_uuid=False),
-        ForeignKey("fwd_targets.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    serial_id(),
+    owned_by("target_id", UUID(as_uuid=False), "fwd_targets.id"),
     Column("seqs", ARRAY(BigInteger), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    written_at("created_at"),
     Index("ix_fwd_queue_target_id_id", "target_id", "id"),
 )
 
 fwd_dead_letters = Table(
     "fwd_dead_letters",
     metadata,
-    Column("id", BigInteger, Identity(), primary_key=True),
-    Column(
-        "target_id",
-        UUID(as_uuid=False),
-        ForeignKey("fwd_targets.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    serial_id(),
+    owned_by("target_id", UUID(as_uuid=False), "fwd_targets.id"),
     Column("seqs", ARRAY(BigInteger), nullable=False),
     Column("error", Text, nullable=False),
     Column("attempts", Integer, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    written_at("created_at"),
     Index("ix_fwd_dead_letters_target_id_id", "target_id", "id"),
 )
 
@@ -274,7 +260,7 @@ fwd_key = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("key", Text, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    written_at("created_at"),
 )
 
 # The admin console (migration 0009): its users, separate from xAPI credentials; server-side
@@ -286,7 +272,7 @@ console_users = Table(
     Column("password_hash", Text, nullable=False),
     Column("role", Text, nullable=False),
     Column("disabled", Boolean, nullable=False, server_default=text("false")),
-    Column("created", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    written_at("created"),
     CheckConstraint("role IN ('admin', 'viewer')", name="ck_console_users_role"),
 )
 
@@ -294,23 +280,18 @@ console_sessions = Table(
     "console_sessions",
     metadata,
     Column("token_hash", Text, primary_key=True),
-    Column(
-        "username",
-        Text,
-        ForeignKey("console_users.name", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    owned_by("username", Text(), "console_users.name"),
     Column("csrf", Text, nullable=False),
-    Column("created", DateTime(timezone=True), nullable=False, server_default=text("now()")),
-    Column("last_seen", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    written_at("created"),
+    written_at("last_seen"),
 )
 
 console_login_failures = Table(
     "console_login_failures",
     metadata,
-    Column("id", BigInteger, Identity(), primary_key=True),
+    serial_id(),
     Column("username", Text, nullable=False),
     Column("address", Text, nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    written_at("at"),
     Index("ix_console_login_failures_username_address_at", "username", "address", "at"),
 )

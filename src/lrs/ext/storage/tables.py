@@ -10,15 +10,12 @@ touch roster rows only, and lets the precedence be resolved when reading.
 from __future__ import annotations
 
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
     Date,
-    DateTime,
     Float,
     ForeignKey,
-    Identity,
     Index,
     Integer,
     LargeBinary,
@@ -30,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from lrs.storage.columns import moment, serial_id, single_row, statement_seq, written_at
 from lrs.storage.tables import metadata
 
 TAG_SOURCES = ("explicit", "statement", "roster")
@@ -43,7 +41,7 @@ ext_doors = Table(
     Column("format", Text, nullable=True),
     Column("timezone", Text, nullable=False, server_default=text("'UTC'")),
     Column("active", Boolean, nullable=False, server_default=text("true")),
-    Column("updated", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    written_at("updated"),
     # Added by migration 0006 (service proof): business hours and public holidays.
     Column("opening_hours", Text, nullable=True),
     Column("holidays_country", Text, nullable=True),
@@ -56,20 +54,20 @@ ext_roles = Table(
     Column("id", Text, primary_key=True),
     Column("name", Text, nullable=False),
     Column("active", Boolean, nullable=False, server_default=text("true")),
-    Column("updated", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    written_at("updated"),
 )
 
 ext_roster = Table(
     "ext_roster",
     metadata,
-    Column("id", BigInteger, Identity(), primary_key=True),
+    serial_id(),
     Column("actor_key", Text, nullable=False),
     Column("door", Text, ForeignKey("ext_doors.id"), nullable=False),
     Column("role", Text, ForeignKey("ext_roles.id"), nullable=False),
-    Column("valid_from", DateTime(timezone=True), nullable=False),
+    moment("valid_from"),
     # NULL: still in force.
-    Column("valid_to", DateTime(timezone=True), nullable=True),
-    Column("updated", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    moment("valid_to", nullable=True),
+    written_at("updated"),
     UniqueConstraint("actor_key", "valid_from"),
     CheckConstraint("valid_to IS NULL OR valid_to > valid_from", name="ck_ext_roster_range"),
 )
@@ -77,16 +75,11 @@ ext_roster = Table(
 ext_tags = Table(
     "ext_tags",
     metadata,
-    Column(
-        "seq",
-        BigInteger,
-        ForeignKey("statements.seq", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    statement_seq(),
     Column("source", Text, primary_key=True),
     Column("door", Text, ForeignKey("ext_doors.id"), nullable=True),
     Column("role", Text, ForeignKey("ext_roles.id"), nullable=True),
-    Column("tagged_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    written_at("tagged_at"),
     CheckConstraint("source IN ('explicit', 'statement', 'roster')", name="ck_ext_tags_source"),
     Index("ix_ext_tags_door", "door"),
     Index("ix_ext_tags_role", "role"),
@@ -101,8 +94,8 @@ ext_pseudonym_key = Table(
     Column("inner_pad", LargeBinary, nullable=False),
     Column("outer_pad", LargeBinary, nullable=False),
     Column("from_setting", Boolean, nullable=False),
-    Column("updated", DateTime(timezone=True), nullable=False, server_default=text("now()")),
-    CheckConstraint("id = 1", name="ck_ext_pseudonym_key_single"),
+    written_at("updated"),
+    single_row("ext_pseudonym_key"),
 )
 
 # Business figures by door and period (migration 0004). `aggregate` says how daily figures
@@ -116,7 +109,7 @@ ext_kpis = Table(
     Column("metric", Text, primary_key=True),
     Column("value", Float(precision=53), nullable=False),
     Column("aggregate", Text, nullable=False),
-    Column("updated", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    written_at("updated"),
     CheckConstraint("period IN ('day', 'week', 'month')", name="ck_ext_kpis_period"),
     CheckConstraint("aggregate IN ('sum', 'mean')", name="ck_ext_kpis_aggregate"),
     Index("ix_ext_kpis_metric", "metric"),
@@ -130,8 +123,8 @@ ext_bi_config = Table(
     Column("min_group_size", Integer, nullable=False),
     Column("coaching_verbs", ARRAY(Text), nullable=False),
     Column("coaching_types", ARRAY(Text), nullable=False),
-    Column("updated", DateTime(timezone=True), nullable=False, server_default=text("now()")),
-    CheckConstraint("id = 1", name="ck_ext_bi_config_single"),
+    written_at("updated"),
+    single_row("ext_bi_config"),
 )
 
 __all__ = [
