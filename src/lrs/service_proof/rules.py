@@ -18,11 +18,9 @@ Errors name the JSON path of the bad field.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, NoReturn
 
-from lrs.errors import BadRequest
+from lrs.fields import fail, json_object, text_field
 from lrs.xapi.primitives import is_iri
 
 SERVICE_CASE = "https://w3id.org/xapi/retail/activities/service-case"
@@ -77,58 +75,34 @@ class Rule:
     description: str | None = None
 
 
-def _fail(message: str, path: str) -> NoReturn:
-    raise BadRequest(message, path=path)
-
-
-def _object(value: object, path: str, allowed: tuple[str, ...]) -> Mapping[str, Any]:
-    if not isinstance(value, dict):
-        _fail("must be a JSON object", path)
-    for key in value:
-        if key not in allowed:
-            _fail(f"unknown property {key!r}; allowed: {', '.join(allowed)}", f"{path}.{key}")
-    return value
-
-
-def _text(obj: Mapping[str, Any], key: str, path: str, *, required: bool) -> str | None:
-    value = obj.get(key)
-    if value is None:
-        if required:
-            _fail(f"{key} is required", f"{path}.{key}")
-        return None
-    if not isinstance(value, str) or not value.strip():
-        _fail(f"{key} must be a non-empty string", f"{path}.{key}")
-    return value.strip()
-
-
 def _iri(value: object, path: str) -> str:
     if not isinstance(value, str) or not is_iri(value):
-        _fail(f"must be an IRI such as {VERB_PREFIX}contacted, not {value!r}", path)
+        fail(f"must be an IRI such as {VERB_PREFIX}contacted, not {value!r}", path)
     return value
 
 
 def _span(value: object, path: str) -> Span:
-    obj = _object(value, path, _SPAN_FIELDS)
+    obj = json_object(value, path, _SPAN_FIELDS)
     hours = obj.get("hours")
     if isinstance(hours, bool) or not isinstance(hours, int | float) or not 0 < hours <= MAX_HOURS:
-        _fail(f"hours must be a number above 0 and at most {MAX_HOURS}", f"{path}.hours")
+        fail(f"hours must be a number above 0 and at most {MAX_HOURS}", f"{path}.hours")
     clock = obj.get("clock", "business")
     if clock not in CLOCKS:
-        _fail(f"clock must be one of {', '.join(CLOCKS)}, not {clock!r}", f"{path}.clock")
+        fail(f"clock must be one of {', '.join(CLOCKS)}, not {clock!r}", f"{path}.clock")
     return Span(float(hours), clock)
 
 
 def _priorities(value: object, path: str) -> list[str]:
     if not isinstance(value, list) or not value:
-        _fail(f"must be a non-empty array of {', '.join(PRIORITIES)}", path)
+        fail(f"must be a non-empty array of {', '.join(PRIORITIES)}", path)
     for index, item in enumerate(value):
         if item not in PRIORITIES:
-            _fail(f"priority must be one of {', '.join(PRIORITIES)}", f"{path}[{index}]")
+            fail(f"priority must be one of {', '.join(PRIORITIES)}", f"{path}[{index}]")
     return list(value)
 
 
 def _tiers(value: object, path: str) -> tuple[tuple[str, Span], ...]:
-    obj = _object(value, path, PRIORITIES)
+    obj = json_object(value, path, PRIORITIES)
     return tuple((key, _span(obj[key], f"{path}.{key}")) for key in PRIORITIES if key in obj)
 
 
@@ -136,25 +110,25 @@ def _until(value: object, path: str) -> tuple[str, ...]:
     if isinstance(value, str):
         return (_iri(value, path),)
     if not isinstance(value, list) or not value:
-        _fail("must be a verb IRI or a non-empty array of them", path)
+        fail("must be a verb IRI or a non-empty array of them", path)
     return tuple(_iri(v, f"{path}[{i}]") for i, v in enumerate(value))
 
 
 def parse_obligation(value: object, path: str) -> Obligation:
-    obj = _object(value, path, _OBLIGATION_FIELDS)
-    ident = _text(obj, "id", path, required=True) or ""
+    obj = json_object(value, path, _OBLIGATION_FIELDS)
+    ident = text_field(obj, "id", path, required=True) or ""
     if "within" in obj and "every" in obj:
-        _fail("give either within (once) or every (recurring), not both", f"{path}.every")
+        fail("give either within (once) or every (recurring), not both", f"{path}.every")
     if "within" not in obj and "every" not in obj:
-        _fail("within (once) or every (recurring) is required", f"{path}.within")
+        fail("within (once) or every (recurring) is required", f"{path}.within")
     recurring = "every" in obj
     if "until" in obj and not recurring:
-        _fail("until only applies to a recurring obligation (every)", f"{path}.until")
+        fail("until only applies to a recurring obligation (every)", f"{path}.until")
     only_for = None
     if "if" in obj:
-        condition = _object(obj["if"], f"{path}.if", ("priority",))
+        condition = json_object(obj["if"], f"{path}.if", ("priority",))
         if "priority" not in condition:
-            _fail("priority is required", f"{path}.if.priority")
+            fail("priority is required", f"{path}.if.priority")
         only_for = frozenset(_priorities(condition["priority"], f"{path}.if.priority"))
     key = "every" if recurring else "within"
     return Obligation(
@@ -165,35 +139,37 @@ def parse_obligation(value: object, path: str) -> Obligation:
         tiers=_tiers(obj["tiers"], f"{path}.tiers") if "tiers" in obj else (),
         only_for=only_for,
         until=_until(obj["until"], f"{path}.until") if "until" in obj else (),
-        description=_text(obj, "description", path, required=False),
+        description=text_field(obj, "description", path, required=False),
     )
 
 
 def parse_rule(value: object, rule_id: str, path: str = "$") -> Rule:
     """A rule body as uploaded to ``PUT /rules/{rule_id}``."""
-    obj = _object(value, path, _RULE_FIELDS)
+    obj = json_object(value, path, _RULE_FIELDS)
     if "id" in obj and obj["id"] != rule_id:
-        _fail(f"the body id {obj['id']!r} differs from the rule id {rule_id!r}", f"{path}.id")
-    trigger = _object(obj.get("trigger"), f"{path}.trigger", _TRIGGER_FIELDS)
+        fail(f"the body id {obj['id']!r} differs from the rule id {rule_id!r}", f"{path}.id")
+    trigger = json_object(obj.get("trigger"), f"{path}.trigger", _TRIGGER_FIELDS)
     activity_type = trigger.get("activity_type", SERVICE_CASE)
     if activity_type != SERVICE_CASE:
-        _fail(f"activity_type must be {SERVICE_CASE}", f"{path}.trigger.activity_type")
+        fail(f"activity_type must be {SERVICE_CASE}", f"{path}.trigger.activity_type")
     raw = obj.get("obligations")
     if not isinstance(raw, list) or not 0 < len(raw) <= MAX_OBLIGATIONS:
-        _fail(f"obligations must be an array of 1 to {MAX_OBLIGATIONS}", f"{path}.obligations")
+        fail(f"obligations must be an array of 1 to {MAX_OBLIGATIONS}", f"{path}.obligations")
     obligations = tuple(parse_obligation(o, f"{path}.obligations[{i}]") for i, o in enumerate(raw))
     seen: set[str] = set()
     for index, obligation in enumerate(obligations):
         if obligation.id in seen:
-            _fail(
+            fail(
                 f"obligation id {obligation.id!r} is used twice", f"{path}.obligations[{index}].id"
             )
         seen.add(obligation.id)
     return Rule(
         id=rule_id,
-        name=_text(obj, "name", path, required=True) or "",
+        name=text_field(obj, "name", path, required=True) or "",
         trigger_verb=_iri(trigger.get("verb"), f"{path}.trigger.verb"),
         obligations=obligations,
-        activity_id_prefix=_text(trigger, "activity_id_prefix", f"{path}.trigger", required=False),
-        description=_text(obj, "description", path, required=False),
+        activity_id_prefix=text_field(
+            trigger, "activity_id_prefix", f"{path}.trigger", required=False
+        ),
+        description=text_field(obj, "description", path, required=False),
     )

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from lrs.ext.rules.model import _object, _text, check_id, fail
+from lrs.ext.rules.model import check_id
+from lrs.fields import fail, json_object, text_field
 
 PERIODS = ("day", "week", "month")
 AGGREGATES = ("sum", "mean")
@@ -77,8 +78,8 @@ def parse_kpi(value: object, path: str) -> Kpi:
     """One KPI row: door, period (day|week|month) starting on period_start (a Monday for a
     week, the 1st for a month), metric (lower-case name), value, aggregate (sum|mean: how
     daily figures roll up into a week; sum by default)."""
-    obj = _object(value, path, KPI_FIELDS)
-    period = _text(obj, "period", path, required=True)
+    obj = json_object(value, path, KPI_FIELDS)
+    period = text_field(obj, "period", path, required=True)
     if period not in PERIODS:
         fail(f"period must be one of {', '.join(PERIODS)}, not {period!r}", f"{path}.period")
     if obj.get("period_start") is None:
@@ -86,12 +87,12 @@ def parse_kpi(value: object, path: str) -> Kpi:
     start = _period_start(
         _date(obj["period_start"], f"{path}.period_start"), period, f"{path}.period_start"
     )
-    metric = _text(obj, "metric", path, required=True) or ""
+    metric = text_field(obj, "metric", path, required=True) or ""
     if _METRIC.fullmatch(metric) is None:
         fail(f"metric must match {METRIC_PATTERN}, not {metric!r}", f"{path}.metric")
     if obj.get("value") is None:
         fail("value is required", f"{path}.value")
-    aggregate = _text(obj, "aggregate", path, required=False) or "sum"
+    aggregate = text_field(obj, "aggregate", path, required=False) or "sum"
     if aggregate not in AGGREGATES:
         fail(f"aggregate must be 'sum' or 'mean', not {aggregate!r}", f"{path}.aggregate")
     return Kpi(

@@ -14,9 +14,9 @@ import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from typing import Any, NoReturn
+from typing import Any
 
-from lrs.errors import BadRequest
+from lrs.fields import fail, json_object, text_field
 from lrs.service_proof.hours import check_holidays, parse_opening_hours
 from lrs.xapi import primitives
 from lrs.xapi.ifi import ifi_key
@@ -91,30 +91,6 @@ class ExplicitTag:
     path: str
 
 
-def fail(message: str, path: str) -> NoReturn:
-    raise BadRequest(message, path=path)
-
-
-def _object(value: object, path: str, allowed: tuple[str, ...]) -> Mapping[str, Any]:
-    if not isinstance(value, dict):
-        fail("must be a JSON object", path)
-    for key in value:
-        if key not in allowed:
-            fail(f"unknown property {key!r}; allowed: {', '.join(allowed)}", f"{path}.{key}")
-    return value
-
-
-def _text(obj: Mapping[str, Any], key: str, path: str, *, required: bool) -> str | None:
-    value = obj.get(key)
-    if value is None:
-        if required:
-            fail(f"{key} is required", f"{path}.{key}")
-        return None
-    if not isinstance(value, str) or not value.strip():
-        fail(f"{key} must be a non-empty string", f"{path}.{key}")
-    return value.strip()
-
-
 def check_id(value: object, path: str, what: str) -> str:
     """A registry id: 1 to 64 letters, digits, '.', '_', ':' or '-' (no spaces, so it joins
     exactly with point-of-sale keys)."""
@@ -162,13 +138,13 @@ def _id_field(obj: Mapping[str, Any], path: str, what: str, given: str | None) -
 
 def parse_door(value: object, path: str, door_id: str | None = None) -> Door:
     """A door of the registry; `door_id` is the one of the URL for PUT."""
-    obj = _object(value, path, DOOR_FIELDS)
-    timezone = _text(obj, "timezone", path, required=False) or "UTC"
+    obj = json_object(value, path, DOOR_FIELDS)
+    timezone = text_field(obj, "timezone", path, required=False) or "UTC"
     return Door(
         id=_id_field(obj, path, "door", door_id),
-        name=_text(obj, "name", path, required=True) or "",
-        region=_text(obj, "region", path, required=False),
-        format=_text(obj, "format", path, required=False),
+        name=text_field(obj, "name", path, required=True) or "",
+        region=text_field(obj, "region", path, required=False),
+        format=text_field(obj, "format", path, required=False),
         timezone=check_timezone(timezone, f"{path}.timezone"),
         active=_bool(obj, "active", path, True),
         **_business_hours(obj, path),
@@ -176,14 +152,14 @@ def parse_door(value: object, path: str, door_id: str | None = None) -> Door:
 
 
 def _business_hours(obj: Mapping[str, Any], path: str) -> dict[str, str | None]:
-    hours = _text(obj, "opening_hours", path, required=False)
+    hours = text_field(obj, "opening_hours", path, required=False)
     if hours is not None:
         try:
             parse_opening_hours(hours)
         except ValueError as exc:
             fail(f"opening_hours: {exc}", f"{path}.opening_hours")
-    country = _text(obj, "holidays_country", path, required=False)
-    region = _text(obj, "holidays_region", path, required=False)
+    country = text_field(obj, "holidays_country", path, required=False)
+    region = text_field(obj, "holidays_region", path, required=False)
     if region is not None and country is None:
         fail("holidays_region needs holidays_country", f"{path}.holidays_region")
     if country is not None:
@@ -201,10 +177,10 @@ def _business_hours(obj: Mapping[str, Any], path: str) -> dict[str, str | None]:
 
 
 def parse_role(value: object, path: str, role_id: str | None = None) -> Role:
-    obj = _object(value, path, ROLE_FIELDS)
+    obj = json_object(value, path, ROLE_FIELDS)
     return Role(
         id=_id_field(obj, path, "role", role_id),
-        name=_text(obj, "name", path, required=True) or "",
+        name=text_field(obj, "name", path, required=True) or "",
         active=_bool(obj, "active", path, True),
     )
 
@@ -239,7 +215,7 @@ def resolve_bound(bound: Bound, timezone: str, path: str = "$") -> datetime:
 
 def parse_assignment(value: object, path: str, version: XapiVersion) -> Assignment:
     """A roster row: the actor by IFI (an Agent object), door, role and validity range."""
-    obj = _object(value, path, ASSIGNMENT_FIELDS)
+    obj = json_object(value, path, ASSIGNMENT_FIELDS)
     if "agent" not in obj:
         fail("agent is required (an Agent object with one IFI)", f"{path}.agent")
     validate_agent(obj["agent"], version, path=f"{path}.agent")
@@ -269,7 +245,7 @@ def check_range(start: datetime, end: datetime | None, path: str) -> None:
 
 def parse_tag(value: object, path: str, statement_id: str | None = None) -> ExplicitTag:
     """An explicit tag; a null door or role leaves that field to the other sources."""
-    obj = _object(value, path, TAG_FIELDS if statement_id is None else ("door", "role"))
+    obj = json_object(value, path, TAG_FIELDS if statement_id is None else ("door", "role"))
     if statement_id is None:
         raw = obj.get("statement_id")
         if not isinstance(raw, str) or not primitives.is_uuid(raw):
