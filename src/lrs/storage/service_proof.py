@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lrs.ext.storage.sql import EFFECTIVE_TAGS, PSEUDONYM
 from lrs.service_proof.rules import PRIORITY_IRI, SERVICE_CASE
+from lrs.storage.arrays import column_arrays
 
 _TEXTS = ARRAY(Text)
 
@@ -54,17 +55,17 @@ _INDEX = text(
     INSERT INTO service_proof_events (seq, registration, verb_id, timestamp, activity_id,
                                       priority)
     SELECT seq, CAST(reg AS uuid), verb, ts, activity, priority
-    FROM unnest(:seqs, :regs, :verbs, :tss, :activities, :priorities)
+    FROM unnest(:seq, :registration, :verb_id, :timestamp, :activity_id, :priority)
          AS e(seq, reg, verb, ts, activity, priority)
     ON CONFLICT (seq) DO NOTHING
     """
 ).bindparams(
-    bindparam("seqs", type_=ARRAY(BigInteger)),
-    bindparam("regs", type_=_TEXTS),
-    bindparam("verbs", type_=_TEXTS),
-    bindparam("tss", type_=ARRAY(DateTime(timezone=True))),
-    bindparam("activities", type_=_TEXTS),
-    bindparam("priorities", type_=_TEXTS),
+    bindparam("seq", type_=ARRAY(BigInteger)),
+    bindparam("registration", type_=_TEXTS),
+    bindparam("verb_id", type_=_TEXTS),
+    bindparam("timestamp", type_=ARRAY(DateTime(timezone=True))),
+    bindparam("activity_id", type_=_TEXTS),
+    bindparam("priority", type_=_TEXTS),
 )
 
 # The same selection as the ingest hook (`lrs.services.service_proof.index_row`) makes; a
@@ -143,17 +144,8 @@ async def index_events(conn: AsyncConnection, rows: Sequence[IndexRow]) -> None:
     """Index a batch of service-case statements in one command."""
     if not rows:
         return
-    await conn.execute(
-        _INDEX,
-        {
-            "seqs": [r.seq for r in rows],
-            "regs": [r.registration for r in rows],
-            "verbs": [r.verb_id for r in rows],
-            "tss": [r.timestamp for r in rows],
-            "activities": [r.activity_id for r in rows],
-            "priorities": [r.priority for r in rows],
-        },
-    )
+    fields = ("seq", "registration", "verb_id", "timestamp", "activity_id", "priority")
+    await conn.execute(_INDEX, column_arrays(rows, *fields))
 
 
 async def rebuild_index(conn: AsyncConnection) -> int:

@@ -17,6 +17,7 @@ from sqlalchemy.sql.elements import BindParameter
 
 from lrs.ext.rules.bi_model import Kpi
 from lrs.ext.storage.sql import PSEUDONYM
+from lrs.storage.arrays import column_arrays
 
 _TEXTS = ARRAY(Text)
 
@@ -38,18 +39,19 @@ _UPSERT_KPIS = text(
     """
     INSERT INTO ext_kpis (door, period, period_start, metric, value, aggregate, updated)
     SELECT d, p, s, m, v, a, now()
-    FROM unnest(:doors, :periods, :starts, :metrics, :values, :aggs) AS n(d, p, s, m, v, a)
+    FROM unnest(:door, :period, :period_start, :metric, :value, :aggregate)
+         AS n(d, p, s, m, v, a)
     ORDER BY d, p, s, m
     ON CONFLICT (door, period, period_start, metric) DO UPDATE
         SET value = excluded.value, aggregate = excluded.aggregate, updated = excluded.updated
     """
 ).bindparams(
-    bindparam("doors", type_=_TEXTS),
-    bindparam("periods", type_=_TEXTS),
-    bindparam("starts", type_=ARRAY(Date)),
-    bindparam("metrics", type_=_TEXTS),
-    bindparam("values", type_=ARRAY(Float(precision=53))),
-    bindparam("aggs", type_=_TEXTS),
+    bindparam("door", type_=_TEXTS),
+    bindparam("period", type_=_TEXTS),
+    bindparam("period_start", type_=ARRAY(Date)),
+    bindparam("metric", type_=_TEXTS),
+    bindparam("value", type_=ARRAY(Float(precision=53))),
+    bindparam("aggregate", type_=_TEXTS),
 )
 
 _AGGREGATES = text(
@@ -152,17 +154,8 @@ async def stored_aggregates(conn: AsyncConnection, metrics: Sequence[str]) -> di
 
 
 async def upsert_kpis(conn: AsyncConnection, rows: Sequence[Kpi]) -> None:
-    await conn.execute(
-        _UPSERT_KPIS,
-        {
-            "doors": [r.door for r in rows],
-            "periods": [r.period for r in rows],
-            "starts": [r.period_start for r in rows],
-            "metrics": [r.metric for r in rows],
-            "values": [r.value for r in rows],
-            "aggs": [r.aggregate for r in rows],
-        },
-    )
+    fields = ("door", "period", "period_start", "metric", "value", "aggregate")
+    await conn.execute(_UPSERT_KPIS, column_arrays(rows, *fields))
 
 
 async def list_kpis(conn: AsyncConnection, **params: Any) -> list[tuple[Any, ...]]:

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import ARRAY, BigInteger, DateTime, Text, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from lrs.storage.arrays import column_arrays
 from lrs.storage.statements import INGEST_LOCK_KEY
 
 _TEXTS = ARRAY(Text)
@@ -36,18 +37,19 @@ _EXCLUDE_INGEST = text("SELECT pg_advisory_xact_lock(:key)").bindparams(
 _UPSERT = text(
     """
     INSERT INTO ext_roster (actor_key, door, role, valid_from, valid_to, updated)
-    SELECT k, d, r, f, t, now() FROM unnest(:keys, :doors, :roles, :froms, :tos) AS n(k, d, r, f, t)
+    SELECT k, d, r, f, t, now()
+    FROM unnest(:actor_key, :door, :role, :valid_from, :valid_to) AS n(k, d, r, f, t)
     ORDER BY k, f
     ON CONFLICT (actor_key, valid_from) DO UPDATE
         SET door = excluded.door, role = excluded.role, valid_to = excluded.valid_to,
             updated = excluded.updated
     """
 ).bindparams(
-    bindparam("keys", type_=_TEXTS),
-    bindparam("doors", type_=_TEXTS),
-    bindparam("roles", type_=_TEXTS),
-    bindparam("froms", type_=_TIMES),
-    bindparam("tos", type_=_TIMES),
+    bindparam("actor_key", type_=_TEXTS),
+    bindparam("door", type_=_TEXTS),
+    bindparam("role", type_=_TEXTS),
+    bindparam("valid_from", type_=_TIMES),
+    bindparam("valid_to", type_=_TIMES),
 )
 
 _OVERLAP = text(
@@ -111,16 +113,8 @@ async def lock(conn: AsyncConnection) -> None:
 
 
 async def upsert(conn: AsyncConnection, rows: Sequence[RosterRow]) -> None:
-    await conn.execute(
-        _UPSERT,
-        {
-            "keys": [r.actor_key for r in rows],
-            "doors": [r.door for r in rows],
-            "roles": [r.role for r in rows],
-            "froms": [r.valid_from for r in rows],
-            "tos": [r.valid_to for r in rows],
-        },
-    )
+    fields = ("actor_key", "door", "role", "valid_from", "valid_to")
+    await conn.execute(_UPSERT, column_arrays(rows, *fields))
 
 
 async def first_overlap(
