@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
-import jinja2
+from lrs.templates import template
 
 # (path, label, admin only): the navigation, in order.
 NAVIGATION: tuple[tuple[str, str, bool], ...] = (
@@ -23,24 +22,12 @@ NAVIGATION: tuple[tuple[str, str, bool], ...] = (
 )
 
 
-@lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("lrs.console", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-    )
-
-
-def render(template: str, *, user: Any = None, current: str = "", **values: Any) -> str:
+def render(name: str, *, user: Any = None, current: str = "", **values: Any) -> str:
     """A page; `user` (the session, or None on the login page) picks the navigation."""
     navigation = [
         (path, label)
         for path, label, admin_only in NAVIGATION
         if user is not None and (user.is_admin or not admin_only)
     ]
-    return (
-        _environment()
-        .get_template(template)
-        .render(user=user, navigation=navigation, current=current, **values)
-    )
+    page = template("lrs.console", name)
+    return page.render(user=user, navigation=navigation, current=current, **values)

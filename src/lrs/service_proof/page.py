@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
-import jinja2
+from lrs.templates import template
 
 # Exceptions listed per door on the page; the JSON and CSV forms carry all of them.
 PAGE_EXCEPTIONS = 12
-
-
-@lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("lrs.service_proof", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-    )
 
 
 def _percent(share: float | None) -> str:
@@ -41,7 +31,6 @@ def collapse(exceptions: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def render_page(review: dict[str, Any]) -> str:
-    template = _environment().get_template("review.html")
-    return template.render(
+    return template("lrs.service_proof", "review.html").render(
         review=review, percent=_percent, limit=PAGE_EXCEPTIONS, collapse=collapse
     )
