@@ -12,18 +12,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lrs.ext.rules.filters import Filters
-from lrs.ext.storage.query import conditions
+from lrs.ext.storage.query import TaggedRow, conditions
 from lrs.ext.storage.sql import EFFECTIVE_TAGS, TAG_SOURCE
 
 
 @dataclass(frozen=True)
-class BrowsedRow:
-    seq: int
-    stored: datetime
-    payload_json: str
-    door: str | None
-    role: str | None
-    tag_source: str | None
+class BrowsedRow(TaggedRow):
     voided: bool
     voiding: bool
 

@@ -116,21 +116,6 @@ def export_sql(
     return sql, params
 
 
-async def export_batch(
-    conn: AsyncConnection,
-    filters: Filters,
-    *,
-    identities: bool,
-    after: tuple[datetime, int] | None,
-    limit: int,
-) -> list[tuple[Any, ...]]:
-    """Up to `limit` export rows in (stored, seq) order after `after`; each row ends with
-    its ``seq``."""
-    sql, params = export_sql(filters, identities=identities, after=after)
-    params["limit"] = limit
-    return [tuple(row) for row in await conn.execute(text(sql), params)]
-
-
 async def stream_export(
     engine: AsyncEngine, filters: Filters, *, identities: bool, batch: int = 500
 ) -> AsyncGenerator[Sequence[tuple[Any, ...]], None]:
@@ -163,8 +148,11 @@ async def _read_batch(
     after: tuple[datetime, int] | None,
     batch: int,
 ) -> list[tuple[Any, ...]]:
+    """Up to `batch` export rows in (stored, seq) order after `after`, on a connection held
+    for this read only; each row ends with its ``seq``."""
+    sql, params = export_sql(filters, identities=identities, after=after)
     async with read_only(engine) as conn:
-        return await export_batch(conn, filters, identities=identities, after=after, limit=batch)
+        return [tuple(row) for row in await conn.execute(text(sql), {**params, "limit": batch})]
 
 
 async def stream_rows(
