@@ -7,7 +7,7 @@ and every refusal names its parameter (``param:since``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from lrs.errors import BadRequest
 from lrs.ext.rules.model import check_id, check_timezone, parse_bound, resolve_bound
@@ -37,6 +37,19 @@ class SummaryRequest:
     group_by: tuple[str, ...]
     bucket: str | None
     timezone: str
+
+
+def date_param(values: dict[str, str], name: str, default: date, *, reason: str = "") -> date:
+    """Parameter ``name`` as a calendar date (YYYY-MM-DD), or ``default`` when absent;
+    ``reason`` ends the refusal (" for dataset door_week")."""
+    raw = values.get(name)
+    if raw is None:
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        message = f"{name} must be a date YYYY-MM-DD{reason}"
+        raise BadRequest(message, path=f"param:{name}") from None
 
 
 def _moment(values: dict[str, str], name: str, timezone: str | None) -> datetime | None:

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lrs.errors import BadRequest, TooManyRequests
 from lrs.ext.rules.columns import EXPORT_COLUMNS, csv_header, csv_rows, ndjson_rows
-from lrs.ext.rules.filters import EXPORT_PARAMS, Filters, parse_filters
+from lrs.ext.rules.filters import EXPORT_PARAMS, Filters, date_param, parse_filters
 from lrs.ext.services.known import check_filter_ids
 from lrs.ext.storage.bi import assignments_sql
 from lrs.ext.storage.query import stream_export, stream_rows
@@ -50,18 +50,6 @@ class ExportRequest:
     weeks: tuple[date, date] = (date.min, date.max)
 
 
-def _week_bound(values: dict[str, str], name: str, default: date) -> date:
-    raw = values.get(name)
-    if raw is None:
-        return default
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise BadRequest(
-            f"{name} must be a date YYYY-MM-DD for dataset door_week", path=f"param:{name}"
-        ) from None
-
-
 def parse_export(items: Sequence[tuple[str, str]]) -> ExportRequest:
     """dataset: statements (default), assignments or door_week; format: csv (default),
     ndjson or parquet; identities: true for real IFI keys."""
@@ -77,7 +65,11 @@ def parse_export(items: Sequence[tuple[str, str]]) -> ExportRequest:
         raise BadRequest("format must be 'csv', 'ndjson' or 'parquet'", path="param:format")
     identities = parse_bool_param(values.get("identities", "false"), name="identities")
     if dataset == "door_week":
-        weeks = (_week_bound(values, "since", date.min), _week_bound(values, "until", date.max))
+        reason = " for dataset door_week"
+        weeks = (
+            date_param(values, "since", date.min, reason=reason),
+            date_param(values, "until", date.max, reason=reason),
+        )
         ids = {k: v for k, v in values.items() if k in ("door", "role")}
         return ExportRequest(parse_filters(ids), fmt, identities, dataset, weeks)
     return ExportRequest(parse_filters(values), fmt, identities, dataset)

@@ -4,7 +4,7 @@ all or nothing and validated like the roster (line-numbered errors for CSV)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from lrs.errors import BadRequest
 from lrs.ext.rules.bi_model import PERIODS, Kpi, parse_kpi
 from lrs.ext.rules.csvio import BulkBody
+from lrs.ext.rules.filters import date_param
 from lrs.ext.rules.model import check_id
 from lrs.ext.services.known import Ref, check_known
 from lrs.ext.storage import bi as repo
@@ -59,16 +60,6 @@ async def upsert_kpis(engine: AsyncEngine, bulk: BulkBody) -> int:
     return len(rows)
 
 
-def _day(values: dict[str, str], name: str, default: date) -> date:
-    raw = values.get(name)
-    if raw is None:
-        return default
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise BadRequest(f"{name} must be a date YYYY-MM-DD", path=f"param:{name}") from None
-
-
 def parse_kpi_query(items: Sequence[tuple[str, str]]) -> KpiQuery:
     """door, metric, period filters; since/until (dates) bound period_start as [since, until)."""
     values = query_values(items, KPI_PARAMS)
@@ -80,21 +71,14 @@ def parse_kpi_query(items: Sequence[tuple[str, str]]) -> KpiQuery:
         door=None if door is None else check_id(door, "param:door", "door"),
         metric=values.get("metric"),
         period=period,
-        since=_day(values, "since", date.min),
-        until=_day(values, "until", date.max),
+        since=date_param(values, "since", date.min),
+        until=date_param(values, "until", date.max),
     )
 
 
 async def list_kpis(engine: AsyncEngine, query: KpiQuery) -> dict[str, Any]:
     async with read_only(engine) as conn:
-        rows = await repo.list_kpis(
-            conn,
-            door=query.door,
-            metric=query.metric,
-            period=query.period,
-            since=query.since,
-            until=query.until,
-        )
+        rows = await repo.list_kpis(conn, **asdict(query))
     names = ("door", "period", "period_start", "metric", "value", "aggregate")
     return {
         "kpis": [
