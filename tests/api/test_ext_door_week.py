@@ -230,6 +230,16 @@ async def test_kpi_query_parameters(client: httpx.AsyncClient) -> None:
         assert response.status_code == 400, params
     response = await client.post(f"{EXT}/kpis", json={"door": "PAR"})
     assert response.status_code == 400
+    for name in ("since", "until"):
+        error = (await client.get(f"{EXT}/kpis", params={name: "2024-13-01"})).json()["error"]
+        message = f"{name} must be a date YYYY-MM-DD"
+        assert error == {"status": 400, "message": message, "path": f"param:{name}"}
+        params = {"dataset": "door_week", name: "2024-02-30"}
+        response = await client.get(f"{EXT}/export", params=params)
+        assert response.status_code == 400, response.text
+        error = response.json()["error"]
+        message = f"{name} must be a date YYYY-MM-DD for dataset door_week"
+        assert error == {"status": 400, "message": message, "path": f"param:{name}"}
 
 
 def _parquet(response: httpx.Response) -> pa.Table:
