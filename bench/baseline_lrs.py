@@ -53,10 +53,10 @@ def plain_dsn(url: str) -> str:
 def prepare(seed: int, count: int, start: int = 0, shape: str = "realistic") -> Prepared:
     """Rows for `count` statements of the seed, prepared by lrs's own pure code."""
     from lrs.auth.principal import authority_for
-    from lrs.services.statements import statement_terms
     from lrs.xapi.ifi import ifi_key
     from lrs.xapi.prepare import prepare_statement
     from lrs.xapi.relations import statement_index_terms
+    from lrs.xapi.terms import statement_terms
     from lrs.xapi.versions import XapiVersion
 
     authority = authority_for("bench", "bench")

@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from lrs.auth.principal import Principal
 from lrs.errors import BadRequest, DatabaseUnavailable, NotFound
-from lrs.services.statements import statement_terms_for_filter
 from lrs.storage import statement_queries as queries
 from lrs.storage import statements as repo
 from lrs.storage.database import autocommit
@@ -25,6 +24,7 @@ from lrs.xapi.formats import StatementFormat, render_statement
 from lrs.xapi.ifi import ifi_key
 from lrs.xapi.paging import Position, TokenCodec, foreign_token, more_link, more_token
 from lrs.xapi.relations import statement_index_terms
+from lrs.xapi.terms import filter_terms
 from lrs.xapi.validate import (
     all_attachments,
     parse_agent_param,
@@ -152,7 +152,7 @@ def _query(values: dict[str, str], version: XapiVersion, *, max_limit: int) -> Q
     limit = parse_limit_param(values["limit"]) if "limit" in values else 0
     return QueryRequest(
         params=tuple(sorted(values.items())),
-        terms=statement_terms_for_filter(
+        terms=filter_terms(
             agent_key=agent_key,
             related_agents=related_agents,
             verb=verb,

@@ -22,6 +22,7 @@ from lrs.xapi.equivalence import statements_equivalent
 from lrs.xapi.ifi import ifi_key, ifi_of
 from lrs.xapi.prepare import prepare_statement
 from lrs.xapi.relations import IndexTerms, statement_index_terms
+from lrs.xapi.terms import statement_terms
 from lrs.xapi.versions import XapiVersion
 
 
@@ -47,46 +48,6 @@ class Attachment:
     sha2: str
     content_type: str
     data: bytes
-
-
-def statement_terms(terms: IndexTerms) -> tuple[str, ...]:
-    """The query terms stored for a statement; `lrs.services.statement_query` asks for the
-    same spellings."""
-    out: dict[str, None] = {}
-    for key in terms.actor_keys:
-        out["agent:" + key] = None
-    for key in terms.related_agent_keys:
-        out["ragent:" + key] = None
-    out["verb:" + terms.verb_id] = None
-    if terms.object_activity_id is not None:
-        out["activity:" + terms.object_activity_id] = None
-    for activity_id in terms.related_activity_ids:
-        out["ractivity:" + activity_id] = None
-    if terms.registration is not None:
-        out["reg:" + terms.registration] = None
-    return tuple(out)
-
-
-def statement_terms_for_filter(
-    *,
-    agent_key: str | None,
-    related_agents: bool,
-    verb: str | None,
-    activity: str | None,
-    related_activities: bool,
-    registration: str | None,
-) -> tuple[str, ...]:
-    """The terms a query must match, most selective first (it drives the index walk)."""
-    terms: list[str] = []
-    if registration is not None:
-        terms.append("reg:" + registration)
-    if agent_key is not None:
-        terms.append(("ragent:" if related_agents else "agent:") + agent_key)
-    if activity is not None:
-        terms.append(("ractivity:" if related_activities else "activity:") + activity)
-    if verb is not None:
-        terms.append("verb:" + verb)
-    return tuple(terms)
 
 
 def build_row(prepared: dict[str, Any], terms: IndexTerms, stored: datetime) -> repo.NewStatement:

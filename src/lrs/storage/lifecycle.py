@@ -17,6 +17,7 @@ from sqlalchemy import ARRAY, BigInteger, DateTime, Integer, Text, bindparam, te
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lrs.storage.statements import INGEST_LOCK_KEY
+from lrs.xapi.terms import RELATED_AGENT
 
 _TEXTS = ARRAY(Text)
 _BIGINTS = ARRAY(BigInteger)
@@ -74,7 +75,7 @@ _NAMING = text(
 
 
 async def statements_naming(conn: AsyncConnection, agent_keys: Sequence[str]) -> list[int]:
-    terms = ["ragent:" + key for key in agent_keys]
+    terms = [RELATED_AGENT + key for key in agent_keys]
     seqs: list[int] = (await conn.execute(_NAMING, {"terms": terms})).scalar_one()
     return list(seqs)
 
@@ -163,12 +164,12 @@ async def orphaned_attachments(
 _LONELY_AGENTS = text(
     """
     SELECT coalesce(array_agg(a.ifi_key ORDER BY a.ifi_key), '{}') FROM agents a
-    WHERE a.ifi_key IN (SELECT substr(t.term, 8) FROM statement_terms t
-                        WHERE t.seq = ANY(:seqs) AND t.term LIKE 'ragent:%')
+    WHERE a.ifi_key IN (SELECT substr(t.term, length(:ragent) + 1) FROM statement_terms t
+                        WHERE t.seq = ANY(:seqs) AND starts_with(t.term, :ragent))
       AND NOT EXISTS (SELECT 1 FROM statement_terms o
-                      WHERE o.term = 'ragent:' || a.ifi_key AND NOT (o.seq = ANY(:seqs)))
+                      WHERE o.term = :ragent || a.ifi_key AND NOT (o.seq = ANY(:seqs)))
     """
-).bindparams(bindparam("seqs", type_=_BIGINTS))
+).bindparams(bindparam("seqs", type_=_BIGINTS), bindparam("ragent", RELATED_AGENT))
 
 
 async def lonely_agents(conn: AsyncConnection, seqs: list[int]) -> list[str]:
@@ -181,11 +182,11 @@ _LONELY_AGENTS_BEFORE = text(
     """
     SELECT count(*) FROM agents a
     WHERE EXISTS (SELECT 1 FROM statement_terms t
-                  WHERE t.term = 'ragent:' || a.ifi_key AND t.stored < :before)
+                  WHERE t.term = :ragent || a.ifi_key AND t.stored < :before)
       AND NOT EXISTS (SELECT 1 FROM statement_terms o
-                      WHERE o.term = 'ragent:' || a.ifi_key AND o.stored >= :before)
+                      WHERE o.term = :ragent || a.ifi_key AND o.stored >= :before)
     """
-).bindparams(bindparam("before", type_=DateTime(timezone=True)))
+).bindparams(bindparam("before", type_=DateTime(timezone=True)), bindparam("ragent", RELATED_AGENT))
 
 
 async def count_lonely_agents_before(conn: AsyncConnection, before: datetime) -> int:

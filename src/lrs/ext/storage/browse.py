@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from lrs.ext.rules.filters import Filters
 from lrs.ext.storage.query import TaggedRow, conditions
 from lrs.ext.storage.sql import EFFECTIVE_TAGS, TAG_SOURCE
+from lrs.xapi.terms import AGENT
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ async def browse(
     where, params = conditions(filters)
     if agent_key is not None:
         where.append("s.seq IN (SELECT seq FROM statement_terms WHERE term = :agent_term)")
-        params["agent_term"] = "agent:" + agent_key
+        params["agent_term"] = AGENT + agent_key
     if after is not None:
         where.append("(s.stored, s.seq) < (:after_stored, :after_seq)")
         params.update(after_stored=after[0], after_seq=after[1])

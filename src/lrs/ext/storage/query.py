@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from lrs.ext.rules.filters import Filters
 from lrs.ext.storage.sql import EFFECTIVE_TAGS, PSEUDONYM, TAG_SOURCE, export_select
 from lrs.storage.database import read_only
+from lrs.xapi.terms import ACTIVITY, VERB
 
 LEARNING_EVENTS = "NOT s.voided AND NOT s.is_voiding"
 
@@ -39,10 +40,15 @@ _TAG_FILTERS = {
 # The term narrows by index; the column check keeps StatementRef referrers (which carry their
 # target's terms, STR-Q-025) out: BI counts what the statement itself says.
 _TERM_FILTERS = {
-    "verb": "s.seq IN (SELECT seq FROM statement_terms WHERE term = :verb_term) "
-    "AND s.verb_id = :verb",
-    "activity": "s.seq IN (SELECT seq FROM statement_terms WHERE term = :activity_term) "
-    "AND s.object_activity_id = :activity",
+    "verb": (
+        VERB,
+        "s.seq IN (SELECT seq FROM statement_terms WHERE term = :verb_term) AND s.verb_id = :verb",
+    ),
+    "activity": (
+        ACTIVITY,
+        "s.seq IN (SELECT seq FROM statement_terms WHERE term = :activity_term) "
+        "AND s.object_activity_id = :activity",
+    ),
 }
 
 
@@ -63,12 +69,12 @@ def conditions(
         if value is not None:
             where.append(condition)
             params[field] = value
-    for field, condition in _TERM_FILTERS.items():
+    for field, (prefix, condition) in _TERM_FILTERS.items():
         value = getattr(filters, field)
         if value is not None:
             where.append(condition)
             params[field] = value
-            params[f"{field}_term"] = f"{field}:{value}"
+            params[f"{field}_term"] = prefix + value
     return where, params
 
 

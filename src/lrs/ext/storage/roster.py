@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lrs.storage.arrays import column_arrays
 from lrs.storage.statements import INGEST_LOCK_KEY
+from lrs.xapi.terms import AGENT
 
 _TEXTS = ARRAY(Text)
 _TIMES = ARRAY(DateTime(timezone=True))
@@ -129,7 +130,7 @@ async def retag(conn: AsyncConnection, actor_keys: Sequence[str]) -> int:
     """Re-derive the roster tags of these actors' statements; returns the rows changed."""
     keys = sorted(set(actor_keys))
     changed: int = (
-        await conn.execute(_RETAG, {"keys": keys, "terms": ["agent:" + k for k in keys]})
+        await conn.execute(_RETAG, {"keys": keys, "terms": [AGENT + k for k in keys]})
     ).scalar_one()
     return changed
 

@@ -1,0 +1,60 @@
+"""The query-term vocabulary of ``statement_terms``: the one spelling of each term, for the
+writers that store them and every reader that asks for them (the statement query, BI filters,
+re-tagging on a roster change, erasure).
+
+A term is a prefix and a value: ``agent:<ifi key>`` for the statement's actor (and a
+Group's members), ``ragent:<ifi key>`` for any agent the statement names (the
+``related_agents`` form), ``verb:<iri>``, ``activity:<iri>`` for the object,
+``ractivity:<iri>`` for any activity named (``related_activities``), ``reg:<uuid>``.
+"""
+
+from __future__ import annotations
+
+from lrs.xapi.relations import IndexTerms
+
+AGENT = "agent:"
+RELATED_AGENT = "ragent:"
+VERB = "verb:"
+ACTIVITY = "activity:"
+RELATED_ACTIVITY = "ractivity:"
+REGISTRATION = "reg:"
+
+
+def statement_terms(terms: IndexTerms) -> tuple[str, ...]:
+    """The terms stored for a statement, each once."""
+    out: dict[str, None] = {}
+    for key in terms.actor_keys:
+        out[AGENT + key] = None
+    for key in terms.related_agent_keys:
+        out[RELATED_AGENT + key] = None
+    out[VERB + terms.verb_id] = None
+    if terms.object_activity_id is not None:
+        out[ACTIVITY + terms.object_activity_id] = None
+    for activity_id in terms.related_activity_ids:
+        out[RELATED_ACTIVITY + activity_id] = None
+    if terms.registration is not None:
+        out[REGISTRATION + terms.registration] = None
+    return tuple(out)
+
+
+def filter_terms(
+    *,
+    agent_key: str | None,
+    related_agents: bool,
+    verb: str | None,
+    activity: str | None,
+    related_activities: bool,
+    registration: str | None,
+) -> tuple[str, ...]:
+    """The terms a statement query must match, most selective first (it drives the index
+    walk)."""
+    terms: list[str] = []
+    if registration is not None:
+        terms.append(REGISTRATION + registration)
+    if agent_key is not None:
+        terms.append((RELATED_AGENT if related_agents else AGENT) + agent_key)
+    if activity is not None:
+        terms.append((RELATED_ACTIVITY if related_activities else ACTIVITY) + activity)
+    if verb is not None:
+        terms.append(VERB + verb)
+    return tuple(terms)
