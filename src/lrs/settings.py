@@ -148,23 +148,12 @@ class Settings(BaseSettings):
         default=12, ge=1, description="a console session ends this long after login, used or not"
     )
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator(
+        "cors_origins", "coaching_verbs", "coaching_activity_types", "tenure_bands", mode="before"
+    )
     @classmethod
-    def _split_origins(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [item.strip() for item in value.split(",") if item.strip()]
-        return value
-
-    @field_validator("coaching_verbs", "coaching_activity_types", mode="before")
-    @classmethod
-    def _split_iris(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [item.strip() for item in value.split(",") if item.strip()]
-        return value
-
-    @field_validator("tenure_bands", mode="before")
-    @classmethod
-    def _split_bands(cls, value: object) -> object:
+    def _split_commas(cls, value: object) -> object:
+        """The list settings are read from the environment as comma-separated text."""
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value

@@ -211,28 +211,17 @@ def _router(resource: DocumentResource) -> APIRouter:
         If-Match / If-None-Match are honoured (412)."""
         principal.require(resource.write)
         target = parse_target(resource, request, version, id_required=True)
-        body = await request.body()
-        content_type = request.headers.get("content-type")
-        conditions = _preconditions(request)
+        document = service.DocumentWrite(
+            key=target.key(),
+            content=await request.body(),
+            content_type=request.headers.get("content-type"),
+            conditions=_preconditions(request),
+            max_bytes=settings.max_document_bytes,
+        )
         if request.method == "PUT":
-            await service.put_document(
-                engine,
-                target.key(),
-                body,
-                content_type,
-                conditions,
-                max_bytes=settings.max_document_bytes,
-                version=version,
-            )
+            await service.put_document(engine, document, version=version)
         else:
-            await service.post_document(
-                engine,
-                target.key(),
-                body,
-                content_type,
-                conditions,
-                max_bytes=settings.max_document_bytes,
-            )
+            await service.post_document(engine, document)
         return Response(status_code=204)
 
     async def remove(

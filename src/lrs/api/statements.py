@@ -24,7 +24,7 @@ from lrs.api.openapi_params import STATEMENT_GET, STATEMENT_POST, STATEMENT_PUT
 from lrs.api.responses import JSONResponse
 from lrs.errors import BadRequest, LRSError
 from lrs.services import statement_query as reads
-from lrs.services.statement_input import read_statement_input
+from lrs.services.statement_input import StatementInput, read_statement_input
 from lrs.xapi.languages import parse_accept_language
 from lrs.xapi.multipart import build_multipart_response
 from lrs.xapi.validate import parse_uuid_param, query_values
@@ -61,6 +61,19 @@ def _through_header(moment: datetime) -> dict[str, str]:
     return {CONSISTENT_THROUGH: _iso(moment)}
 
 
+async def _read_body(
+    request: Request, context: ContextDep, version: VersionDep, *, single: bool
+) -> StatementInput:
+    """The PUT or POST body as validated statements and their attachments."""
+    return await read_statement_input(
+        await request.body(),
+        request.headers.get("content-type"),
+        version,
+        single=single,
+        max_statements=context.settings.max_batch_statements,
+    )
+
+
 @router.put("/xAPI/statements", status_code=204, openapi_extra={"parameters": STATEMENT_PUT})
 async def put_statement(
     request: Request,
@@ -71,13 +84,7 @@ async def put_statement(
     """Store one statement under `statementId` (STR-W-001..006)."""
     values = query_values(request.query_params.multi_items(), ("statementId",), ("statementId",))
     statement_id = parse_uuid_param(values["statementId"], name="statementId")
-    data = await read_statement_input(
-        await request.body(),
-        request.headers.get("content-type"),
-        version,
-        single=True,
-        max_statements=context.settings.max_batch_statements,
-    )
+    data = await _read_body(request, context, version, single=True)
     statement = data.statements[0]
     if "id" in statement and str(statement["id"]).lower() != statement_id:
         raise BadRequest(
@@ -104,13 +111,7 @@ async def post_statements(
 ) -> JSONResponse:
     """Store one statement or a batch, all or nothing; answer the ids in order (STR-W-007/008)."""
     query_values(request.query_params.multi_items(), ())
-    data = await read_statement_input(
-        await request.body(),
-        request.headers.get("content-type"),
-        version,
-        single=False,
-        max_statements=context.settings.max_batch_statements,
-    )
+    data = await _read_body(request, context, version, single=False)
     result = await context.statement_writer.store(
         data.statements,
         principal=principal,

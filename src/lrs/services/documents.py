@@ -18,6 +18,7 @@ consistent on its own, so they run in autocommit too.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -45,6 +46,7 @@ from lrs.xapi.versions import XapiVersion
 
 __all__ = [
     "DocumentIds",
+    "DocumentWrite",
     "StoredDocument",
     "delete_document",
     "delete_documents",
@@ -58,6 +60,18 @@ __all__ = [
 _ATTEMPTS = 3
 
 NewContent = Callable[[StoredDocument | None], tuple[str, bytes]]
+
+
+@dataclass(frozen=True)
+class DocumentWrite:
+    """A PUT or POST of one document: the body and Content-Type as sent, the request's
+    preconditions, and the configured size limit."""
+
+    key: DocumentKey
+    content: bytes
+    content_type: str | None
+    conditions: Preconditions
+    max_bytes: int
 
 
 async def _write(
@@ -95,31 +109,29 @@ async def _write(
     raise Conflict("the document kept changing while this request ran; retry it")
 
 
-async def put_document(
-    engine: AsyncEngine,
-    key: DocumentKey,
-    content: bytes,
-    content_type: str | None,
-    conditions: Preconditions,
-    *,
-    max_bytes: int,
-    version: XapiVersion,
-) -> None:
+async def put_document(engine: AsyncEngine, write: DocumentWrite, *, version: XapiVersion) -> None:
     """Create or wholly replace the document, stored byte for byte with its Content-Type
     (DOC-002, CT-005); preconditions and the unconditional-PUT rules apply
     (CONC-005/006/009/010, REF-007, REF-008)."""
-    check_size(content, max_bytes)
-    check_json_body(content, content_type)
-    stored_type = content_type or DEFAULT_CONTENT_TYPE
+    check_size(write.content, write.max_bytes)
+    check_json_body(write.content, write.content_type)
+    stored_type = write.content_type or DEFAULT_CONTENT_TYPE
 
-    if conditions.absent:
-        await _put_unconditional(engine, key, stored_type, content, version)
+    if write.conditions.absent:
+        await _put_unconditional(engine, write.key, stored_type, write.content, version)
         return
 
     def replacement(_: StoredDocument | None) -> tuple[str, bytes]:
-        return stored_type, content
+        return stored_type, write.content
 
-    await _write(engine, key, conditions, replacement, max_bytes=max_bytes, put_version=version)
+    await _write(
+        engine,
+        write.key,
+        write.conditions,
+        replacement,
+        max_bytes=write.max_bytes,
+        put_version=version,
+    )
 
 
 async def _put_unconditional(
@@ -149,28 +161,22 @@ async def _put_unconditional(
         check_unconditional_put(key.kind, version, absent, exists=True)
 
 
-async def post_document(
-    engine: AsyncEngine,
-    key: DocumentKey,
-    content: bytes,
-    content_type: str | None,
-    conditions: Preconditions,
-    *,
-    max_bytes: int,
-) -> None:
+async def post_document(engine: AsyncEngine, write: DocumentWrite) -> None:
     """Merge a posted JSON object into the stored one (DOC-003), or store it as sent when
     there is none (DOC-004); 400 unless both are JSON objects (DOC-005, CT-006)."""
-    check_size(content, max_bytes)
-    posted = parse_json_object(content, content_type, what="posted")
-    posted_type = content_type or DEFAULT_CONTENT_TYPE
+    check_size(write.content, write.max_bytes)
+    posted = parse_json_object(write.content, write.content_type, what="posted")
+    posted_type = write.content_type or DEFAULT_CONTENT_TYPE
 
     def merged(current: StoredDocument | None) -> tuple[str, bytes]:
         if current is None:
-            return posted_type, content
+            return posted_type, write.content
         stored = parse_json_object(current.content, current.content_type, what="stored")
         return posted_type, serialize_json(merge_json(stored, posted))
 
-    await _write(engine, key, conditions, merged, max_bytes=max_bytes, put_version=None)
+    await _write(
+        engine, write.key, write.conditions, merged, max_bytes=write.max_bytes, put_version=None
+    )
 
 
 async def get_document(engine: AsyncEngine, key: DocumentKey) -> StoredDocument:

@@ -70,56 +70,103 @@ async def send(
     attachments: Sequence[tuple[str, str, bytes]],
 ) -> Outcome:
     """Deliver one batch; network errors and timeouts are retried like 5xx."""
+    delivery = _Delivery(client, target)
     try:
         if target.type == "webhook":
-            return await _webhook(client, target, statements)
-        return await _xapi(client, target, statements, attachments)
+            return await delivery.webhook(statements)
+        return await delivery.xapi(statements, attachments)
     except httpx.TimeoutException:
         return Outcome("retry", "timeout")
     except httpx.HTTPError as error:
         return Outcome("retry", f"network error: {type(error).__name__}")
 
 
-async def _webhook(
-    client: httpx.AsyncClient, target: Destination, statements: Sequence[dict[str, Any]]
-) -> Outcome:
-    body = orjson.dumps(list(statements))
-    stamp = str(int(time.time()))
-    headers = {
-        "Content-Type": "application/json",
-        TIMESTAMP_HEADER: stamp,
-        SIGNATURE_HEADER: signature(target.secret, stamp, body),
-    }
-    response = await client.post(target.url, content=body, headers=headers)
-    if 200 <= response.status_code < 300 or response.status_code == 409:
-        return Outcome("delivered")  # 409: the receiver says it already has them
-    return _failure(response)
+@dataclass(frozen=True)
+class _Delivery:
+    """The requests of one delivery: one client, one target."""
 
+    client: httpx.AsyncClient
+    target: Destination
 
-def _auth(target: Destination) -> httpx.BasicAuth:
-    return httpx.BasicAuth(target.username or "", target.secret)
+    @property
+    def auth(self) -> httpx.BasicAuth:
+        return httpx.BasicAuth(self.target.username or "", self.target.secret)
 
+    async def webhook(self, statements: Sequence[dict[str, Any]]) -> Outcome:
+        body = orjson.dumps(list(statements))
+        stamp = str(int(time.time()))
+        headers = {
+            "Content-Type": "application/json",
+            TIMESTAMP_HEADER: stamp,
+            SIGNATURE_HEADER: signature(self.target.secret, stamp, body),
+        }
+        response = await self.client.post(self.target.url, content=body, headers=headers)
+        if 200 <= response.status_code < 300 or response.status_code == 409:
+            return Outcome("delivered")  # 409: the receiver says it already has them
+        return _failure(response)
 
-async def _xapi(
-    client: httpx.AsyncClient,
-    target: Destination,
-    statements: Sequence[dict[str, Any]],
-    attachments: Sequence[tuple[str, str, bytes]],
-) -> Outcome:
-    body = orjson.dumps(list(statements))
-    headers = {VERSION_HEADER: target.xapi_version or "1.0.3"}
-    if attachments:
-        body, headers["Content-Type"] = build_multipart_response(body, attachments)
-    else:
-        headers["Content-Type"] = "application/json"
-    response = await client.post(
-        f"{target.url}/statements", content=body, headers=headers, auth=_auth(target)
-    )
-    if response.status_code == 409:
-        return await _one_by_one(client, target, statements, attachments)
-    if 200 <= response.status_code < 300:
+    async def xapi(
+        self, statements: Sequence[dict[str, Any]], attachments: Sequence[tuple[str, str, bytes]]
+    ) -> Outcome:
+        body = orjson.dumps(list(statements))
+        headers = {VERSION_HEADER: self.target.xapi_version or "1.0.3"}
+        if attachments:
+            body, headers["Content-Type"] = build_multipart_response(body, attachments)
+        else:
+            headers["Content-Type"] = "application/json"
+        response = await self.client.post(
+            f"{self.target.url}/statements", content=body, headers=headers, auth=self.auth
+        )
+        if response.status_code == 409:
+            return await self.one_by_one(statements, attachments)
+        if 200 <= response.status_code < 300:
+            return Outcome("delivered")
+        return _failure(response)
+
+    async def one_by_one(
+        self, statements: Sequence[dict[str, Any]], attachments: Sequence[tuple[str, str, bytes]]
+    ) -> Outcome:
+        """After a 409 for the batch: each statement alone, so that the ones the target
+        already holds (equivalent) count as delivered and only a real conflict is refused."""
+        refused: list[str] = []
+        error: str | None = None
+        for statement in statements:
+            outcome = await self.put_one(statement, _attachments_of(statement, attachments))
+            if outcome.verdict == "retry":
+                return outcome
+            if outcome.verdict == "permanent":
+                refused.append(str(statement["id"]))
+                error = outcome.error
+        if refused:
+            return Outcome("permanent", error, refused=refused)
         return Outcome("delivered")
-    return _failure(response)
+
+    async def put_one(
+        self, statement: dict[str, Any], attachments: Sequence[tuple[str, str, bytes]]
+    ) -> Outcome:
+        body = orjson.dumps(statement)
+        version = self.target.xapi_version or "1.0.3"
+        headers = {VERSION_HEADER: version, "Content-Type": "application/json"}
+        if attachments:
+            body, headers["Content-Type"] = build_multipart_response(body, attachments)
+        url = f"{self.target.url}/statements"
+        params = {"statementId": str(statement["id"])}
+        response = await self.client.put(
+            url, params=params, content=body, headers=headers, auth=self.auth
+        )
+        if 200 <= response.status_code < 300:
+            return Outcome("delivered")
+        if response.status_code != 409:
+            return _failure(response)
+        held = await self.client.get(
+            url, params=params, headers={VERSION_HEADER: version}, auth=self.auth
+        )
+        if held.status_code == 200 and statements_equivalent(held.json(), statement):
+            return Outcome("delivered")
+        return Outcome(
+            "permanent",
+            f"HTTP 409: the target holds statement {params['statementId']} with other content",
+        )
 
 
 def _attachments_of(
@@ -127,55 +174,3 @@ def _attachments_of(
 ) -> list[tuple[str, str, bytes]]:
     wanted = {a.get("sha2") for a in statement.get("attachments") or () if isinstance(a, dict)}
     return [a for a in attachments if a[0] in wanted]
-
-
-async def _one_by_one(
-    client: httpx.AsyncClient,
-    target: Destination,
-    statements: Sequence[dict[str, Any]],
-    attachments: Sequence[tuple[str, str, bytes]],
-) -> Outcome:
-    """After a 409 for the batch: each statement alone, so that the ones the target already
-    holds (equivalent) count as delivered and only a real conflict is refused."""
-    refused: list[str] = []
-    error: str | None = None
-    for statement in statements:
-        outcome = await _put_one(client, target, statement, _attachments_of(statement, attachments))
-        if outcome.verdict == "retry":
-            return outcome
-        if outcome.verdict == "permanent":
-            refused.append(str(statement["id"]))
-            error = outcome.error
-    if refused:
-        return Outcome("permanent", error, refused=refused)
-    return Outcome("delivered")
-
-
-async def _put_one(
-    client: httpx.AsyncClient,
-    target: Destination,
-    statement: dict[str, Any],
-    attachments: Sequence[tuple[str, str, bytes]],
-) -> Outcome:
-    body = orjson.dumps(statement)
-    headers = {VERSION_HEADER: target.xapi_version or "1.0.3", "Content-Type": "application/json"}
-    if attachments:
-        body, headers["Content-Type"] = build_multipart_response(body, attachments)
-    url = f"{target.url}/statements"
-    params = {"statementId": str(statement["id"])}
-    response = await client.put(
-        url, params=params, content=body, headers=headers, auth=_auth(target)
-    )
-    if 200 <= response.status_code < 300:
-        return Outcome("delivered")
-    if response.status_code != 409:
-        return _failure(response)
-    held = await client.get(
-        url, params=params, headers={VERSION_HEADER: headers[VERSION_HEADER]}, auth=_auth(target)
-    )
-    if held.status_code == 200 and statements_equivalent(held.json(), statement):
-        return Outcome("delivered")
-    return Outcome(
-        "permanent",
-        f"HTTP 409: the target holds statement {params['statementId']} with other content",
-    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from lrs.errors import BadRequest, PayloadTooLarge
@@ -42,11 +43,7 @@ async def read_statement_input(
     max_statements: int,
 ) -> StatementInput:
     """`parse_statement_input`, off the event loop for bodies above `OFF_LOOP_BYTES`."""
-    if len(body) <= OFF_LOOP_BYTES:
-        return parse_statement_input(
-            body, content_type, version, single=single, max_statements=max_statements
-        )
-    return await asyncio.to_thread(
+    parse = partial(
         parse_statement_input,
         body,
         content_type,
@@ -54,6 +51,9 @@ async def read_statement_input(
         single=single,
         max_statements=max_statements,
     )
+    if len(body) <= OFF_LOOP_BYTES:
+        return parse()
+    return await asyncio.to_thread(parse)
 
 
 def parse_statement_input(

@@ -30,8 +30,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import ROUND_DOWN, Decimal
+from functools import partial
 from typing import Any
 
 from lrs.xapi.ifi import normalize_mbox
@@ -39,6 +40,7 @@ from lrs.xapi.prepare import to_utc_timestamp
 
 _TOP_IGNORED = frozenset({"id", "authority", "stored", "timestamp", "version", "attachments"})
 _SUB_IGNORED = frozenset({"attachments"})
+_Normalize = Callable[[Any], Any]
 _NUMBER = r"(\d+(?:[.,]\d+)?)"
 _DURATION = re.compile(
     rf"^P(?:{_NUMBER}Y)?(?:{_NUMBER}M)?(?:{_NUMBER}W)?(?:{_NUMBER}D)?"
@@ -170,25 +172,22 @@ def _context_entries(entries: Any, inner: str) -> Any:
     ]
 
 
+_CONTEXT_PARTS: dict[str, _Normalize] = {
+    "registration": _lower,
+    "language": _lower,
+    "instructor": _agent,
+    "team": _agent,
+    "statement": _statement_ref,
+    "contextActivities": _context_activities,
+    "contextAgents": partial(_context_entries, inner="agent"),
+    "contextGroups": partial(_context_entries, inner="group"),
+}
+
+
 def _context(context: Any) -> Any:
     if not isinstance(context, Mapping):
         return context
-    out = dict(context)
-    for key, normalize in (
-        ("registration", _lower),
-        ("language", _lower),
-        ("instructor", _agent),
-        ("team", _agent),
-        ("statement", _statement_ref),
-        ("contextActivities", _context_activities),
-    ):
-        if key in context:
-            out[key] = normalize(context[key])
-    if "contextAgents" in context:
-        out["contextAgents"] = _context_entries(context["contextAgents"], "agent")
-    if "contextGroups" in context:
-        out["contextGroups"] = _context_entries(context["contextGroups"], "group")
-    return out
+    return _normalized(context, dict(context), _CONTEXT_PARTS)
 
 
 def _verb(verb: Any) -> Any:
@@ -203,15 +202,25 @@ def _result(result: Any) -> Any:
     return {**result, "duration": _duration(result["duration"])}
 
 
+_STATEMENT_PARTS: dict[str, _Normalize] = {
+    "actor": _agent,
+    "verb": _verb,
+    "object": _object,
+    "context": _context,
+    "result": _result,
+}
+
+
 def _statement(stmt: Mapping[str, Any], ignored: frozenset[str]) -> dict[str, Any]:
     out = {key: value for key, value in stmt.items() if key not in ignored}
-    for key, normalize in (
-        ("actor", _agent),
-        ("verb", _verb),
-        ("object", _object),
-        ("context", _context),
-        ("result", _result),
-    ):
-        if key in stmt:
-            out[key] = normalize(stmt[key])
+    return _normalized(stmt, out, _STATEMENT_PARTS)
+
+
+def _normalized(
+    source: Mapping[str, Any], out: dict[str, Any], parts: Mapping[str, _Normalize]
+) -> dict[str, Any]:
+    """``out`` with each part ``source`` has replaced by its normalized form."""
+    for key, normalize in parts.items():
+        if key in source:
+            out[key] = normalize(source[key])
     return out

@@ -96,18 +96,13 @@ class _Canonical:
         self.languages = languages
 
     def activity(self, activity: Any) -> Any:
-        if not isinstance(activity, Mapping):
-            return activity
-        definition = self.definitions.get(activity.get("id", ""), activity.get("definition"))
-        if not isinstance(definition, Mapping):
-            return activity
-        return {**activity, "definition": self.definition(definition)}
+        return _with_known(activity, "definition", self.definitions, self.definition)
 
     def definition(self, definition: Mapping[str, Any]) -> Json:
         out = dict(definition)
         for key in ("name", "description"):
             if isinstance(definition.get(key), Mapping):
-                out[key] = pick_language(definition[key], self.languages)
+                out[key] = self.language(definition[key])
         for key in _COMPONENT_LISTS:
             if isinstance(definition.get(key), list):
                 out[key] = [self.component(c) for c in definition[key]]
@@ -118,15 +113,29 @@ class _Canonical:
             component.get("description"), Mapping
         ):
             return component
-        return {**component, "description": pick_language(component["description"], self.languages)}
+        return {**component, "description": self.language(component["description"])}
 
     def verb(self, verb: Any) -> Any:
-        if not isinstance(verb, Mapping):
-            return verb
-        display = self.verb_displays.get(verb.get("id", ""), verb.get("display"))
-        if not isinstance(display, Mapping):
-            return verb
-        return {**verb, "display": pick_language(display, self.languages)}
+        return _with_known(verb, "display", self.verb_displays, self.language)
+
+    def language(self, language_map: Mapping[str, Any]) -> Json:
+        return pick_language(language_map, self.languages)
+
+
+def _with_known(
+    item: Any,
+    name: str,
+    known: Mapping[str, Json],
+    render: Callable[[Mapping[str, Any]], Json],
+) -> Any:
+    """``item`` with its ``name`` object rendered: the one ``known`` holds for the item's id,
+    else the item's own; unchanged when neither is an object."""
+    if not isinstance(item, Mapping):
+        return item
+    value = known.get(item.get("id", ""), item.get(name))
+    if not isinstance(value, Mapping):
+        return item
+    return {**item, name: render(value)}
 
 
 def _rewrite_object(obj: Any, agent: _Rewrite, activity: _Rewrite, verb: _Rewrite) -> Any:

@@ -6,7 +6,7 @@ every type check, which is how ST-VAL-002 holds everywhere outside extension val
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, NoReturn
 
@@ -15,6 +15,8 @@ from lrs.xapi import primitives
 from lrs.xapi.jsonparse import child_path
 
 JsonObject = dict[str, Any]
+# A check of one value: raises ``BadRequest`` at the path given, else returns.
+Check = Callable[[Any, str], object]
 
 _TYPE_NAMES: dict[type, str] = {
     type(None): "null",
@@ -70,6 +72,14 @@ class Keys:
                 child_path(path, key),
             )
         fail(f"unknown property {key!r}", child_path(path, key))
+
+
+def check_properties(obj: JsonObject, checks: Mapping[str, Check], path: str) -> None:
+    """Check each property of ``checks`` that ``obj`` has, in the order of ``checks``, so the
+    first failure reported is the same whatever order the client wrote the keys in."""
+    for key, check in checks.items():
+        if key in obj:
+            check(obj[key], f"{path}.{key}")
 
 
 def check_object(value: object, path: str, what: str = "an object") -> JsonObject:

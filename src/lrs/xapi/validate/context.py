@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Protocol
+
 from lrs.xapi import primitives
 from lrs.xapi.jsonparse import child_path
 from lrs.xapi.validate._common import (
@@ -36,12 +40,31 @@ _CONTEXT_KEYS = {
     XapiVersion.V2_0_0: Keys((*_BASE_KEYS, "contextAgents", "contextGroups")),
 }
 _CONTEXT_ACTIVITIES_KEYS = Keys(("parent", "grouping", "category", "other"))
-_CONTEXT_AGENT_KEYS = Keys(
-    ("objectType", "agent", "relevantTypes"), required=("objectType", "agent")
-)
-_CONTEXT_GROUP_KEYS = Keys(
-    ("objectType", "group", "relevantTypes"), required=("objectType", "group")
-)
+
+
+class _MemberValidator(Protocol):
+    def __call__(self, obj: object, version: XapiVersion, *, path: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class _ContextEntry:
+    """One kind of contextAgents / contextGroups entry: its objectType and its member."""
+
+    object_type: str
+    member: str
+    validate: _MemberValidator
+
+    @cached_property
+    def keys(self) -> Keys:
+        return Keys(
+            ("objectType", self.member, "relevantTypes"), required=("objectType", self.member)
+        )
+
+
+_CONTEXT_ENTRIES = {
+    "contextAgents": _ContextEntry("contextAgent", "agent", validate_agent),
+    "contextGroups": _ContextEntry("contextGroup", "group", validate_group),
+}
 
 
 def validate_context(
@@ -76,10 +99,9 @@ def validate_context(
         validate_statement_ref(context["statement"], version, path=f"{path}.statement")
     if "extensions" in context:
         check_extensions(context["extensions"], f"{path}.extensions")
-    if "contextAgents" in context:
-        _check_context_agents(context["contextAgents"], version, f"{path}.contextAgents")
-    if "contextGroups" in context:
-        _check_context_groups(context["contextGroups"], version, f"{path}.contextGroups")
+    for key, entry in _CONTEXT_ENTRIES.items():
+        if key in context:
+            _check_context_entries(context[key], version, f"{path}.{key}", entry)
 
 
 def _check_context_keys(context: JsonObject, version: XapiVersion, path: str) -> None:
@@ -106,25 +128,16 @@ def _check_context_activities(value: object, version: XapiVersion, path: str) ->
             validate_activity(entry, version, path=entry_path)
 
 
-def _check_context_agents(value: object, version: XapiVersion, path: str) -> None:
-    """Each entry: ``objectType: "contextAgent"``, an Agent, optional relevantTypes (ST-VAL-109)."""
+def _check_context_entries(
+    value: object, version: XapiVersion, path: str, entry: _ContextEntry
+) -> None:
+    """Each entry: ``objectType: "contextAgent"`` with an Agent (ST-VAL-109), or
+    ``objectType: "contextGroup"`` with a Group (ST-VAL-110); optional relevantTypes."""
     for index, item in enumerate(check_array(value, path)):
         item_path = f"{path}[{index}]"
-        entry = check_object(item, item_path, "a contextAgent object")
-        _CONTEXT_AGENT_KEYS.check(entry, item_path)
-        check_enum(entry["objectType"], ("contextAgent",), f"{item_path}.objectType")
-        validate_agent(entry["agent"], version, path=f"{item_path}.agent")
-        if "relevantTypes" in entry:
-            check_iri_list(entry["relevantTypes"], f"{item_path}.relevantTypes")
-
-
-def _check_context_groups(value: object, version: XapiVersion, path: str) -> None:
-    """Each entry: ``objectType: "contextGroup"``, a Group, optional relevantTypes (ST-VAL-110)."""
-    for index, item in enumerate(check_array(value, path)):
-        item_path = f"{path}[{index}]"
-        entry = check_object(item, item_path, "a contextGroup object")
-        _CONTEXT_GROUP_KEYS.check(entry, item_path)
-        check_enum(entry["objectType"], ("contextGroup",), f"{item_path}.objectType")
-        validate_group(entry["group"], version, path=f"{item_path}.group")
-        if "relevantTypes" in entry:
-            check_iri_list(entry["relevantTypes"], f"{item_path}.relevantTypes")
+        obj = check_object(item, item_path, f"a {entry.object_type} object")
+        entry.keys.check(obj, item_path)
+        check_enum(obj["objectType"], (entry.object_type,), f"{item_path}.objectType")
+        entry.validate(obj[entry.member], version, path=f"{item_path}.{entry.member}")
+        if "relevantTypes" in obj:
+            check_iri_list(obj["relevantTypes"], f"{item_path}.relevantTypes")

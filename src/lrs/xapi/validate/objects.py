@@ -7,6 +7,7 @@ they reuse the whole statement rule set.
 from __future__ import annotations
 
 from lrs.xapi.validate._common import (
+    Check,
     JsonObject,
     Keys,
     check_array,
@@ -16,6 +17,7 @@ from lrs.xapi.validate._common import (
     check_irl,
     check_language_map,
     check_object,
+    check_properties,
     check_string,
     check_uuid,
     fail,
@@ -48,9 +50,15 @@ _ALLOWED_LISTS: dict[str, frozenset[str]] = {
 _INTERACTION_KEYS = frozenset(("interactionType", "correctResponsesPattern", *COMPONENT_LISTS))
 
 _ACTIVITY_KEYS = Keys(("objectType", "id", "definition"), required=("id",))
-_DEFINITION_KEYS = Keys(
-    ("name", "description", "type", "moreInfo", "extensions", *_INTERACTION_KEYS)
-)
+# The Definition properties other than the interaction ones, all optional, with their checks.
+_DEFINITION_PROPERTIES: dict[str, Check] = {
+    "name": check_language_map,
+    "description": check_language_map,
+    "type": check_iri,
+    "moreInfo": check_irl,
+    "extensions": check_extensions,
+}
+_DEFINITION_KEYS = Keys((*_DEFINITION_PROPERTIES, *_INTERACTION_KEYS))
 _COMPONENT_KEYS = Keys(("id", "description"), required=("id",))
 _STATEMENT_REF_KEYS = Keys(("objectType", "id"), required=("objectType", "id"))
 
@@ -103,15 +111,7 @@ def validate_definition(value: object, path: str) -> None:
     """An Activity Definition (ST-VAL-063) with its interaction properties (ST-VAL-070..076)."""
     definition = check_object(value, path, "an Activity definition object")
     _DEFINITION_KEYS.check(definition, path)
-    for key in ("name", "description"):
-        if key in definition:
-            check_language_map(definition[key], f"{path}.{key}")
-    if "type" in definition:
-        check_iri(definition["type"], f"{path}.type")
-    if "moreInfo" in definition:
-        check_irl(definition["moreInfo"], f"{path}.moreInfo")
-    if "extensions" in definition:
-        check_extensions(definition["extensions"], f"{path}.extensions")
+    check_properties(definition, _DEFINITION_PROPERTIES, path)
     if not _INTERACTION_KEYS.isdisjoint(definition):
         _check_interaction(definition, path)
 

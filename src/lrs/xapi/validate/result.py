@@ -4,39 +4,19 @@ from __future__ import annotations
 
 from lrs.xapi import primitives
 from lrs.xapi.validate._common import (
+    Check,
     Keys,
     check_bool,
     check_extensions,
     check_number,
     check_object,
+    check_properties,
     check_string,
     fail,
 )
 from lrs.xapi.versions import XapiVersion
 
-_RESULT_KEYS = Keys(("score", "success", "completion", "response", "duration", "extensions"))
 _SCORE_KEYS = Keys(("scaled", "raw", "min", "max"))
-
-
-def validate_result(obj: object, version: XapiVersion, *, path: str) -> None:
-    result = check_object(obj, path, "a Result object")
-    _RESULT_KEYS.check(result, path)
-    if "score" in result:
-        validate_score(result["score"], f"{path}.score")
-    for key in ("success", "completion"):
-        if key in result:
-            check_bool(result[key], f"{path}.{key}")
-    if "response" in result:
-        check_string(result["response"], f"{path}.response")
-    if "duration" in result:
-        duration = check_string(result["duration"], f"{path}.duration")
-        if not primitives.is_duration(duration):
-            fail(
-                f"{duration!r} is not an ISO 8601 duration such as 'PT1H30M' or 'P2W'",
-                f"{path}.duration",
-            )
-    if "extensions" in result:
-        check_extensions(result["extensions"], f"{path}.extensions")
 
 
 def validate_score(value: object, path: str) -> None:
@@ -54,3 +34,27 @@ def validate_score(value: object, path: str) -> None:
         fail(f"raw score {raw} is below min {low}", f"{path}.raw")
     if raw is not None and high is not None and raw > high:
         fail(f"raw score {raw} is above max {high}", f"{path}.raw")
+
+
+def _check_duration(value: object, path: str) -> None:
+    duration = check_string(value, path)
+    if not primitives.is_duration(duration):
+        fail(f"{duration!r} is not an ISO 8601 duration such as 'PT1H30M' or 'P2W'", path)
+
+
+# Every Result property is optional; each has its check.
+_RESULT_PROPERTIES: dict[str, Check] = {
+    "score": validate_score,
+    "success": check_bool,
+    "completion": check_bool,
+    "response": check_string,
+    "duration": _check_duration,
+    "extensions": check_extensions,
+}
+_RESULT_KEYS = Keys(_RESULT_PROPERTIES)
+
+
+def validate_result(obj: object, version: XapiVersion, *, path: str) -> None:
+    result = check_object(obj, path, "a Result object")
+    _RESULT_KEYS.check(result, path)
+    check_properties(result, _RESULT_PROPERTIES, path)
