@@ -53,7 +53,7 @@ async def stored_span(client: httpx.AsyncClient, count: int) -> StoredSpan:
     for ascending in ("true", "false"):
         params = {"limit": "1", "ascending": ascending}
         response = await client.get("/xAPI/statements", params=params)
-        found = response.json()["statements"] if response.status_code == 200 else []
+        found = orjson.loads(response.content)["statements"] if response.status_code == 200 else []
         ends.append(_parse(found[0]["stored"]) if found else datetime.now(UTC))
     return StoredSpan(ends[0], ends[1], count)
 
@@ -98,7 +98,7 @@ async def _series(
         while next(counter) < requests:
             response = await timed(client, recorder, "GET", "/xAPI/statements", params=make())
             if response is not None and response.status_code == 200:
-                returned.append(len(response.json()["statements"]))
+                returned.append(len(orjson.loads(response.content)["statements"]))
 
     recorder.restart()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
@@ -137,7 +137,7 @@ async def run_paging(client: httpx.AsyncClient, report: Report, options: Options
     walk = report.recorder("walk")
     while page < options.pages:
         response = await timed(client, walk, "GET", url)
-        more = response.json().get("more") if response is not None else None
+        more = orjson.loads(response.content).get("more") if response is not None else None
         if response is None or response.status_code != 200 or not more:
             break
         url, page = more, page + 1
