@@ -1,16 +1,16 @@
-"""SQL of the registry: doors and roles, one set of named queries parametrised by the kind's
-table, upserted in bulk (one round trip per batch)."""
+"""SQL of the registry: doors and roles, one set of queries built with SQLAlchemy Core from
+the kind's table, upserted in bulk (one round trip per batch)."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ARRAY, Table, Text, bindparam, text
+from sqlalchemy import ARRAY, Select, Table, Text, bindparam, func, literal_column, select, text
+from sqlalchemy.dialects.postgresql import Insert, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql.elements import TextClause
 
 from lrs.ext.rules.model import DOOR_FIELDS, ROLE_FIELDS, Door, Role
 from lrs.ext.storage.tables import ext_doors, ext_roles
@@ -29,52 +29,49 @@ class RegistryTable(Generic[E]):
     fields: tuple[str, ...]
     entry: Callable[..., E]
 
-    @property
-    def columns(self) -> str:
-        return ", ".join(self.fields)
-
 
 DOORS = RegistryTable(ext_doors, DOOR_FIELDS, Door)
 ROLES = RegistryTable(ext_roles, ROLE_FIELDS, Role)
 
 
 @functools.cache
-def _upsert_sql(table: RegistryTable[E]) -> TextClause:
-    """Create or replace entries from one array per column (the SQL names only the fixed
-    names of `table`, never request text)."""
-    names = table.fields
-    updates = ", ".join(f"{name} = excluded.{name}" for name in (*names[1:], "updated"))
-    sql = f"""
-    INSERT INTO {table.table.name} ({table.columns}, updated)
-    SELECT {table.columns}, now()
-    FROM unnest({", ".join(f":{name}" for name in names)}) AS e({table.columns})
-    ORDER BY id
-    ON CONFLICT (id) DO UPDATE SET {updates}
-    """  # noqa: S608
-    binds = [bindparam(name, type_=ARRAY(table.table.c[name].type)) for name in names]
-    return text(sql).bindparams(*binds)
+def _upsert(table: RegistryTable[E]) -> Insert:
+    """Create or replace entries from one array per column (`unnest`, so a batch of any
+    size is one statement with one parameter per column), in id order."""
+    columns = table.table.c
+    arrays = [
+        func.unnest(bindparam(name, type_=ARRAY(columns[name].type))).label(name)
+        for name in table.fields
+    ]
+    rows = select(*arrays, func.now().label("updated")).order_by(literal_column("1"))
+    statement = insert(table.table).from_select([*table.fields, "updated"], rows)
+    replaced = {name: statement.excluded[name] for name in (*table.fields[1:], "updated")}
+    return statement.on_conflict_do_update(index_elements=[columns.id], set_=replaced)
+
+
+def _columns(table: RegistryTable[E]) -> Select[Any]:
+    return select(*(table.table.c[name] for name in table.fields))
 
 
 async def upsert(conn: AsyncConnection, table: RegistryTable[E], entries: Sequence[E]) -> None:
     """Create or replace entries, in id order so concurrent batches cannot deadlock."""
     columns = {name: [getattr(entry, name) for entry in entries] for name in table.fields}
-    await conn.execute(_upsert_sql(table), columns)
+    await conn.execute(_upsert(table), columns)
 
 
 async def list_entries(
     conn: AsyncConnection, table: RegistryTable[E], active: bool | None
 ) -> list[E]:
     """Every entry by id; `active` filters."""
-    where = "" if active is None else " WHERE active = :active"
-    sql = f"SELECT {table.columns} FROM {table.table.name}{where} ORDER BY id"  # noqa: S608
-    rows = await conn.execute(text(sql), {"active": active})
-    return [table.entry(*row) for row in rows]
+    query = _columns(table).order_by(table.table.c.id)
+    if active is not None:
+        query = query.where(table.table.c.active.is_(active))
+    return [table.entry(*row) for row in await conn.execute(query)]
 
 
 async def get_entry(conn: AsyncConnection, table: RegistryTable[E], ident: str) -> E | None:
     """The entry with this id, if any."""
-    sql = text(f"SELECT {table.columns} FROM {table.table.name} WHERE id = :id")  # noqa: S608
-    row = (await conn.execute(sql, {"id": ident})).first()
+    row = (await conn.execute(_columns(table).where(table.table.c.id == ident))).first()
     return None if row is None else table.entry(*row)
 
 
