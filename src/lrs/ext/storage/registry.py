@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lrs.ext.rules.model import DOOR_FIELDS, ROLE_FIELDS, Door, Role
 from lrs.ext.storage.tables import ext_doors, ext_roles
+from lrs.storage.arrays import column_arrays
 
 E = TypeVar("E")
 
@@ -55,8 +56,7 @@ def _columns(table: RegistryTable[E]) -> Select[Any]:
 
 async def upsert(conn: AsyncConnection, table: RegistryTable[E], entries: Sequence[E]) -> None:
     """Create or replace entries, in id order so concurrent batches cannot deadlock."""
-    columns = {name: [getattr(entry, name) for entry in entries] for name in table.fields}
-    await conn.execute(_upsert(table), columns)
+    await conn.execute(_upsert(table), column_arrays(entries, *table.fields))
 
 
 async def list_entries(
