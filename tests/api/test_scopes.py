@@ -65,3 +65,130 @@ async def test_revoked_credential_stops_at_once(scoped: ScopedClients) -> None:
         assert (await client.get("/xAPI/statements")).status_code == 200
         await revoke_credential(engine, issued.key)
         assert (await client.get("/xAPI/statements")).status_code == 401
+
+
+# A statement write may start from a credential remembered in memory: its write confirms the
+# credential row in its own transaction, before it stores anything (lrs.auth.authenticator).
+
+
+async def _short_lived(scoped: ScopedClients, *scopes: Scope) -> tuple[str, httpx.AsyncClient]:
+    from lrs.services.credentials import create_credential
+
+    engine = scoped.app.state.lrs.engine
+    issued = await create_credential(engine, name="short-lived", scopes=list(scopes))
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=scoped.app),
+        base_url="http://lrs.test",
+        auth=(issued.key, issued.secret),
+        headers={"X-Experience-API-Version": "2.0.0"},
+    )
+    return issued.key, client
+
+
+async def _stored(scoped: ScopedClients, statement_id: str) -> bool:
+    from sqlalchemy import text
+
+    async with scoped.app.state.lrs.engine.connect() as conn:
+        found = await conn.execute(
+            text("SELECT 1 FROM statements WHERE id = CAST(:id AS uuid)"), {"id": statement_id}
+        )
+        return found.first() is not None
+
+
+async def _set_scopes(scoped: ScopedClients, key: str, *scopes: Scope) -> None:
+    from sqlalchemy import text
+
+    async with scoped.app.state.lrs.engine.begin() as conn:
+        await conn.execute(
+            text("UPDATE credentials SET scopes = :scopes WHERE key = :key"),
+            {"scopes": [s.value for s in scopes], "key": key},
+        )
+
+
+async def test_revoked_credential_stops_statement_writes_at_once(
+    scoped: ScopedClients, clean_db: None
+) -> None:
+    """Every write path after the revocation is a 401 and stores nothing (AUTH-003)."""
+    from lrs.services.credentials import revoke_credential
+
+    key, client = await _short_lived(scoped, Scope.ALL)
+    async with client:
+        assert (await client.post("/xAPI/statements", json=make_statement())).status_code == 200
+        await revoke_credential(scoped.app.state.lrs.engine, key)
+        single, batch, put = (
+            make_statement(),
+            [make_statement(), make_statement()],
+            make_statement(),
+        )
+        answers = [
+            await client.post("/xAPI/statements", json=single),
+            await client.post("/xAPI/statements", json=batch),
+            await client.put("/xAPI/statements", params={"statementId": put["id"]}, json=put),
+            # An error is not answered to a revoked credential either: 401, not 400.
+            await client.post("/xAPI/statements", json={"actor": "nobody"}),
+        ]
+    assert [a.status_code for a in answers] == [401, 401, 401, 401], [a.text for a in answers]
+    for statement in (single, *batch, put):
+        assert not await _stored(scoped, statement["id"])
+
+
+async def test_revocation_fails_only_its_own_requests_in_a_shared_commit(
+    scoped: ScopedClients, client: httpx.AsyncClient, clean_db: None
+) -> None:
+    """Concurrent one-statement writes share a transaction (group commit); the revoked
+    credential's requests get 401, the others are stored."""
+    import asyncio
+
+    from lrs.services.credentials import revoke_credential
+
+    key, revoked = await _short_lived(scoped, Scope.STATEMENTS_WRITE)
+    async with revoked:
+        assert (await revoked.post("/xAPI/statements", json=make_statement())).status_code == 200
+        await revoke_credential(scoped.app.state.lrs.engine, key)
+        theirs = [make_statement() for _ in range(6)]
+        ours = [make_statement() for _ in range(6)]
+        answers = await asyncio.gather(
+            *(revoked.post("/xAPI/statements", json=s) for s in theirs),
+            *(client.post("/xAPI/statements", json=s) for s in ours),
+        )
+    assert [a.status_code for a in answers] == [401] * 6 + [200] * 6
+    assert [await _stored(scoped, s["id"]) for s in theirs] == [False] * 6
+    assert [await _stored(scoped, s["id"]) for s in ours] == [True] * 6
+
+
+async def test_scopes_changed_in_the_database_apply_to_the_next_write(
+    scoped: ScopedClients, clean_db: None
+) -> None:
+    key, client = await _short_lived(scoped, Scope.STATEMENTS_WRITE)
+    async with client:
+        assert (await client.post("/xAPI/statements", json=make_statement())).status_code == 200
+        await _set_scopes(scoped, key, Scope.STATEMENTS_READ)
+        narrowed = make_statement()
+        refused = await client.post("/xAPI/statements", json=narrowed)
+        assert refused.status_code == 403, refused.text
+        assert not await _stored(scoped, narrowed["id"])
+        await _set_scopes(scoped, key, Scope.STATEMENTS_READ, Scope.STATEMENTS_WRITE)
+        assert (await client.post("/xAPI/statements", json=make_statement())).status_code == 200
+
+
+async def test_a_new_secret_refuses_the_old_one_on_writes(
+    scoped: ScopedClients, clean_db: None
+) -> None:
+    from lrs.auth.secrets import hash_secret
+    from lrs.storage.credentials import set_secret_hash
+
+    key, client = await _short_lived(scoped, Scope.ALL)
+    async with client:
+        assert (await client.post("/xAPI/statements", json=make_statement())).status_code == 200
+        async with scoped.app.state.lrs.engine.begin() as conn:
+            await set_secret_hash(conn, key, hash_secret("a new secret"))
+        statement = make_statement()
+        assert (await client.post("/xAPI/statements", json=statement)).status_code == 401
+        assert not await _stored(scoped, statement["id"])
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=scoped.app),
+        base_url="http://lrs.test",
+        auth=(key, "a new secret"),
+        headers={"X-Experience-API-Version": "2.0.0"},
+    ) as renewed:
+        assert (await renewed.post("/xAPI/statements", json=statement)).status_code == 200

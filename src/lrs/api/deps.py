@@ -79,8 +79,32 @@ def require(access: Access) -> Callable[[Principal], Awaitable[Principal]]:
     return dependency
 
 
+async def confirmed_writer(request: Request, principal: Principal) -> Principal:
+    """`principal` as its credential row says now, with the statements/write scope: 401 when
+    the credential was revoked meanwhile, 403 when it lost the scope."""
+    authenticator = get_context(request).authenticator
+    principal = await authenticator.reconfirm(principal, request.headers.get("authorization"))
+    principal.require(Access.STATEMENTS_WRITE)
+    return principal
+
+
+async def _statements_writer(request: Request) -> Principal:
+    """As `require(Access.STATEMENTS_WRITE)`, but the principal may be taken from memory,
+    unconfirmed: the statement write confirms it in its own transaction
+    (`lrs.auth.authenticator`)."""
+    authenticator = get_context(request).authenticator
+    principal = await authenticator.authenticate(
+        request.headers.get("authorization"), confirm_in_write=True
+    )
+    if not principal.allows(Access.STATEMENTS_WRITE):
+        return await confirmed_writer(request, principal)
+    return principal
+
+
 StatementsReader = Annotated[Principal, Depends(require(Access.STATEMENTS_READ))]
-StatementsWriter = Annotated[Principal, Depends(require(Access.STATEMENTS_WRITE))]
+# May be unconfirmed: only for handlers that write through `StatementWriter.store` and
+# answer through `lrs.api.statements`' confirming wrapper.
+StatementsWriter = Annotated[Principal, Depends(_statements_writer)]
 StateReader = Annotated[Principal, Depends(require(Access.STATE_READ))]
 StateWriter = Annotated[Principal, Depends(require(Access.STATE_WRITE))]
 ProfileReader = Annotated[Principal, Depends(require(Access.PROFILE_READ))]

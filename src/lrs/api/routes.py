@@ -22,12 +22,13 @@ from lrs.api import (
 
 
 def resource_routers() -> list[APIRouter]:
+    """In the order requests are matched: the Statement Resource, the busiest, first."""
     return [
+        statements.router,
         about.router,
         ops.router,
         documents.router,
         identities.router,
-        statements.router,
         extensions.router,
         lifecycle.router,
         service_proof.router,

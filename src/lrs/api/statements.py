@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+import contextlib
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
@@ -11,23 +12,28 @@ from fastapi import APIRouter, Request
 from fastapi.routing import APIRoute
 from starlette.responses import Response
 
+from lrs.api.context import AppContext
 from lrs.api.deps import (
     ContextDep,
     PagingDep,
     StatementsReader,
     StatementsWriter,
     VersionDep,
+    confirmed_writer,
     get_context,
 )
 from lrs.api.errors import error_response
 from lrs.api.openapi_params import STATEMENT_GET, STATEMENT_POST, STATEMENT_PUT
 from lrs.api.responses import JSONResponse
+from lrs.auth.principal import Principal, StaleCredential
 from lrs.errors import BadRequest, LRSError
 from lrs.services import statement_query as reads
 from lrs.services.statement_input import StatementInput, read_statement_input
+from lrs.services.statements import Attachment, WriteResult
 from lrs.xapi.languages import parse_accept_language
 from lrs.xapi.multipart import build_multipart_response
 from lrs.xapi.validate import parse_uuid_param, query_values
+from lrs.xapi.versions import XapiVersion
 
 CONSISTENT_THROUGH = "X-Experience-API-Consistent-Through"
 
@@ -74,6 +80,39 @@ async def _read_body(
     )
 
 
+@contextlib.asynccontextmanager
+async def _answering_confirmed(request: Request, principal: Principal) -> AsyncIterator[None]:
+    """An error is answered only to a confirmed credential: one revoked since it was
+    remembered gets its 401 instead (`lrs.auth.authenticator`)."""
+    try:
+        yield
+    except LRSError:
+        if not principal.confirmed:
+            await confirmed_writer(request, principal)
+        raise
+
+
+async def _store(
+    request: Request,
+    context: AppContext,
+    principal: Principal,
+    statements: Sequence[Mapping[str, Any]],
+    version: XapiVersion,
+    attachments: Sequence[Attachment],
+) -> WriteResult:
+    """Store through the statement writer; when it could not confirm a principal taken
+    from memory (nothing was stored), authenticate again and store once more."""
+    try:
+        return await context.statement_writer.store(
+            statements, principal=principal, version=version, attachments=attachments
+        )
+    except StaleCredential:
+        principal = await confirmed_writer(request, principal)
+        return await context.statement_writer.store(
+            statements, principal=principal, version=version, attachments=attachments
+        )
+
+
 @router.put("/xAPI/statements", status_code=204, openapi_extra={"parameters": STATEMENT_PUT})
 async def put_statement(
     request: Request,
@@ -82,23 +121,21 @@ async def put_statement(
     principal: StatementsWriter,
 ) -> Response:
     """Store one statement under `statementId` (STR-W-001..006)."""
-    values = query_values(request.query_params.multi_items(), ("statementId",), ("statementId",))
-    statement_id = parse_uuid_param(values["statementId"], name="statementId")
-    data = await _read_body(request, context, version, single=True)
-    statement = data.statements[0]
-    if "id" in statement and str(statement["id"]).lower() != statement_id:
-        raise BadRequest(
-            f"the statement id {statement['id']} differs from statementId {statement_id} "
-            "(STR-W-003)",
-            path="$.id",
+    async with _answering_confirmed(request, principal):
+        values = query_values(
+            request.query_params.multi_items(), ("statementId",), ("statementId",)
         )
-    statement = {**statement, "id": statement_id}
-    result = await context.statement_writer.store(
-        [statement],
-        principal=principal,
-        version=version,
-        attachments=data.attachments,
-    )
+        statement_id = parse_uuid_param(values["statementId"], name="statementId")
+        data = await _read_body(request, context, version, single=True)
+        statement = data.statements[0]
+        if "id" in statement and str(statement["id"]).lower() != statement_id:
+            raise BadRequest(
+                f"the statement id {statement['id']} differs from statementId {statement_id} "
+                "(STR-W-003)",
+                path="$.id",
+            )
+        statement = {**statement, "id": statement_id}
+        result = await _store(request, context, principal, [statement], version, data.attachments)
     return Response(status_code=204, headers=_through_header(result.consistent_through))
 
 
@@ -110,14 +147,12 @@ async def post_statements(
     principal: StatementsWriter,
 ) -> JSONResponse:
     """Store one statement or a batch, all or nothing; answer the ids in order (STR-W-007/008)."""
-    query_values(request.query_params.multi_items(), ())
-    data = await _read_body(request, context, version, single=False)
-    result = await context.statement_writer.store(
-        data.statements,
-        principal=principal,
-        version=version,
-        attachments=data.attachments,
-    )
+    async with _answering_confirmed(request, principal):
+        query_values(request.query_params.multi_items(), ())
+        data = await _read_body(request, context, version, single=False)
+        result = await _store(
+            request, context, principal, data.statements, version, data.attachments
+        )
     return JSONResponse(result.ids, headers=_through_header(result.consistent_through))
 
 

@@ -1,8 +1,14 @@
 """HTTP Basic credentials to a Principal.
 
 Argon2 is slow on purpose, so a verified (key, secret) pair is remembered in memory together
-with the hash it was checked against. Every request still reads the credential row, so a
-revoked or re-keyed credential stops working at once, in every worker.
+with the principal read from the credential row and that row's version. Every request still
+has its credential confirmed in the database, so a revoked or re-keyed credential stops
+working at once, in every worker: most requests read the row first; a statement write
+(`confirm_in_write`) may start from the remembered principal, and then the write's first
+command confirms the row's version in the write's own transaction, before anything is
+stored (`lrs.storage.statements.begin_write`). That saves the hottest request a round trip
+of its own. When the row changed, the write stores nothing and raises `StaleCredential`;
+the request then authenticates again from the row (`reconfirm`).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+from dataclasses import dataclass, replace
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -50,38 +57,67 @@ def parse_basic(header: str | None) -> tuple[str, str]:
     return key, secret
 
 
+@dataclass(frozen=True)
+class _Verified:
+    """A (key, secret) pair checked against `secret_hash`, and what the row said then."""
+
+    secret_hash: str
+    digest: bytes
+    principal: Principal
+
+
 class Authenticator:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        self._verified: dict[str, tuple[str, bytes]] = {}
+        self._verified: dict[str, _Verified] = {}
         # Each Argon2 check holds 19 MiB for tens of milliseconds: bound how many run at once.
         self._checks = asyncio.Semaphore(_CONCURRENT_CHECKS)
 
-    async def authenticate(self, header: str | None) -> Principal:
+    async def authenticate(
+        self, header: str | None, *, confirm_in_write: bool = False
+    ) -> Principal:
+        """The principal of the request's credentials; 401 when refused. With
+        `confirm_in_write` a remembered principal is returned unconfirmed (the module
+        docstring): only for a request whose write confirms it before storing anything."""
         key, secret = parse_basic(header)
+        digest = hashlib.sha256(secret.encode()).digest()
+        if confirm_in_write:
+            known = self._verified.get(key)
+            if known is not None and hmac.compare_digest(known.digest, digest):
+                return replace(known.principal, confirmed=False)
         async with autocommit(self._engine) as conn:
             row = await find_credential(conn, key)
         if row is None or row.revoked_at is not None:
+            self._verified.pop(key, None)
             await self._verify(_DUMMY_HASH, secret)
             raise Unauthorized("invalid credentials")
-        digest = hashlib.sha256(secret.encode()).digest()
-        cached = self._verified.get(key)
-        if not (
-            cached is not None
-            and cached[0] == row.secret_hash
-            and hmac.compare_digest(cached[1], digest)
-        ):
-            if not await self._verify(row.secret_hash, secret):
-                raise Unauthorized("invalid credentials")
-            if len(self._verified) >= _CACHE_LIMIT:
-                self._verified.clear()
-            self._verified[key] = (row.secret_hash, digest)
-        return Principal(
+        known = self._verified.get(key)
+        checked_before = (
+            known is not None
+            and known.secret_hash == row.secret_hash
+            and hmac.compare_digest(known.digest, digest)
+        )
+        if not checked_before and not await self._verify(row.secret_hash, secret):
+            raise Unauthorized("invalid credentials")
+        principal = Principal(
             key=row.key,
             name=row.name,
             scopes=frozenset(Scope(s) for s in row.scopes if s in _KNOWN_SCOPES),
             authority=row.authority,
+            version=row.version,
         )
+        if len(self._verified) >= _CACHE_LIMIT:
+            self._verified.clear()
+        self._verified[key] = _Verified(row.secret_hash, digest, principal)
+        return principal
+
+    async def reconfirm(self, principal: Principal, header: str | None) -> Principal:
+        """After `StaleCredential`, or before answering an error to an unconfirmed
+        principal: the principal as the credential row says now (401 when revoked)."""
+        if principal.confirmed:
+            return principal
+        self._verified.pop(principal.key, None)
+        return await self.authenticate(header)
 
     async def _verify(self, secret_hash: str, secret: str) -> bool:
         async with self._checks:

@@ -25,12 +25,23 @@ def authority_key_for(key: str) -> str:
     return f"account:{AUTHORITY_HOMEPAGE} {key}"
 
 
+class StaleCredential(Exception):
+    """A credential taken from memory changed or was revoked since it was remembered: the
+    write that found out stored nothing, and the request must authenticate again."""
+
+
 @dataclass(frozen=True)
 class Principal:
+    """`version` identifies the credential row the principal was read from. `confirmed` is
+    False for a principal taken from memory for a statement write: that write confirms the
+    row in its own transaction, before it stores anything (`lrs.auth.authenticator`)."""
+
     key: str
     name: str
     scopes: frozenset[Scope]
     authority: dict[str, Any]
+    version: str = ""
+    confirmed: bool = True
 
     @property
     def authority_key(self) -> str:

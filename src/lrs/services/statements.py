@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from lrs.auth.principal import Principal
+from lrs.auth.principal import Principal, StaleCredential
 from lrs.errors import Conflict, LRSError
 from lrs.storage import statements as repo
 from lrs.storage.database import transaction
@@ -92,7 +92,9 @@ async def store_statements(
     client_ids = [str(s["id"]).lower() for s in statements if "id" in s]
     ids: list[str] = []
     async with transaction(engine) as conn:
-        start = await repo.begin_write(conn, client_ids)
+        start = await repo.begin_write(conn, client_ids, _to_confirm([principal]))
+        if not _confirmed(principal, start):
+            raise StaleCredential(principal.key)
         stored, existing = start.stored, start.existing
         rows: list[repo.NewStatement] = []
         received: dict[str, Mapping[str, Any]] = {}
@@ -124,6 +126,15 @@ async def store_statements(
     return WriteResult(ids, start.consistent_through)
 
 
+def _to_confirm(principals: Sequence[Principal]) -> list[tuple[str, str]]:
+    """The credentials `begin_write` must confirm: those of principals taken from memory."""
+    return sorted({(p.key, p.version) for p in principals if not p.confirmed})
+
+
+def _confirmed(principal: Principal, start: repo.WriteStart) -> bool:
+    return principal.confirmed or principal.key in start.confirmed
+
+
 GroupEntry = tuple[Mapping[str, Any], Principal, XapiVersion]
 
 
@@ -132,21 +143,25 @@ async def store_prepared_group(
     entries: Sequence[GroupEntry],
     *,
     hooks: Sequence[IngestHook] = (),
-) -> list[WriteResult | LRSError]:
+) -> list[WriteResult | LRSError | StaleCredential]:
     """Store one-statement writes of several requests in one transaction (group commit,
     `lrs.services.group_commit`), each statement with its own request's authority and
     version; the statement ids of `entries` are distinct.
 
-    A statement that conflicts with a stored one gets its Conflict and nothing else changes
-    for the others; any exception means the transaction was rolled back for all."""
+    A statement that conflicts with a stored one gets its Conflict, and one whose
+    credential could not be confirmed its StaleCredential, and nothing else changes for the
+    others; any exception means the transaction was rolled back for all."""
     client_ids = [str(s["id"]).lower() for s, _, _ in entries if "id" in s]
-    outcomes: list[WriteResult | LRSError] = []
+    outcomes: list[WriteResult | LRSError | StaleCredential] = []
     async with transaction(engine) as conn:
-        start = await repo.begin_write(conn, client_ids)
+        start = await repo.begin_write(conn, client_ids, _to_confirm([p for _, p, _ in entries]))
         rows: list[repo.NewStatement] = []
         received: dict[str, Mapping[str, Any]] = {}
         all_terms: list[IndexTerms] = []
         for statement, principal, version in entries:
+            if not _confirmed(principal, start):
+                outcomes.append(StaleCredential(principal.key))
+                continue
             prepared = prepare_statement(
                 statement, version=version, authority=principal.authority, stored=start.stored
             )

@@ -24,6 +24,8 @@ class CredentialRow:
     authority: dict[str, Any]
     created_at: datetime
     revoked_at: datetime | None
+    # The row version (its xmin): any change to the row, revocation included, changes it.
+    version: str = ""
 
 
 def _row(row: Any) -> CredentialRow:
@@ -59,8 +61,8 @@ async def insert_credential(
 
 
 _FIND = (
-    "SELECT key, secret_hash, name, scopes, authority::text AS authority, created_at, revoked_at"
-    " FROM credentials WHERE key = $1"
+    "SELECT key, secret_hash, name, scopes, authority::text AS authority, created_at, revoked_at,"
+    " xmin::text AS version FROM credentials WHERE key = $1"
 )
 
 
@@ -79,6 +81,7 @@ async def find_credential(conn: AsyncConnection, key: str) -> CredentialRow | No
         authority=orjson.loads(row["authority"]),
         created_at=row["created_at"],
         revoked_at=row["revoked_at"],
+        version=row["version"],
     )
 
 

@@ -94,11 +94,20 @@ _BEGIN_WRITE = text(
             FROM (SELECT statement_ref_id::text AS ref, bool_or(is_voiding) AS voiding
                   FROM statements WHERE statement_ref_id = ANY(CAST(:ids AS uuid[]))
                   GROUP BY statement_ref_id) AS r)::text AS referenced,
+           (SELECT coalesce(array_agg(c.key), '{}') FROM credentials AS c
+            JOIN unnest(CAST(:check_keys AS text[]), CAST(:check_versions AS text[]))
+                 AS k(key, version) ON c.key = k.key AND c.xmin::text = k.version
+            WHERE c.revoked_at IS NULL) AS confirmed,
            set_config('plan_cache_mode', 'force_generic_plan', true) AS generic_plans,
            set_config('enable_seqscan', 'off', true) AS indexed_plans
     FROM (SELECT pg_advisory_xact_lock_shared(:lock_key)) AS ingest_lock
     """
-).bindparams(bindparam("ids", type_=_TEXTS), bindparam("lock_key", type_=BigInteger))
+).bindparams(
+    bindparam("ids", type_=_TEXTS),
+    bindparam("lock_key", type_=BigInteger),
+    bindparam("check_keys", type_=_TEXTS),
+    bindparam("check_versions", type_=_TEXTS),
+)
 
 
 @dataclass(frozen=True)
@@ -106,26 +115,37 @@ class WriteStart:
     """What a write learns in its first command.
 
     `existing`: stored payloads among the ids; `referenced`: id -> True when a stored
-    voiding statement targets it, False when only other StatementRefs do."""
+    voiding statement targets it, False when only other StatementRefs do; `confirmed`: the
+    keys among the credentials to check that are unrevoked and still at their version."""
 
     stored: datetime
     consistent_through: datetime
     existing: dict[str, dict[str, Any]]
     referenced: dict[str, bool]
+    confirmed: frozenset[str]
 
 
-async def begin_write(conn: AsyncConnection, ids: Sequence[str]) -> WriteStart:
+async def begin_write(
+    conn: AsyncConnection, ids: Sequence[str], credentials: Sequence[tuple[str, str]] = ()
+) -> WriteStart:
     """The first command of a write: sets how the write is planned (above), takes the ingest
     lock (shared), the `stored` instant (taken inside the transaction, so Consistent-Through
-    can account for it), a Consistent-Through value valid once this transaction commits, and
-    what is already stored about `ids`."""
-    params = {"ids": list(ids), "lock_key": INGEST_LOCK_KEY}
+    can account for it), a Consistent-Through value valid once this transaction commits,
+    what is already stored about `ids`, and which of the `credentials` ((key, version)
+    pairs) are as remembered (`lrs.auth.authenticator`)."""
+    params = {
+        "ids": list(ids),
+        "lock_key": INGEST_LOCK_KEY,
+        "check_keys": [key for key, _ in credentials],
+        "check_versions": [version for _, version in credentials],
+    }
     row = (await conn.execute(_BEGIN_WRITE, params)).one()
     return WriteStart(
         row.now,
         row.through - CONSISTENCY_MARGIN,
         orjson.loads(row.existing),
         orjson.loads(row.referenced),
+        frozenset(row.confirmed),
     )
 
 
