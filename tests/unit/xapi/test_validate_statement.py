@@ -353,3 +353,41 @@ def test_parsed_json_round_trip() -> None:
         b' "object": {"id": "http://example.com/a"}, "result": {"score": {"raw": 1.5}}}'
     )
     assert parse_statements_body(body, V2) == [body]
+
+
+# A batch checks each distinct Activity object once (lrs.xapi.validate.objects): the answers
+# must be those of checking every one.
+
+
+def _batch_refused(batch: list[dict[str, Any]]) -> BadRequest:
+    with pytest.raises(BadRequest) as info:
+        parse_statements_body(batch, V2)
+    return info.value
+
+
+def _with_parent(parent: dict[str, Any]) -> dict[str, Any]:
+    return make_statement(context={"contextActivities": {"parent": [parent]}})
+
+
+def test_a_repeated_activity_is_accepted_and_a_different_one_still_checked() -> None:
+    parent = make_activity("http://example.com/module-1")
+    assert len(parse_statements_body([_with_parent(parent), _with_parent(parent)], V2)) == 2
+    broken = {**parent, "definition": {"name": "not a language map"}}
+    error = _batch_refused([_with_parent(parent), _with_parent(parent), _with_parent(broken)])
+    assert error.path == "$[2].context.contextActivities.parent[0].definition.name"
+
+
+def test_an_invalid_activity_is_refused_at_its_first_place_in_every_batch() -> None:
+    broken = make_activity("not an iri")
+    for _ in range(2):  # nothing is remembered from one batch to the next
+        error = _batch_refused([make_statement(), _with_parent(broken), _with_parent(broken)])
+        assert error.path == "$[1].context.contextActivities.parent[0].id"
+    assert _refused(make_statement(object=broken)).path == "$.object.id"
+
+
+def test_an_activity_orjson_cannot_write_is_still_checked() -> None:
+    huge = make_activity(definition={"extensions": {"http://example.com/n": 2**70}})
+    assert len(parse_statements_body([_with_parent(huge), _with_parent(huge)], V2)) == 2
+    bad = {**huge, "unexpected": 2**70}
+    error = _batch_refused([_with_parent(huge), _with_parent(bad)])
+    assert error.path == "$[1].context.contextActivities.parent[0].unexpected"

@@ -6,6 +6,12 @@ they reuse the whole statement rule set.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
+
+import orjson
+
 from lrs.xapi.validate._common import (
     Check,
     JsonObject,
@@ -84,8 +90,40 @@ def validate_simple_object(obj: JsonObject, kind: str, version: XapiVersion, pat
         fail(f"unexpected objectType {kind!r}", f"{path}.objectType")
 
 
+# The Activity objects found valid so far in this batch, as their JSON text.
+_VALID_ACTIVITIES: ContextVar[set[bytes] | None] = ContextVar("valid_activities", default=None)
+
+
+@contextlib.contextmanager
+def activities_checked_once() -> Iterator[None]:
+    """Within it, an Activity object identical (same JSON text) to one already found valid
+    is not checked again: the statements of a batch repeat their lesson's parent, grouping
+    and category, each with its definition. An invalid one is checked, and answered with its
+    own path, every time."""
+    token = _VALID_ACTIVITIES.set(set())
+    try:
+        yield
+    finally:
+        _VALID_ACTIVITIES.reset(token)
+
+
 def validate_activity(obj: object, version: XapiVersion, *, path: str) -> None:
     """An Activity: IRI ``id``, optional ``definition``, nothing else (ST-VAL-062, ST-VAL-063)."""
+    valid = _VALID_ACTIVITIES.get()
+    if valid is None:
+        _validate_activity(obj, path)
+        return
+    try:
+        text = orjson.dumps(obj)
+    except orjson.JSONEncodeError:  # an integer past 64 bits, say: checked as it is
+        _validate_activity(obj, path)
+        return
+    if text not in valid:
+        _validate_activity(obj, path)
+        valid.add(text)
+
+
+def _validate_activity(obj: object, path: str) -> None:
     activity = check_object(obj, path, "an Activity object")
     if "objectType" in activity:
         kind = check_enum(activity["objectType"], OBJECT_TYPES, f"{path}.objectType")
