@@ -65,42 +65,31 @@ CONSISTENCY_MARGIN = timedelta(milliseconds=5)
 # re-tagging must see every statement an ingest tags without it) takes it exclusively.
 INGEST_LOCK_KEY = 7_300_103
 
+# The first command of a write, `lrs_begin_write` (migration 0012) and its plan settings.
 # `through`: no other transaction open now started earlier, and any transaction starting
 # later takes a later `stored`, so once this one commits every statement stored before
 # `through` is queryable (ORD-008). `referenced`: which of the batch's ids stored statements
 # already point at (StatementRef objects), and whether one of those is a voiding statement,
 # so that voiding (ST-VOID-006) and StatementRef terms (STR-Q-025) are applied only when
-# they can apply. All of it costs one round trip.
+# they can apply. `confirmed`: which remembered credentials are unrevoked and unchanged
+# (`lrs.auth.authenticator`). All of it costs one round trip.
 #
-# It also sets how the rest of the write transaction is planned. Its commands are the same
-# few statements, each a probe or an insert by key, sent thousands of times a minute:
+# The function keeps its own query's plan (generic, planned once per connection). This
+# command also sets how the rest of the write transaction is planned. Its commands are the
+# same few statements, each a probe or an insert by key, sent thousands of times a minute:
 # planned once per connection (generic plans) they cost the database a third less CPU per
 # one-statement write than planned again each time (custom plans, the pool's default for
 # every other query, `lrs.storage.database`). A generic plan made while a table was small
 # could keep a whole-table scan while it grows (until autovacuum's ANALYZE replans it), so
-# they are also planned without sequential scans wherever an index can serve.
+# they are also planned without sequential scans wherever an index can serve. The settings
+# are made after the function has returned (its own settings end with it).
 _BEGIN_WRITE = text(
     """
-    SELECT clock_timestamp() AS now,
-           least(now(), coalesce(
-               (SELECT min(a.xact_start) FROM pg_stat_get_activity(NULL) AS a
-                WHERE a.datid = (SELECT oid FROM pg_database WHERE datname = current_database())
-                  AND a.pid <> pg_backend_pid() AND a.backend_type = 'client backend'
-                  AND a.xact_start IS NOT NULL),
-               now())) AS through,
-           (SELECT coalesce(jsonb_object_agg(id::text, payload), '{}'::jsonb)
-            FROM statements WHERE id = ANY(CAST(:ids AS uuid[])))::text AS existing,
-           (SELECT coalesce(jsonb_object_agg(ref, voiding), '{}'::jsonb)
-            FROM (SELECT statement_ref_id::text AS ref, bool_or(is_voiding) AS voiding
-                  FROM statements WHERE statement_ref_id = ANY(CAST(:ids AS uuid[]))
-                  GROUP BY statement_ref_id) AS r)::text AS referenced,
-           (SELECT coalesce(array_agg(c.key), '{}') FROM credentials AS c
-            JOIN unnest(CAST(:check_keys AS text[]), CAST(:check_versions AS text[]))
-                 AS k(key, version) ON c.key = k.key AND c.xmin::text = k.version
-            WHERE c.revoked_at IS NULL) AS confirmed,
+    SELECT w.stored_at AS now, w.through_at AS through, w.existing_json AS existing,
+           w.referenced_json AS referenced, w.confirmed_keys AS confirmed,
            set_config('plan_cache_mode', 'force_generic_plan', true) AS generic_plans,
            set_config('enable_seqscan', 'off', true) AS indexed_plans
-    FROM (SELECT pg_advisory_xact_lock_shared(:lock_key)) AS ingest_lock
+    FROM lrs_begin_write(:ids, :lock_key, :check_keys, :check_versions) AS w
     """
 ).bindparams(
     bindparam("ids", type_=_TEXTS),
