@@ -83,20 +83,14 @@ INGEST_LOCK_KEY = 7_300_103
 # could keep a whole-table scan while it grows (until autovacuum's ANALYZE replans it), so
 # they are also planned without sequential scans wherever an index can serve. The settings
 # are made after the function has returned (its own settings end with it).
-_BEGIN_WRITE = text(
-    """
-    SELECT w.stored_at AS now, w.through_at AS through, w.existing_json AS existing,
-           w.referenced_json AS referenced, w.confirmed_keys AS confirmed,
+# Sent on the driver connection (`driver_connection`), as the insert below: every write
+# starts with it.
+_BEGIN_WRITE = """
+    SELECT w.stored_at, w.through_at, w.existing_json, w.referenced_json, w.confirmed_keys,
            set_config('plan_cache_mode', 'force_generic_plan', true) AS generic_plans,
            set_config('enable_seqscan', 'off', true) AS indexed_plans
-    FROM lrs_begin_write(:ids, :lock_key, :check_keys, :check_versions) AS w
+    FROM lrs_begin_write($1::text[], $2::bigint, $3::text[], $4::text[]) AS w
     """
-).bindparams(
-    bindparam("ids", type_=_TEXTS),
-    bindparam("lock_key", type_=BigInteger),
-    bindparam("check_keys", type_=_TEXTS),
-    bindparam("check_versions", type_=_TEXTS),
-)
 
 
 @dataclass(frozen=True)
@@ -122,19 +116,20 @@ async def begin_write(
     can account for it), a Consistent-Through value valid once this transaction commits,
     what is already stored about `ids`, and which of the `credentials` ((key, version)
     pairs) are as remembered (`lrs.auth.authenticator`)."""
-    params = {
-        "ids": list(ids),
-        "lock_key": INGEST_LOCK_KEY,
-        "check_keys": [key for key, _ in credentials],
-        "check_versions": [version for _, version in credentials],
-    }
-    row = (await conn.execute(_BEGIN_WRITE, params)).one()
+    driver = await driver_connection(conn)
+    row = await driver.fetchrow(
+        _BEGIN_WRITE,
+        list(ids),
+        INGEST_LOCK_KEY,
+        [key for key, _ in credentials],
+        [version for _, version in credentials],
+    )
     return WriteStart(
-        row.now,
-        row.through - CONSISTENCY_MARGIN,
-        orjson.loads(row.existing),
-        orjson.loads(row.referenced),
-        frozenset(row.confirmed),
+        row["stored_at"],
+        row["through_at"] - CONSISTENCY_MARGIN,
+        orjson.loads(row["existing_json"]),
+        orjson.loads(row["referenced_json"]),
+        frozenset(row["confirmed_keys"]),
     )
 
 
@@ -229,7 +224,7 @@ async def insert_batch(
     read the activities' definitions and agents' names, in one round trip."""
     rows = [_row_object(n, s, s.id in voided) for n, s in enumerate(statements)]
     terms = [{"id": s.id, "term": term} for s in statements for term in s.terms]
-    driver = await driver_connection(conn)  # after `begin_write`: the transaction is open
+    driver = await driver_connection(conn)
     row = await driver.fetchrow(
         _INSERT_BATCH,
         orjson.dumps(rows).decode(),
