@@ -4,12 +4,14 @@ half-way, and keeps it after the domain's own errors (a 404 or 409 is no broken 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from lrs.errors import NotFound
@@ -45,3 +47,29 @@ async def test_a_domain_error_keeps_the_connection(app: FastAPI, block: Block) -
     assert not driver.is_closed()
     async with block(engine) as conn:
         assert await (await driver_connection(conn)).fetchval("SELECT 2") == 2
+
+
+async def test_a_cancelled_transaction_stays_cancelled(app: FastAPI) -> None:
+    """Cancelled mid-command (a request gone, the server stopping), a transaction raises the
+    cancellation itself, not a driver error for a ROLLBACK that cannot be sent then: a loop
+    that outlives database outages must still stop when cancelled. The connection, left
+    mid-command, is discarded; the next transaction works."""
+    engine = app.state.lrs.engine
+    drivers: list[Any] = []
+    started = asyncio.Event()
+
+    async def sleeper() -> None:
+        async with transaction(engine) as conn:
+            drivers.append(await driver_connection(conn))
+            started.set()
+            await conn.execute(text("SELECT pg_sleep(5)"))  # cancelled through SQLAlchemy
+
+    task = asyncio.create_task(sleeper())
+    await started.wait()
+    await asyncio.sleep(0.1)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert drivers[0].is_closed()
+    async with transaction(engine) as conn:
+        assert await (await driver_connection(conn)).fetchval("SELECT 3") == 3

@@ -143,6 +143,26 @@ async def _discard_if_broken(connection: AsyncConnection, error: BaseException) 
 
 
 @contextlib.asynccontextmanager
+async def _driver_transaction(conn: AsyncConnection) -> AsyncIterator[None]:
+    """BEGIN, then COMMIT, or ROLLBACK when the block raises. The block's own exception is
+    what propagates: a ROLLBACK that cannot be sent (a cancelled request left the connection
+    mid-command) discards the connection rather than replace, say, the cancellation with a
+    driver error that a caller would take for a database outage."""
+    transaction = (await driver_connection(conn)).transaction()
+    await transaction.start()
+    try:
+        yield
+    except BaseException:
+        try:
+            await transaction.rollback()
+        except Exception:
+            with contextlib.suppress(Exception):
+                await conn.invalidate()
+        raise
+    await transaction.commit()
+
+
+@contextlib.asynccontextmanager
 async def _checked_out(
     engine: AsyncEngine, *, in_transaction: bool
 ) -> AsyncIterator[AsyncConnection]:
@@ -159,8 +179,7 @@ async def _checked_out(
             try:
                 plain = await connection.execution_options(isolation_level="AUTOCOMMIT")
                 if in_transaction:
-                    driver = await driver_connection(plain)
-                    async with driver.transaction():
+                    async with _driver_transaction(plain):
                         yield plain
                 else:
                     yield plain
