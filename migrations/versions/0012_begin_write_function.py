@@ -32,7 +32,7 @@ def upgrade() -> None:
         )
         RETURNS TABLE (
             stored_at timestamptz, through_at timestamptz, existing_json text,
-            referenced_json text, confirmed_keys text[]
+            referenced_json text, confirmed bigint[]
         )
         LANGUAGE plpgsql
         SET plan_cache_mode = force_generic_plan
@@ -56,8 +56,8 @@ def upgrade() -> None:
                        FROM statements AS s
                        WHERE s.statement_ref_id = ANY(CAST(ids AS uuid[]))
                        GROUP BY s.statement_ref_id) AS r)::text,
-                (SELECT coalesce(array_agg(c.key), '{}') FROM credentials AS c
-                 JOIN unnest(check_keys, check_versions) AS k(key, version)
+                (SELECT coalesce(array_agg(k.n), '{}') FROM credentials AS c
+                 JOIN unnest(check_keys, check_versions) WITH ORDINALITY AS k(key, version, n)
                       ON c.key = k.key AND c.xmin::text = k.version
                  WHERE c.revoked_at IS NULL);
         END $$

@@ -192,3 +192,32 @@ async def test_a_new_secret_refuses_the_old_one_on_writes(
         headers={"X-Experience-API-Version": "2.0.0"},
     ) as renewed:
         assert (await renewed.post("/xAPI/statements", json=statement)).status_code == 200
+
+
+async def test_a_shared_commit_confirms_each_remembered_version(
+    scoped: ScopedClients, clean_db: None
+) -> None:
+    """Two requests of one credential may carry different remembered versions (one taken
+    before the row changed, one after): only the one at the row's version is stored."""
+    from dataclasses import replace
+
+    from lrs.auth.principal import StaleCredential
+    from lrs.services.statements import WriteResult, store_prepared_group
+    from lrs.xapi.versions import XapiVersion
+    from tests.conftest import basic
+
+    key, secret = await scoped.credential(Scope.STATEMENTS_WRITE, Scope.STATEMENTS_READ)
+    authenticator = scoped.app.state.lrs.authenticator
+    await authenticator.authenticate(basic(key, secret))  # remembered at the row's version
+    current = await authenticator.authenticate(basic(key, secret), confirm_in_write=True)
+    assert not current.confirmed
+    stale = replace(current, version=current.version + "0")
+    first, second = make_statement(), make_statement()
+    outcomes = await store_prepared_group(
+        scoped.app.state.lrs.engine,
+        [(first, stale, XapiVersion.V2_0_0), (second, current, XapiVersion.V2_0_0)],
+    )
+    assert isinstance(outcomes[0], StaleCredential)
+    assert isinstance(outcomes[1], WriteResult)
+    assert not await _stored(scoped, first["id"])
+    assert await _stored(scoped, second["id"])

@@ -132,7 +132,7 @@ def _to_confirm(principals: Sequence[Principal]) -> list[tuple[str, str]]:
 
 
 def _confirmed(principal: Principal, start: repo.WriteStart) -> bool:
-    return principal.confirmed or principal.key in start.confirmed
+    return principal.confirmed or (principal.key, principal.version) in start.confirmed
 
 
 GroupEntry = tuple[Mapping[str, Any], Principal, XapiVersion]

@@ -86,7 +86,7 @@ INGEST_LOCK_KEY = 7_300_103
 # Sent on the driver connection (`driver_connection`), as the insert below: every write
 # starts with it.
 _BEGIN_WRITE = """
-    SELECT w.stored_at, w.through_at, w.existing_json, w.referenced_json, w.confirmed_keys,
+    SELECT w.stored_at, w.through_at, w.existing_json, w.referenced_json, w.confirmed,
            set_config('plan_cache_mode', 'force_generic_plan', true) AS generic_plans,
            set_config('enable_seqscan', 'off', true) AS indexed_plans
     FROM lrs_begin_write($1::text[], $2::bigint, $3::text[], $4::text[]) AS w
@@ -99,13 +99,14 @@ class WriteStart:
 
     `existing`: stored payloads among the ids; `referenced`: id -> True when a stored
     voiding statement targets it, False when only other StatementRefs do; `confirmed`: the
-    keys among the credentials to check that are unrevoked and still at their version."""
+    (key, version) pairs among the credentials to check whose row is unrevoked and at that
+    version (a group may carry two versions of one credential)."""
 
     stored: datetime
     consistent_through: datetime
     existing: dict[str, dict[str, Any]]
     referenced: dict[str, bool]
-    confirmed: frozenset[str]
+    confirmed: frozenset[tuple[str, str]]
 
 
 async def begin_write(
@@ -129,7 +130,7 @@ async def begin_write(
         row["through_at"] - CONSISTENCY_MARGIN,
         orjson.loads(row["existing_json"]),
         orjson.loads(row["referenced_json"]),
-        frozenset(row["confirmed_keys"]),
+        frozenset(credentials[n - 1] for n in row["confirmed"]),
     )
 
 
