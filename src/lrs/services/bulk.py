@@ -181,10 +181,7 @@ async def store_imported(
             rows.append(build_row(prepared, terms, parse_timestamp(prepared["stored"])))
             all_terms.append(terms)
         if rows:
-            seqs = await write_rows(conn, start, rows, all_terms)
-            for hook in hooks:
-                await hook(conn, [row for row in rows if row.id in seqs], seqs)
-            stored = len(seqs)
+            stored = len(await write_rows(conn, start, rows, all_terms, hooks=hooks))
         # Payloads are content-addressed and stored once (ON CONFLICT DO NOTHING).
         await repo.store_attachments(
             conn, [(a.sha2, a.content_type, a.data) for a in payloads.values()]

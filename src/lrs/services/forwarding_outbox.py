@@ -1,21 +1,17 @@
-"""The outbox of forwarding: an ingest hook (see `lrs.services.statements.IngestHook`)."""
+"""The outbox of forwarding: an ingest hook (see `lrs.services.statements.IngestRider`)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
+from lrs.services.statements import IngestRider
 from lrs.storage import forwarding as repo
-from lrs.storage.statements import NewStatement
+from lrs.storage.statements import InsertStep, NewStatement
 
 
-class OutboxHook:
-    """The ingest hook: one INSERT ... SELECT per stored batch records it for every target,
-    in the batch's transaction (an acknowledged statement is never lost)."""
+class OutboxHook(IngestRider):
+    """The ingest hook: the insert of a write records it for every target, in the write's
+    transaction (an acknowledged statement is never lost), with no command of its own."""
 
-    async def __call__(
-        self, conn: AsyncConnection, stored: Sequence[NewStatement], seqs: Mapping[str, int]
-    ) -> None:
-        if seqs:
-            await repo.enqueue_batch(conn, sorted(seqs.values()))
+    def insert_steps(self, rows: Sequence[NewStatement]) -> list[InsertStep]:
+        return [repo.ENQUEUE_WRITTEN]

@@ -6,6 +6,7 @@ bulk commands. A batch is stored whole or not at all (ERR-009).
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,13 +27,26 @@ from lrs.xapi.terms import statement_terms
 from lrs.xapi.versions import XapiVersion
 
 
-class IngestHook(Protocol):
-    """Runs inside a write's transaction with the statements it stored (id -> seq), e.g. the
-    door and role tagging of `lrs.ext`. Raising aborts the whole batch."""
+class AfterInsertHook(Protocol):
+    """Runs inside a write's transaction with the statements it stored (id -> seq), after
+    the insert, e.g. the service-proof index. Raising aborts the whole batch."""
 
     async def __call__(
         self, conn: AsyncConnection, stored: Sequence[repo.NewStatement], seqs: Mapping[str, int]
     ) -> None: ...
+
+
+class IngestRider(ABC):
+    """An ingest hook whose writes ride on the insert of statements itself, as
+    `repo.InsertStep`s (no round trip of their own), e.g. the door and role tagging of
+    `lrs.ext` and the forwarding outbox. A step failing aborts the whole batch."""
+
+    @abstractmethod
+    def insert_steps(self, rows: Sequence[repo.NewStatement]) -> Sequence[repo.InsertStep]:
+        """The steps for a write of `rows` (each step joins `new`, the rows written)."""
+
+
+IngestHook = AfterInsertHook | IngestRider
 
 
 @dataclass(frozen=True)
@@ -116,9 +130,7 @@ async def store_statements(
             received[prepared["id"]] = statement
             all_terms.append(terms)
         if rows:
-            seqs = await write_rows(conn, start, rows, all_terms, received)
-            for hook in hooks:
-                await hook(conn, [row for row in rows if row.id in seqs], seqs)
+            await write_rows(conn, start, rows, all_terms, received, hooks=hooks)
             if attachments:
                 await repo.store_attachments(
                     conn, [(a.sha2, a.content_type, a.data) for a in attachments]
@@ -177,9 +189,7 @@ async def store_prepared_group(
                 received[statement_id] = statement
                 all_terms.append(terms)
         if rows:
-            seqs = await write_rows(conn, start, rows, all_terms, received)
-            for hook in hooks:
-                await hook(conn, [row for row in rows if row.id in seqs], seqs)
+            await write_rows(conn, start, rows, all_terms, received, hooks=hooks)
     return outcomes
 
 
@@ -189,9 +199,12 @@ async def write_rows(
     rows: list[repo.NewStatement],
     all_terms: Sequence[IndexTerms],
     received: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    hooks: Sequence[IngestHook] = (),
 ) -> dict[str, int]:
-    """Write rows after `begin_write`: statements and terms, voiding, StatementRef terms,
-    definitions and agents. Returns id -> seq of the rows written.
+    """Write rows after `begin_write`: statements and terms with the `hooks`' insert steps,
+    voiding, StatementRef terms, definitions and agents, then the after-insert hooks.
+    Returns id -> seq of the rows written.
 
     The common batch costs one command here; voiding, StatementRef propagation and
     definition changes add one only when the batch has something for them to do.
@@ -206,6 +219,12 @@ async def write_rows(
         voided=_voided_on_arrival(rows, void_targets, start.referenced),
         activity_ids=sorted({a for t in all_terms for a, _ in t.activities}),
         agent_keys=sorted(agents),
+        steps=[
+            step
+            for hook in hooks
+            if isinstance(hook, IngestRider)
+            for step in hook.insert_steps(rows)
+        ],
     )
     seqs = written.seqs
     await _check_rows_stored_first(conn, [row for row in rows if row.id not in seqs], received)
@@ -218,7 +237,14 @@ async def write_rows(
     )
     await _update_activities(conn, all_terms, written.activities)
     await _update_agents(conn, agents, written.agent_names)
+    for hook in hooks:
+        if not isinstance(hook, IngestRider):
+            await hook(conn, inserted, seqs)
     return seqs
+
+
+def _riders(hooks: Sequence[IngestHook]) -> list[IngestRider]:
+    return [hook for hook in hooks if isinstance(hook, IngestRider)]
 
 
 def _voided_on_arrival(

@@ -18,19 +18,21 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lrs.ext.storage.sql import EFFECTIVE_TAGS
-from lrs.storage.database import driver_connection
+from lrs.storage.statements import InsertStep
 from lrs.storage.tables import fwd_targets
 
 _BIGINTS = ARRAY(BigInteger)
 
-# The outbox write of a batch (asyncpg parameters: it runs on the hot write path).
-ENQUEUE_BATCH = "INSERT INTO fwd_queue (target_id, seqs) SELECT id, $1::bigint[] FROM fwd_targets"
-
-
-async def enqueue_batch(conn: AsyncConnection, seqs: Sequence[int]) -> None:
-    """Record that these statements are to be forwarded to every target (same transaction)."""
-    raw = await driver_connection(conn)
-    await raw.execute(ENQUEUE_BATCH, list(seqs))
+# The outbox write of a batch, riding on the insert of its statements (`new`): one row per
+# target, none when nothing was written.
+ENQUEUE_WRITTEN = InsertStep(
+    """
+    INSERT INTO fwd_queue (target_id, seqs)
+    SELECT f.id, w.seqs
+    FROM fwd_targets f, (SELECT array_agg(seq ORDER BY seq) AS seqs FROM new) w
+    WHERE w.seqs IS NOT NULL
+    """
+)
 
 
 @dataclass(frozen=True)

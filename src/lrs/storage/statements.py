@@ -152,7 +152,9 @@ async def existing_payloads(conn: AsyncConnection, ids: Sequence[str]) -> dict[s
 # of a `jsonb_to_recordset` list below, with their types: that list is the one declaration
 # of the row's columns, matched by name (`_row_object` builds the objects; a test holds the
 # two to the same names). It is sent on the driver connection (`driver_connection`): the hottest
-# statement of all.
+# statement of all. The writes of `InsertStep`s (tags, the forwarding outbox) join it as
+# further CTEs where the marker stands.
+_STEPS_MARKER = "-- insert steps"
 _INSERT_BATCH = """
     WITH new AS (
         INSERT INTO statements (id, stored, timestamp, verb_id, actor_key, object_activity_id,
@@ -167,13 +169,13 @@ _INSERT_BATCH = """
             payload jsonb)
         ORDER BY n
         ON CONFLICT (id) DO NOTHING
-        RETURNING id, seq, stored
+        RETURNING id, seq, stored, actor_key, timestamp
     ), terms AS (
         INSERT INTO statement_terms (term, stored, seq)
         SELECT t.term, new.stored, new.seq
         FROM jsonb_to_recordset(CAST($2::text AS jsonb)) AS t(id uuid, term text)
              JOIN new ON new.id = t.id
-    )
+    ) -- insert steps
     SELECT (SELECT coalesce(jsonb_object_agg(id::text, seq), '{}'::jsonb) FROM new)::text
                AS seqs,
            (SELECT coalesce(jsonb_object_agg(activity_id, definition), '{}'::jsonb)
@@ -204,6 +206,32 @@ def _row_object(n: int, s: NewStatement, voided: bool) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class InsertStep:
+    """A write that rides on the insert of statements, in the same command (no round trip
+    of its own): `sql` is one data-modifying statement, run as a CTE of the insert, that may
+    read `new` (id, seq, stored, actor_key, timestamp: the rows written, without those a
+    concurrent writer stored first) and `$document`, its one parameter: `document`, JSON
+    text, when it has one. Its failure fails the insert."""
+
+    sql: str
+    document: str | None = None
+
+
+def _with_steps(steps: Sequence[InsertStep], first_parameter: int) -> tuple[str, list[str]]:
+    """`_INSERT_BATCH` with the steps' CTEs, and the steps' documents as the parameters
+    numbered from `first_parameter`."""
+    ctes: list[str] = []
+    documents: list[str] = []
+    for index, step in enumerate(steps):
+        sql = step.sql
+        if step.document is not None:
+            documents.append(step.document)
+            sql = sql.replace("$document", f"${first_parameter + len(documents) - 1}::text")
+        ctes.append(f", step_{index} AS ({sql})")
+    return _INSERT_BATCH.replace(_STEPS_MARKER, "".join(ctes)), documents
+
+
+@dataclass(frozen=True)
 class BatchWritten:
     """`seqs`: id -> seq of the rows written (an id a concurrent writer stored first is
     absent); `activities` / `agent_names`: what is stored for the ids and keys asked about."""
@@ -220,18 +248,22 @@ async def insert_batch(
     voided: frozenset[str] | set[str],
     activity_ids: Sequence[str],
     agent_keys: Sequence[str],
+    steps: Sequence[InsertStep] = (),
 ) -> BatchWritten:
-    """Insert new statements (those in `voided` already voided) with their query terms, and
-    read the activities' definitions and agents' names, in one round trip."""
+    """Insert new statements (those in `voided` already voided) with their query terms and
+    the writes of `steps`, and read the activities' definitions and agents' names, in one
+    round trip."""
     rows = [_row_object(n, s, s.id in voided) for n, s in enumerate(statements)]
     terms = [{"id": s.id, "term": term} for s in statements for term in s.terms]
+    sql, documents = _with_steps(steps, first_parameter=5) if steps else (_INSERT_BATCH, [])
     driver = await driver_connection(conn)
     row = await driver.fetchrow(
-        _INSERT_BATCH,
+        sql,
         orjson.dumps(rows).decode(),
         orjson.dumps(terms).decode(),
         list(activity_ids),
         list(agent_keys),
+        *documents,
     )
     return BatchWritten(
         orjson.loads(row["seqs"]), orjson.loads(row["activities"]), orjson.loads(row["agents"])

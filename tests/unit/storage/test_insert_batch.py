@@ -1,11 +1,12 @@
-"""The rows `insert_batch` sends carry exactly the columns its SQL declares, by name."""
+"""The rows `insert_batch` sends carry exactly the columns its SQL declares, by name; the
+steps riding on it number their documents after its own parameters."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
 
-from lrs.storage.statements import _INSERT_BATCH, NewStatement, _row_object
+from lrs.storage.statements import _INSERT_BATCH, InsertStep, NewStatement, _row_object, _with_steps
 
 
 def _record_columns(sql: str, alias: str) -> list[str]:
@@ -33,3 +34,20 @@ def test_row_objects_carry_the_declared_columns() -> None:
     )
     assert list(_row_object(0, statement, False)) == _record_columns(_INSERT_BATCH, "r")
     assert _record_columns(_INSERT_BATCH, "t") == ["id", "term"]
+
+
+def test_steps_number_their_documents_after_the_insert_parameters() -> None:
+    """The documents follow the insert's four parameters, in the steps' order; a step
+    without a document takes no parameter."""
+    sql, documents = _with_steps(
+        [
+            InsertStep("INSERT INTO a SELECT $document", "{}"),
+            InsertStep("INSERT INTO b SELECT 1"),
+            InsertStep("INSERT INTO c SELECT $document", "[]"),
+        ],
+        first_parameter=5,
+    )
+    assert documents == ["{}", "[]"]
+    assert "step_0 AS (INSERT INTO a SELECT $5::text)" in sql
+    assert "step_1 AS (INSERT INTO b SELECT 1)" in sql
+    assert "step_2 AS (INSERT INTO c SELECT $6::text)" in sql

@@ -4,40 +4,36 @@ per field when reading (see `lrs.ext.storage.sql.EFFECTIVE_TAGS`)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lrs.errors import NotFound
 from lrs.ext.rules.csvio import BulkBody
 from lrs.ext.rules.model import carried_tags, parse_tag
 from lrs.ext.services.known import Ref, check_known
 from lrs.ext.storage import tags as repo
+from lrs.services.statements import IngestRider
 from lrs.storage.database import read_only, transaction
-from lrs.storage.statements import NewStatement
+from lrs.storage.statements import InsertStep, NewStatement
 
 
-class TaggingHook:
-    """The statement ingest hook: tags a stored batch inside its transaction, in one
-    command whatever the batch size (no per-statement queries)."""
+class TaggingHook(IngestRider):
+    """The statement ingest hook: tags a write's statements as part of its insert (no
+    command of its own, whatever the batch size)."""
 
     def __init__(self, door_iri: str, role_iri: str) -> None:
         self.door_iri = door_iri
         self.role_iri = role_iri
 
-    async def __call__(
-        self, conn: AsyncConnection, stored: Sequence[NewStatement], seqs: Mapping[str, int]
-    ) -> None:
-        new = [row for row in stored if row.id in seqs]
-        if not new:
-            return
-        carried: list[tuple[int, str | None, str | None]] = []
-        for row in new:
+    def insert_steps(self, rows: Sequence[NewStatement]) -> list[InsertStep]:
+        carried: list[tuple[str, str | None, str | None]] = []
+        for row in rows:
             door, role = carried_tags(row.payload, self.door_iri, self.role_iri)
             if door is not None or role is not None:
-                carried.append((seqs[row.id], door, role))
-        await repo.tag_at_ingest(conn, carried, [seqs[row.id] for row in new])
+                carried.append((row.id, door, role))
+        return repo.tags_at_ingest(carried)
 
 
 async def put_tag(engine: AsyncEngine, statement_id: str, body: object) -> None:

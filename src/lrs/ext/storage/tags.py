@@ -12,59 +12,54 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+import orjson
 from sqlalchemy import ARRAY, BigInteger, Text, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lrs.ext.storage.sql import EFFECTIVE_TAGS, TAG_SOURCE
-from lrs.storage.database import driver_connection
+from lrs.storage.statements import InsertStep
 
 _TEXTS = ARRAY(Text)
 _BIGINTS = ARRAY(BigInteger)
 
-# Statement-sourced tags for the carried (seq, door, role) rows (ids not in the registry are
-# left out) and roster-sourced tags for every new statement, in one command. The roster is
-# read in a later command than the write's first, which took the ingest lock: a roster
-# change either committed before that (and is seen here) or waits for this write to commit
-# (and its re-tagging sees these statements).
-_TAG_AT_INGEST = """
-    WITH carried AS (
-        INSERT INTO ext_tags (seq, source, door, role)
-        SELECT n.seq, 'statement', d.id, r.id
-        FROM unnest($1::bigint[], $2::text[], $3::text[]) AS n(seq, door, role)
-             LEFT JOIN ext_doors d ON d.id = n.door
-             LEFT JOIN ext_roles r ON r.id = n.role
-        WHERE d.id IS NOT NULL OR r.id IS NOT NULL
-        ORDER BY n.seq
-        ON CONFLICT (seq, source) DO NOTHING
-    ), rostered AS (
-        INSERT INTO ext_tags (seq, source, door, role)
-        SELECT DISTINCT ON (s.seq) s.seq, 'roster', a.door, a.role
-        FROM statements s
-             JOIN ext_roster a ON a.actor_key = s.actor_key AND a.valid_from <= s.timestamp
-                              AND (a.valid_to IS NULL OR s.timestamp < a.valid_to)
-        WHERE s.seq = ANY($4::bigint[])
-        ORDER BY s.seq, a.valid_from DESC
-        ON CONFLICT (seq, source) DO NOTHING
-    )
-    SELECT 1
+# The ingest's tags ride on the insert of statements (`InsertStep`s, no round trip of their
+# own), joined with `new`, the rows that insert wrote. Statement-sourced tags for the carried
+# (id, door, role) rows (ids not in the registry are left out) and roster-sourced tags for
+# every new statement. The roster is read in a later command than the write's first, which
+# took the ingest lock: a roster change either committed before that (and is seen here) or
+# waits for this write to commit (and its re-tagging sees these statements).
+_CARRIED_TAGS = """
+    INSERT INTO ext_tags (seq, source, door, role)
+    SELECT new.seq, 'statement', d.id, r.id
+    FROM jsonb_to_recordset(CAST($document AS jsonb)) AS n(id uuid, door text, role text)
+         JOIN new ON new.id = n.id
+         LEFT JOIN ext_doors d ON d.id = n.door
+         LEFT JOIN ext_roles r ON r.id = n.role
+    WHERE d.id IS NOT NULL OR r.id IS NOT NULL
+    ORDER BY new.seq
+    ON CONFLICT (seq, source) DO NOTHING
     """
+_ROSTER_TAGS = InsertStep(
+    """
+    INSERT INTO ext_tags (seq, source, door, role)
+    SELECT DISTINCT ON (new.seq) new.seq, 'roster', a.door, a.role
+    FROM new
+         JOIN ext_roster a ON a.actor_key = new.actor_key AND a.valid_from <= new.timestamp
+                          AND (a.valid_to IS NULL OR new.timestamp < a.valid_to)
+    ORDER BY new.seq, a.valid_from DESC
+    ON CONFLICT (seq, source) DO NOTHING
+    """
+)
 
 
-async def tag_at_ingest(
-    conn: AsyncConnection,
-    carried: Sequence[tuple[int, str | None, str | None]],
-    seqs: Sequence[int],
-) -> None:
-    """Statement-sourced tags for `carried` (seq, door, role), roster-sourced tags for every
-    new statement (`seqs`): one command whatever the batch size."""
-    driver = await driver_connection(conn)  # inside the write's transaction, already begun
-    await driver.execute(
-        _TAG_AT_INGEST,
-        [c[0] for c in carried],
-        [c[1] for c in carried],
-        [c[2] for c in carried],
-        list(seqs),
-    )
+def tags_at_ingest(carried: Sequence[tuple[str, str | None, str | None]]) -> list[InsertStep]:
+    """The insert steps that tag a write: statement-sourced tags for `carried` (statement id,
+    door, role), roster-sourced tags for every statement written."""
+    steps = [_ROSTER_TAGS]
+    if carried:
+        document = orjson.dumps([{"id": i, "door": d, "role": r} for i, d, r in carried])
+        steps.append(InsertStep(_CARRIED_TAGS, document.decode()))
+    return steps
 
 
 _EXISTING_IDS = text(
