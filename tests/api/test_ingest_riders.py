@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import orjson
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 
@@ -72,6 +73,15 @@ async def riding(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         context.ingest_hooks = original
+
+
+@pytest.fixture(autouse=True)
+async def _drop_log(app: FastAPI) -> AsyncIterator[None]:
+    """The log table is the test's own: the schema test compares the database with the
+    table definitions."""
+    yield
+    async with app.state.lrs.engine.begin() as conn:
+        await conn.execute(text("DROP TABLE IF EXISTS test_rider_log"))
 
 
 async def _log(app: FastAPI) -> list[Any]:
