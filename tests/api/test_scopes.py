@@ -209,7 +209,7 @@ async def test_a_shared_commit_confirms_each_remembered_version(
     key, secret = await scoped.credential(Scope.STATEMENTS_WRITE, Scope.STATEMENTS_READ)
     authenticator = scoped.app.state.lrs.authenticator
     await authenticator.authenticate(basic(key, secret))  # remembered at the row's version
-    current = await authenticator.authenticate(basic(key, secret), confirm_in_write=True)
+    current = await authenticator.authenticate(basic(key, secret), confirm_later=True)
     assert not current.confirmed
     stale = replace(current, version=current.version + "0")
     first, second = make_statement(), make_statement()
@@ -221,3 +221,69 @@ async def test_a_shared_commit_confirms_each_remembered_version(
     assert isinstance(outcomes[1], WriteResult)
     assert not await _stored(scoped, first["id"])
     assert await _stored(scoped, second["id"])
+
+
+# A statement read may start from a remembered credential too: the command that takes its
+# Consistent-Through confirms the credential row, before any statement is read.
+
+
+async def test_revoked_credential_stops_statement_reads_at_once(
+    scoped: ScopedClients, clean_db: None
+) -> None:
+    """A query, a statement by id, a HEAD and an invalid query are all 401 once revoked
+    (AUTH-003), however often the credential was seen before."""
+    from lrs.services.credentials import revoke_credential
+
+    key, client = await _short_lived(scoped, Scope.ALL)
+    async with client:
+        stored = make_statement()
+        assert (await client.post("/xAPI/statements", json=stored)).status_code == 200
+        for _ in range(2):  # remembered
+            assert (await client.get("/xAPI/statements")).status_code == 200
+        await revoke_credential(scoped.app.state.lrs.engine, key)
+        answers = [
+            await client.get("/xAPI/statements"),
+            await client.get("/xAPI/statements", params={"statementId": stored["id"]}),
+            await client.head("/xAPI/statements"),
+            # An error is not answered to a revoked credential either: 401, not 400 or 404.
+            await client.get("/xAPI/statements", params={"limit": "-1"}),
+            await client.get("/xAPI/statements", params={"statementId": make_statement()["id"]}),
+        ]
+    assert [a.status_code for a in answers] == [401] * 5, [a.text for a in answers]
+    assert all(stored["id"] not in a.text for a in answers)
+
+
+async def test_scopes_changed_in_the_database_apply_to_the_next_read(
+    scoped: ScopedClients, clean_db: None
+) -> None:
+    """A narrowed credential is refused at once; one narrowed to its own statements sees
+    only those from its next read on."""
+    key, client = await _short_lived(scoped, Scope.STATEMENTS_READ, Scope.STATEMENTS_WRITE)
+    other = make_statement()
+    async with client:
+        assert (await client.post("/xAPI/statements", json=make_statement())).status_code == 200
+        assert (await client.get("/xAPI/statements")).status_code == 200
+        await _set_scopes(scoped, key, Scope.STATEMENTS_WRITE)
+        refused = await client.get("/xAPI/statements")
+        assert refused.status_code == 403, refused.text
+        await _set_scopes(scoped, key, Scope.STATEMENTS_READ_MINE, Scope.STATEMENTS_WRITE)
+        async with await scoped.client(Scope.STATEMENTS_WRITE) as someone_else:
+            assert (await someone_else.post("/xAPI/statements", json=other)).status_code == 200
+        mine = await client.get("/xAPI/statements")
+        assert mine.status_code == 200, mine.text
+        assert other["id"] not in {s["id"] for s in mine.json()["statements"]}
+        assert len(mine.json()["statements"]) == 1
+
+
+async def test_a_new_secret_refuses_the_old_one_on_reads(
+    scoped: ScopedClients, clean_db: None
+) -> None:
+    from lrs.auth.secrets import hash_secret
+    from lrs.storage.credentials import set_secret_hash
+
+    key, client = await _short_lived(scoped, Scope.ALL)
+    async with client:
+        assert (await client.get("/xAPI/statements")).status_code == 200
+        async with scoped.app.state.lrs.engine.begin() as conn:
+            await set_secret_hash(conn, key, hash_secret("a new secret"))
+        assert (await client.get("/xAPI/statements")).status_code == 401

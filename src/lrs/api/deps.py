@@ -79,32 +79,36 @@ def require(access: Access) -> Callable[[Principal], Awaitable[Principal]]:
     return dependency
 
 
-async def confirmed_writer(request: Request, principal: Principal) -> Principal:
-    """`principal` as its credential row says now, with the statements/write scope: 401 when
-    the credential was revoked meanwhile, 403 when it lost the scope."""
+async def reconfirmed(request: Request, principal: Principal, access: Access) -> Principal:
+    """`principal` as its credential row says now, with `access`: 401 when the credential
+    was revoked meanwhile, 403 when it lost the scope."""
     authenticator = get_context(request).authenticator
     principal = await authenticator.reconfirm(principal, request.headers.get("authorization"))
-    principal.require(Access.STATEMENTS_WRITE)
+    principal.require(access)
     return principal
 
 
-async def _statements_writer(request: Request) -> Principal:
-    """As `require(Access.STATEMENTS_WRITE)`, but the principal may be taken from memory,
-    unconfirmed: the statement write confirms it in its own transaction
-    (`lrs.auth.authenticator`)."""
-    authenticator = get_context(request).authenticator
-    principal = await authenticator.authenticate(
-        request.headers.get("authorization"), confirm_in_write=True
-    )
-    if not principal.allows(Access.STATEMENTS_WRITE):
-        return await confirmed_writer(request, principal)
-    return principal
+def _remembered(access: Access) -> Callable[[Request], Awaitable[Principal]]:
+    """As `require(access)`, but the principal may be taken from memory, unconfirmed: the
+    request's own first command confirms it (`lrs.auth.authenticator`)."""
+
+    async def dependency(request: Request) -> Principal:
+        authenticator = get_context(request).authenticator
+        principal = await authenticator.authenticate(
+            request.headers.get("authorization"), confirm_later=True
+        )
+        if not principal.allows(access):
+            return await reconfirmed(request, principal, access)
+        return principal
+
+    return dependency
 
 
-StatementsReader = Annotated[Principal, Depends(require(Access.STATEMENTS_READ))]
-# May be unconfirmed: only for handlers that write through `StatementWriter.store` and
-# answer through `lrs.api.statements`' confirming wrapper.
-StatementsWriter = Annotated[Principal, Depends(_statements_writer)]
+# May be unconfirmed: only for handlers that confirm it in their first command (statement
+# writes through `StatementWriter.store`, reads through `read_statements`) and answer
+# through `lrs.api.statements`' confirming wrapper.
+StatementsReader = Annotated[Principal, Depends(_remembered(Access.STATEMENTS_READ))]
+StatementsWriter = Annotated[Principal, Depends(_remembered(Access.STATEMENTS_WRITE))]
 StateReader = Annotated[Principal, Depends(require(Access.STATE_READ))]
 StateWriter = Annotated[Principal, Depends(require(Access.STATE_WRITE))]
 ProfileReader = Annotated[Principal, Depends(require(Access.PROFILE_READ))]

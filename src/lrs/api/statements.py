@@ -19,13 +19,14 @@ from lrs.api.deps import (
     StatementsReader,
     StatementsWriter,
     VersionDep,
-    confirmed_writer,
     get_context,
+    reconfirmed,
 )
 from lrs.api.errors import error_response
 from lrs.api.openapi_params import STATEMENT_GET, STATEMENT_POST, STATEMENT_PUT
 from lrs.api.responses import JSONResponse
 from lrs.auth.principal import Principal, StaleCredential
+from lrs.auth.scopes import Access
 from lrs.errors import BadRequest, LRSError
 from lrs.services import statement_query as reads
 from lrs.services.statement_input import StatementInput, read_statement_input
@@ -81,14 +82,16 @@ async def _read_body(
 
 
 @contextlib.asynccontextmanager
-async def _answering_confirmed(request: Request, principal: Principal) -> AsyncIterator[None]:
+async def _answering_confirmed(
+    request: Request, principal: Principal, access: Access
+) -> AsyncIterator[None]:
     """An error is answered only to a confirmed credential: one revoked since it was
     remembered gets its 401 instead (`lrs.auth.authenticator`)."""
     try:
         yield
     except LRSError:
         if not principal.confirmed:
-            await confirmed_writer(request, principal)
+            await reconfirmed(request, principal, access)
         raise
 
 
@@ -107,7 +110,7 @@ async def _store(
             statements, principal=principal, version=version, attachments=attachments
         )
     except StaleCredential:
-        principal = await confirmed_writer(request, principal)
+        principal = await reconfirmed(request, principal, Access.STATEMENTS_WRITE)
         return await context.statement_writer.store(
             statements, principal=principal, version=version, attachments=attachments
         )
@@ -121,7 +124,7 @@ async def put_statement(
     principal: StatementsWriter,
 ) -> Response:
     """Store one statement under `statementId` (STR-W-001..006)."""
-    async with _answering_confirmed(request, principal):
+    async with _answering_confirmed(request, principal, Access.STATEMENTS_WRITE):
         values = query_values(
             request.query_params.multi_items(), ("statementId",), ("statementId",)
         )
@@ -147,7 +150,7 @@ async def post_statements(
     principal: StatementsWriter,
 ) -> JSONResponse:
     """Store one statement or a batch, all or nothing; answer the ids in order (STR-W-007/008)."""
-    async with _answering_confirmed(request, principal):
+    async with _answering_confirmed(request, principal, Access.STATEMENTS_WRITE):
         query_values(request.query_params.multi_items(), ())
         data = await _read_body(request, context, version, single=False)
         result = await _store(
@@ -166,14 +169,19 @@ async def get_statements(
     codec: PagingDep,
 ) -> Response:
     """One statement by id, or a StatementResult page (STR-R-*, STR-Q-*, STR-M-*, ATT-014)."""
-    parsed = reads.parse_get(
-        request.query_params.multi_items(),
-        version,
-        max_limit=context.settings.max_query_limit,
-        codec=codec,
-    )
-    languages = parse_accept_language(request.headers.get("accept-language"))
-    page = await reads.read_statements(context.engine, parsed, principal, codec)
+    async with _answering_confirmed(request, principal, Access.STATEMENTS_READ):
+        parsed = reads.parse_get(
+            request.query_params.multi_items(),
+            version,
+            max_limit=context.settings.max_query_limit,
+            codec=codec,
+        )
+        languages = parse_accept_language(request.headers.get("accept-language"))
+        try:
+            page = await reads.read_statements(context.engine, parsed, principal, codec)
+        except StaleCredential:
+            principal = await reconfirmed(request, principal, Access.STATEMENTS_READ)
+            page = await reads.read_statements(context.engine, parsed, principal, codec)
     body = reads.render_body(page, parsed, languages)
     return _respond(body, page, parsed.presentation)
 

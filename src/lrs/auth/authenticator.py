@@ -3,12 +3,14 @@
 Argon2 is slow on purpose, so a verified (key, secret) pair is remembered in memory together
 with the principal read from the credential row and that row's version. Every request still
 has its credential confirmed in the database, so a revoked or re-keyed credential stops
-working at once, in every worker: most requests read the row first; a statement write
-(`confirm_in_write`) may start from the remembered principal, and then the write's first
-command confirms the row's version in the write's own transaction, before anything is
-stored (`lrs.storage.statements.begin_write`). That saves the hottest request a round trip
-of its own. When the row changed, the write stores nothing and raises `StaleCredential`;
-the request then authenticates again from the row (`reconfirm`).
+working at once, in every worker: most requests read the row first; a statement write or
+read (`confirm_later`) may start from the remembered principal, and then its own first
+command confirms the row's version: a write's in the write's own transaction, before
+anything is stored (`lrs.storage.statements.begin_write`), a read's with its
+Consistent-Through, before the statements are read (`lrs.storage.statement_queries`). That
+saves the hottest requests a round trip of their own. When the row changed, nothing is
+stored or read and `StaleCredential` is raised; the request then authenticates again from
+the row (`reconfirm`).
 """
 
 from __future__ import annotations
@@ -73,15 +75,13 @@ class Authenticator:
         # Each Argon2 check holds 19 MiB for tens of milliseconds: bound how many run at once.
         self._checks = asyncio.Semaphore(_CONCURRENT_CHECKS)
 
-    async def authenticate(
-        self, header: str | None, *, confirm_in_write: bool = False
-    ) -> Principal:
+    async def authenticate(self, header: str | None, *, confirm_later: bool = False) -> Principal:
         """The principal of the request's credentials; 401 when refused. With
-        `confirm_in_write` a remembered principal is returned unconfirmed (the module
-        docstring): only for a request whose write confirms it before storing anything."""
+        `confirm_later` a remembered principal is returned unconfirmed (the module
+        docstring): only for a request whose own first command confirms it."""
         key, secret = parse_basic(header)
         digest = hashlib.sha256(secret.encode()).digest()
-        if confirm_in_write:
+        if confirm_later:
             known = self._verified.get(key)
             if known is not None and hmac.compare_digest(known.digest, digest):
                 return replace(known.principal, confirmed=False)

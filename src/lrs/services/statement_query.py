@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from lrs.auth.principal import Principal
+from lrs.auth.principal import Principal, StaleCredential
 from lrs.errors import BadRequest, DatabaseUnavailable, NotFound
 from lrs.storage import statement_queries as queries
 from lrs.storage import statements as repo
@@ -200,7 +200,7 @@ async def run_query(
     # Autocommit: Consistent-Through is taken first, so every statement stored before it is
     # committed before the page's own snapshot is taken (STR-R-008); no BEGIN/COMMIT trips.
     async with autocommit(engine) as conn:
-        through = await queries.consistent_through(conn)
+        through = await _through_confirming(conn, principal)
         rows, has_more = await queries.find_page(conn, page_query)
         extras = await _extras(conn, rows, query.presentation, own is not None)
     more = ""
@@ -208,6 +208,18 @@ async def run_query(
         after = Position(rows[-1].stored, rows[-1].seq)
         more = more_link(STATEMENTS_PATH, codec.encode(STATEMENTS_PATH, query.params, after))
     return Page(rows, more, through, *extras)
+
+
+async def _through_confirming(conn: AsyncConnection, principal: Principal) -> datetime:
+    """Consistent-Through, taken before a read; for a principal taken from memory, also its
+    confirmation (`lrs.auth.authenticator`): `StaleCredential` when the credential row
+    changed, before anything is read."""
+    if principal.confirmed:
+        return await queries.consistent_through(conn)
+    through, confirmed = await queries.read_start(conn, principal.key, principal.version)
+    if not confirmed:
+        raise StaleCredential(principal.key)
+    return through
 
 
 async def current_consistent_through(engine: AsyncEngine) -> datetime | None:
@@ -225,7 +237,7 @@ async def run_single(engine: AsyncEngine, request: SingleRequest, principal: Pri
     (STR-R-001/002); Consistent-Through is taken before the read, as in `run_query`."""
     own = principal.authority_key if principal.reads_only_own_statements else None
     async with autocommit(engine) as conn:
-        through = await queries.consistent_through(conn)
+        through = await _through_confirming(conn, principal)
         row = await queries.get_statement(
             conn, request.statement_id, voided=request.voided, authority_key=own
         )

@@ -131,18 +131,21 @@ async def find_page(conn: AsyncConnection, page: PageQuery) -> tuple[list[Stored
     return rows[: page.limit], len(rows) > page.limit
 
 
-_CONSISTENT_THROUGH = """
-    SELECT least(now(), coalesce(
-        (SELECT min(xact_start) FROM pg_stat_activity
-         WHERE datname = current_database() AND pid <> pg_backend_pid()
-           AND backend_type = 'client backend' AND xact_start IS NOT NULL),
-        now())) AS through
-    """
+# The first command of a read: Consistent-Through, and whether a credential remembered in
+# memory is unrevoked at the row version it was remembered at (`lrs.auth.authenticator`). A
+# function (migration 0013), so that its plan is kept.
+_READ_START = "SELECT r.through_at, r.confirmed FROM lrs_read_start($1::text, $2::text) AS r"
 
 
 async def consistent_through(conn: AsyncConnection) -> datetime:
     """Every statement stored before this instant is queryable (STR-R-008, ORD-008): the
     oldest open transaction bounds what a reader may not see yet."""
+    through, _ = await read_start(conn, "", "")
+    return through
+
+
+async def read_start(conn: AsyncConnection, key: str, version: str) -> tuple[datetime, bool]:
+    """`consistent_through`, and whether credential `key` is unrevoked at `version`."""
     driver = await driver_connection(conn)  # an autocommit connection (see the callers)
-    through: datetime = await driver.fetchval(_CONSISTENT_THROUGH)
-    return through - CONSISTENCY_MARGIN
+    row = await driver.fetchrow(_READ_START, key, version)
+    return row["through_at"] - CONSISTENCY_MARGIN, bool(row["confirmed"])
