@@ -1,0 +1,46 @@
+"""The page query's SQL is compiled once per shape: every shape compiles, each of its
+parameters has a value, and a probe keeps its LIMIT 1 (the plan that walks in stored order,
+see `_probe`)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime
+
+import pytest
+
+from lrs.storage.statement_queries import PageQuery, _page_sql, _shape, _values
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _pages() -> list[PageQuery]:
+    return [
+        PageQuery(
+            terms=tuple(f"term {n}" for n in range(terms)),
+            since=NOW if since else None,
+            until=NOW if until else None,
+            authority_key="account:k" if own else None,
+            ascending=ascending,
+            limit=10,
+            after=(NOW, 7) if after else None,
+        )
+        for terms in range(5)
+        for own, since, until, after, ascending in itertools.product((False, True), repeat=5)
+    ]
+
+
+@pytest.mark.parametrize("page", _pages(), ids=lambda p: str(_shape(p)))
+def test_every_shape_sends_a_value_for_each_parameter(page: PageQuery) -> None:
+    sql, names = _page_sql(_shape(page))
+    values = _values(page)
+    assert all(values.get(name) is not None for name in names), (names, values)
+    assert sql.count("$") == len(names) + (1 if page.authority_key and page.terms else 0)
+    assert sql.count("LIMIT 1)") == max(len(page.terms) - 1, 0)
+
+
+def test_shapes_are_compiled_once() -> None:
+    pages = _pages()
+    assert len({_shape(p) for p in pages}) == 160
+    first = _page_sql(_shape(pages[-1]))
+    assert _page_sql(_shape(pages[-1])) is first
