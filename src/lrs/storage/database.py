@@ -143,12 +143,13 @@ async def _discard_if_broken(connection: AsyncConnection, error: BaseException) 
 
 
 @contextlib.asynccontextmanager
-async def _driver_transaction(conn: AsyncConnection) -> AsyncIterator[None]:
-    """BEGIN, then COMMIT, or ROLLBACK when the block raises. The block's own exception is
-    what propagates: a ROLLBACK that cannot be sent (a cancelled request left the connection
-    mid-command) discards the connection rather than replace, say, the cancellation with a
-    driver error that a caller would take for a database outage."""
-    transaction = (await driver_connection(conn)).transaction()
+async def _driver_transaction(conn: AsyncConnection, isolation: str | None) -> AsyncIterator[None]:
+    """BEGIN (at `isolation`, asyncpg's name of the level, or the server's default), then
+    COMMIT, or ROLLBACK when the block raises. The block's own exception is what propagates:
+    a ROLLBACK that cannot be sent (a cancelled request left the connection mid-command)
+    discards the connection rather than replace, say, the cancellation with a driver error
+    that a caller would take for a database outage."""
+    transaction = (await driver_connection(conn)).transaction(isolation=isolation)
     await transaction.start()
     try:
         yield
@@ -164,7 +165,7 @@ async def _driver_transaction(conn: AsyncConnection) -> AsyncIterator[None]:
 
 @contextlib.asynccontextmanager
 async def _checked_out(
-    engine: AsyncEngine, *, in_transaction: bool
+    engine: AsyncEngine, *, in_transaction: bool, isolation: str | None = None
 ) -> AsyncIterator[AsyncConnection]:
     """A pooled connection, in one transaction or in autocommit; a lost database surfaces as
     DatabaseUnavailable (503) and a connection a failure may have broken is discarded.
@@ -179,7 +180,7 @@ async def _checked_out(
             try:
                 plain = await connection.execution_options(isolation_level="AUTOCOMMIT")
                 if in_transaction:
-                    async with _driver_transaction(plain):
+                    async with _driver_transaction(plain, isolation):
                         yield plain
                 else:
                     yield plain
@@ -213,9 +214,11 @@ _SET_TIMEOUT = text("SELECT set_config('statement_timeout', :ms, true)")
 async def read_only(
     engine: AsyncEngine, *, timeout_ms: int | None = None
 ) -> AsyncIterator[AsyncConnection]:
-    """A connection for reads (still one transaction, so a page is one consistent snapshot);
-    `timeout_ms` replaces the statement timeout for this transaction only."""
-    async with transaction(engine) as connection:
+    """A connection for reads in one transaction that sees one snapshot throughout
+    (REPEATABLE READ: at the default level each command would see what committed before it,
+    so two reads of one answer could disagree); `timeout_ms` replaces the statement timeout
+    for this transaction only."""
+    async with _checked_out(engine, in_transaction=True, isolation="repeatable_read") as connection:
         if timeout_ms is not None:
             await connection.execute(_SET_TIMEOUT, {"ms": str(timeout_ms)})
         yield connection
