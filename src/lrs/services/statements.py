@@ -219,12 +219,7 @@ async def write_rows(
         voided=_voided_on_arrival(rows, void_targets, start.referenced),
         activity_ids=sorted({a for t in all_terms for a, _ in t.activities}),
         agent_keys=sorted(agents),
-        steps=[
-            step
-            for hook in hooks
-            if isinstance(hook, IngestRider)
-            for step in hook.insert_steps(rows)
-        ],
+        steps=[step for rider in _riders(hooks) for step in rider.insert_steps(rows)],
     )
     seqs = written.seqs
     await _check_rows_stored_first(conn, [row for row in rows if row.id not in seqs], received)
