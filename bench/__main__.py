@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from typing import Any
 
 import orjson
+import uvloop  # the event loop `lrs serve` runs on: the load generator's own CPU counts
 
 from bench.client import Target
 from bench.generate import SHAPES, statements
@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     rounds: list[dict[str, Any]] = []
     for index in range(args.rounds):
-        result = asyncio.run(_one_round(args, round_options(args.mode, base, index)))
+        result = uvloop.run(_one_round(args, round_options(args.mode, base, index)))
         rounds.append(result)
         line = orjson.dumps(result).decode()
         print(f"round {index + 1}: {line}", file=sys.stderr if args.json else sys.stdout)

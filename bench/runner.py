@@ -7,15 +7,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
-import httpx
-
 from bench import baseline, baseline_lrs
-from bench.client import Target, make_client
+from bench.client import LeanClient, Target, TransportError, make_client
 from bench.modes import Options, documents, export, ingest, mixed, query
 from bench.report import Report, rss_sampler
 from bench.thin import thin_server
 
-Mode = Callable[[httpx.AsyncClient, Report, Options], Awaitable[None]]
+Mode = Callable[[LeanClient, Report, Options], Awaitable[None]]
 
 MODES: dict[str, Mode] = {
     "ingest": ingest.run,
@@ -52,7 +50,7 @@ async def preflight(target: Target) -> None:
     async with make_client(target, 1) as client:
         try:
             response = await client.get("/xAPI/about")
-        except httpx.HTTPError as error:
+        except TransportError as error:
             raise SystemExit(f"cannot reach {target.url}: {error}") from None
     if response.status_code != 200:
         raise SystemExit(f"{target.url}about answered {response.status_code}")

@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 from itertools import count
 
-import httpx
 import orjson
 
-from bench.client import JSON, timed
+from bench.client import JSON, LeanClient, timed
 from bench.generate import Population, population
 from bench.modes import Options
 from bench.report import Recorder, Report
@@ -27,7 +26,7 @@ def state_params(pop: Population, index: int) -> dict[str, str]:
 
 
 async def _phase(
-    client: httpx.AsyncClient, recorder: Recorder, method: str, pop: Population, options: Options
+    client: LeanClient, recorder: Recorder, method: str, pop: Population, options: Options
 ) -> None:
     counter = count()
 
@@ -51,7 +50,7 @@ async def _phase(
     recorder.stop()
 
 
-async def run(client: httpx.AsyncClient, report: Report, options: Options) -> None:
+async def run(client: LeanClient, report: Report, options: Options) -> None:
     """`requests` PUTs, then as many GETs of the same documents."""
     pop = population(options.seed)
     for method in ("PUT", "GET"):

@@ -5,27 +5,28 @@ from __future__ import annotations
 
 import time
 
-import httpx
-
+from bench.client import LeanClient, TransportError
 from bench.modes import Options
 from bench.report import Report
 
 EXPORT_PATH = "/xAPI/extensions/export"
 
 
-async def _stream(client: httpx.AsyncClient, report: Report, fmt: str) -> None:
+async def _stream(client: LeanClient, report: Report, fmt: str) -> None:
     recorder = report.recorder(f"export {fmt}")
     recorder.restart()
     started = time.perf_counter()
     rows = 0
     status = 0
     try:
-        async with client.stream("GET", EXPORT_PATH, params={"format": fmt}) as response:
-            status = response.status_code
-            async for line in response.aiter_lines():
-                if line:
+        async with client.stream_lines("GET", EXPORT_PATH, params={"format": fmt}) as (
+            status,
+            lines,
+        ):
+            async for line in lines:
+                if line.strip():
                     rows += 1
-    except httpx.HTTPError:
+    except TransportError:
         status = 0
     if fmt == "csv" and rows:
         rows -= 1  # the header row
@@ -33,7 +34,7 @@ async def _stream(client: httpx.AsyncClient, report: Report, fmt: str) -> None:
     recorder.stop()
 
 
-async def run(client: httpx.AsyncClient, report: Report, options: Options) -> None:
+async def run(client: LeanClient, report: Report, options: Options) -> None:
     """Export every stored statement as CSV, then as NDJSON (one request each)."""
     del options
     for fmt in ("csv", "ndjson"):

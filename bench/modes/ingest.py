@@ -5,16 +5,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 
-import httpx
-
-from bench.client import JSON, body_of, timed
+from bench.client import JSON, LeanClient, body_of, timed
 from bench.generate import batches
 from bench.modes import Options
 from bench.report import Recorder, Report
 
 
 async def post_all(
-    client: httpx.AsyncClient,
+    client: LeanClient,
     recorder: Recorder,
     bodies: Iterator[tuple[bytes, int]],
     concurrency: int,
@@ -52,13 +50,13 @@ def _bodies(options: Options, single: bool) -> Iterator[tuple[bytes, int]]:
     return iter(bodies)
 
 
-async def run(client: httpx.AsyncClient, report: Report, options: Options) -> None:
+async def run(client: LeanClient, report: Report, options: Options) -> None:
     """`count` statements in POSTs of `batch`."""
     recorder = report.recorder(f"POST x{options.batch}")
     await post_all(client, recorder, _bodies(options, False), options.concurrency)
 
 
-async def run_single(client: httpx.AsyncClient, report: Report, options: Options) -> None:
+async def run_single(client: LeanClient, report: Report, options: Options) -> None:
     """`count` statements, one statement object per POST."""
     recorder = report.recorder("POST x1")
     await post_all(client, recorder, _bodies(options, True), options.concurrency)

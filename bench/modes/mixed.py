@@ -6,9 +6,7 @@ import asyncio
 import random
 from itertools import count
 
-import httpx
-
-from bench.client import JSON, body_of, timed
+from bench.client import JSON, LeanClient, body_of, timed
 from bench.generate import batches, population
 from bench.modes import Options
 from bench.modes.query import filters, stored_span
@@ -17,7 +15,7 @@ from bench.report import Report
 WRITE_BATCH = 10
 
 
-async def run(client: httpx.AsyncClient, report: Report, options: Options) -> None:
+async def run(client: LeanClient, report: Report, options: Options) -> None:
     """`requests` operations, a `write_share` of them POSTs of 10 new statements."""
     pop = population(options.seed)
     span = await stored_span(client, options.start + options.count)

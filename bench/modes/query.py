@@ -19,10 +19,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import count
 
-import httpx
 import orjson
 
-from bench.client import JSON, body_of, timed
+from bench.client import JSON, LeanClient, body_of, timed
 from bench.generate import ADL, VERBS, Population, batches, population
 from bench.modes import Options
 from bench.report import Recorder, Report
@@ -47,7 +46,7 @@ class StoredSpan:
         return {"since": begin.isoformat(), "until": end.isoformat()}
 
 
-async def stored_span(client: httpx.AsyncClient, count: int) -> StoredSpan:
+async def stored_span(client: LeanClient, count: int) -> StoredSpan:
     """The oldest and newest `stored` of the LRS (two limit=1 queries)."""
     ends = []
     for ascending in ("true", "false"):
@@ -85,7 +84,7 @@ def filters(pop: Population, span: StoredSpan) -> dict[str, Callable[[random.Ran
 
 
 async def _series(
-    client: httpx.AsyncClient,
+    client: LeanClient,
     recorder: Recorder,
     make: Callable[[], Params],
     requests: int,
@@ -105,7 +104,7 @@ async def _series(
     recorder.stop()
 
 
-async def run_filters(client: httpx.AsyncClient, report: Report, options: Options) -> None:
+async def run_filters(client: LeanClient, report: Report, options: Options) -> None:
     pop = population(options.seed)
     rng = random.Random(f"query-{options.seed}")
     span = await stored_span(client, options.start + options.count)
@@ -121,14 +120,14 @@ async def run_filters(client: httpx.AsyncClient, report: Report, options: Option
         report.facts[f"mean_returned_{name}"] = round(mean, 1)
 
 
-async def _repeat(client: httpx.AsyncClient, recorder: Recorder, url: str, times: int) -> None:
+async def _repeat(client: LeanClient, recorder: Recorder, url: str, times: int) -> None:
     recorder.restart()
     for _ in range(times):
         await timed(client, recorder, "GET", url)
     recorder.stop()
 
 
-async def run_paging(client: httpx.AsyncClient, report: Report, options: Options) -> None:
+async def run_paging(client: LeanClient, report: Report, options: Options) -> None:
     """Page 1 versus page `pages` of an unfiltered query, following `more`."""
     first = f"/xAPI/statements?limit={options.limit}"
     repeat = max(5, min(options.requests, 30))
@@ -150,7 +149,7 @@ async def run_paging(client: httpx.AsyncClient, report: Report, options: Options
 
 
 async def _ingest_until(
-    client: httpx.AsyncClient, recorder: Recorder, options: Options, stop: asyncio.Event
+    client: LeanClient, recorder: Recorder, options: Options, stop: asyncio.Event
 ) -> None:
     """Background writers: batches of fresh statements until `stop` is set."""
     stream = batches(
@@ -171,7 +170,7 @@ async def _ingest_until(
     recorder.stop()
 
 
-async def run(client: httpx.AsyncClient, report: Report, options: Options) -> None:
+async def run(client: LeanClient, report: Report, options: Options) -> None:
     if options.ingest_clients <= 0:
         await run_filters(client, report, options)
         await run_paging(client, report, options)

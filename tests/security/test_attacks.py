@@ -104,7 +104,7 @@ async def test_2_slow_export_readers_are_bounded_and_hold_no_connection(served: 
         # About 7 MB of NDJSON (a long verb display on every row): more than the largest send
         # buffer the kernel grows to (4 MB here), so no export to a reader that stops reading
         # can end and free its slot (at 1 MB, loopback buffers sometimes took whole exports).
-        verb = {"id": "http://adlnet.gov/expapi/verbs/experienced", "display": {"en-US": "v" * 3000}}
+        verb = {"id": "http://adlnet.gov/expapi/verbs/experienced", "display": {"en": "v" * 3000}}
         for _ in range(2):
             batch = [
                 make_statement(actor=make_agent(who=uuid.uuid4().hex), verb=verb)
