@@ -67,6 +67,8 @@ class _Parsed:
     chunks: list[bytes] = field(default_factory=list)
     headers_done: bool = False
     complete: bool = False
+    keep_alive: bool = False
+    parser: Any = None  # the httptools parser calling back; asked at the message's end
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self.headers[name.decode("latin-1").lower()] = value.decode("latin-1")
@@ -79,6 +81,8 @@ class _Parsed:
 
     def on_message_complete(self) -> None:
         self.complete = True
+        # Asked here: once the message is done the parser no longer knows.
+        self.keep_alive = self.parser.should_keep_alive()
 
 
 class _Connection:
@@ -169,7 +173,7 @@ class LeanClient:
             try:
                 connection.writer.write(self._head(method, url, params, headers, len(body)) + body)
                 parsed = _Parsed()
-                parser = httptools.HttpResponseParser(parsed)
+                parser = parsed.parser = httptools.HttpResponseParser(parsed)
                 while not parsed.headers_done:
                     await self._feed(connection, parser)
                 parsed.status = parser.get_status_code()
@@ -184,7 +188,7 @@ class LeanClient:
                         await self._feed(connection, parser)
 
                 yield parsed, pieces()
-                reusable = parsed.complete and parser.should_keep_alive()
+                reusable = parsed.complete and parsed.keep_alive
             finally:
                 if reusable:
                     self._idle.append(connection)
