@@ -194,6 +194,56 @@ async def test_a_new_secret_refuses_the_old_one_on_writes(
         assert (await renewed.post("/xAPI/statements", json=statement)).status_code == 200
 
 
+async def test_refused_statements_do_not_check_the_secret_again(
+    scoped: ScopedClients, clean_db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 400 to a remembered credential reads its row again (401 once revoked) but does not
+    run the deliberately slow Argon2 check again while the row's hash is the one checked:
+    bad statements must not cost 20 ms of CPU each."""
+    from lrs.auth import authenticator
+
+    checks: list[str] = []
+    real = authenticator.verify_secret
+
+    def counted(secret_hash: str, secret: str) -> bool:
+        checks.append(secret_hash)
+        return real(secret_hash, secret)
+
+    monkeypatch.setattr(authenticator, "verify_secret", counted)
+    _, client = await _short_lived(scoped, Scope.ALL)
+    async with client:
+        assert (await client.post("/xAPI/statements", json=make_statement())).status_code == 200
+        checked = len(checks)
+        for bad in ({"actor": "nobody"}, [make_statement(), {"verb": 1}], "not a statement"):
+            refused = await client.post("/xAPI/statements", json=bad)
+            assert refused.status_code == 400, refused.text
+        unknown = await client.get(
+            "/xAPI/statements", params={"statementId": make_statement()["id"]}
+        )
+        assert unknown.status_code == 404
+        assert len(checks) == checked
+
+
+async def test_a_new_secret_refuses_the_old_one_on_refused_statements(
+    scoped: ScopedClients, clean_db: None
+) -> None:
+    """The error path of a remembered credential still sees a re-keyed row: 401, not 400."""
+    from lrs.auth.secrets import hash_secret
+    from lrs.storage.credentials import set_secret_hash
+
+    key, client = await _short_lived(scoped, Scope.ALL)
+    async with client:
+        assert (await client.post("/xAPI/statements", json=make_statement())).status_code == 200
+        async with scoped.app.state.lrs.engine.begin() as conn:
+            await set_secret_hash(conn, key, hash_secret("a new secret"))
+        refused = await client.post("/xAPI/statements", json={"actor": "nobody"})
+        assert refused.status_code == 401, refused.text
+        unknown = await client.get(
+            "/xAPI/statements", params={"statementId": make_statement()["id"]}
+        )
+        assert unknown.status_code == 401, unknown.text
+
+
 async def test_a_shared_commit_confirms_each_remembered_version(
     scoped: ScopedClients, clean_db: None
 ) -> None:
