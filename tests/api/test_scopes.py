@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+
 import httpx
 import pytest
 
@@ -171,9 +174,12 @@ async def test_scopes_changed_in_the_database_apply_to_the_next_write(
         assert (await client.post("/xAPI/statements", json=make_statement())).status_code == 200
 
 
-async def test_a_new_secret_refuses_the_old_one_on_writes(
-    scoped: ScopedClients, clean_db: None
-) -> None:
+@contextlib.asynccontextmanager
+async def _rekeyed_after_a_write(
+    scoped: ScopedClients,
+) -> AsyncIterator[tuple[str, httpx.AsyncClient]]:
+    """A client of a credential remembered from one write, then given a new secret in the
+    database."""
     from lrs.auth.secrets import hash_secret
     from lrs.storage.credentials import set_secret_hash
 
@@ -182,6 +188,13 @@ async def test_a_new_secret_refuses_the_old_one_on_writes(
         assert (await client.post("/xAPI/statements", json=make_statement())).status_code == 200
         async with scoped.app.state.lrs.engine.begin() as conn:
             await set_secret_hash(conn, key, hash_secret("a new secret"))
+        yield key, client
+
+
+async def test_a_new_secret_refuses_the_old_one_on_writes(
+    scoped: ScopedClients, clean_db: None
+) -> None:
+    async with _rekeyed_after_a_write(scoped) as (key, client):
         statement = make_statement()
         assert (await client.post("/xAPI/statements", json=statement)).status_code == 401
         assert not await _stored(scoped, statement["id"])
@@ -228,14 +241,7 @@ async def test_a_new_secret_refuses_the_old_one_on_refused_statements(
     scoped: ScopedClients, clean_db: None
 ) -> None:
     """The error path of a remembered credential still sees a re-keyed row: 401, not 400."""
-    from lrs.auth.secrets import hash_secret
-    from lrs.storage.credentials import set_secret_hash
-
-    key, client = await _short_lived(scoped, Scope.ALL)
-    async with client:
-        assert (await client.post("/xAPI/statements", json=make_statement())).status_code == 200
-        async with scoped.app.state.lrs.engine.begin() as conn:
-            await set_secret_hash(conn, key, hash_secret("a new secret"))
+    async with _rekeyed_after_a_write(scoped) as (_, client):
         refused = await client.post("/xAPI/statements", json={"actor": "nobody"})
         assert refused.status_code == 401, refused.text
         unknown = await client.get(
