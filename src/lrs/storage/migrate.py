@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
@@ -31,7 +32,10 @@ def _config(url: str | None = None) -> Config:
     return config
 
 
+@functools.cache
 def head_revision() -> str | None:
+    """The newest migration of this release. Read once: finding it parses every migration
+    script, 6 ms of CPU that an unauthenticated `/ready` would otherwise cost each time."""
     return ScriptDirectory.from_config(_config()).get_current_head()
 
 
