@@ -38,6 +38,7 @@ class RecordingHook:
 
     def __init__(self, delay: float = 0.0) -> None:
         self.calls: list[tuple[list[str], list[str]]] = []
+        self.called = asyncio.Event()
         self.delay = delay
 
     async def __call__(
@@ -48,6 +49,7 @@ class RecordingHook:
         ids = [row.id for row in stored]
         mine = (await conn.execute(_MINE, {"ids": ids})).scalars().all()
         self.calls.append((ids, list(mine)))
+        self.called.set()
         await asyncio.sleep(self.delay)
 
 
@@ -148,3 +150,21 @@ async def test_single_puts_are_grouped_too(client: httpx.AsyncClient) -> None:
     assert [a.status_code for a in answers] == [204] * len(ids)
     for statement_id in ids:
         assert await _stored(client, statement_id)
+
+
+async def test_requests_arriving_while_a_group_is_built_form_the_next_group(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    """A group being built (its hook still running) holds later requests back: they are
+    written together once it reaches its commit, not in a group started beside it."""
+    first = make_statement()
+    later = [make_statement() for _ in range(6)]
+    async with hooked(app, delay=0.5) as hook:
+        first_answer = asyncio.create_task(client.post(URL, json=first))
+        await hook.called.wait()  # the first group is in its hook, before its COMMIT
+        one = asyncio.create_task(client.post(URL, json=later[0]))
+        await asyncio.sleep(0.05)
+        rest = await _post_all(client, later[1:])
+        answers = [await first_answer, await one, *rest]
+    assert [a.status_code for a in answers] == [200] * 7
+    assert [sorted(ids) for ids, _ in hook.calls] == [[first["id"]], sorted(b["id"] for b in later)]

@@ -16,9 +16,14 @@ transaction, so their cost is shared. Each request keeps its own outcome:
   so an acknowledged statement is durable.
 
 No request waits for a timer: the first one after an idle moment is written at once, alone.
-A second group may start while the first waits for its commit (a commit's wait is most of a
-small transaction's time); a statement id in a group being written waits for that group to
-end, so two groups in flight never insert the same id (no lock waits between them).
+Requests arriving while a group is being built (checked out, inserted, hooks run) wait for
+it to reach its COMMIT, then form the next group together: a second group starts while the
+first waits for its commit (a commit's wait is most of a small transaction's time), but
+never while another is still being built, which would only split the waiting requests into
+smaller groups (with 4 clients, starting it at once cost a tenth more CPU per statement, in
+the server and in the database, and a tenth less throughput). A statement id in a group
+being written waits for that group to end, so two groups in flight never insert the same id
+(no lock waits between them).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,6 +90,7 @@ class StatementWriter:
         self._queue: list[_Pending] = []
         self._drainers: set[asyncio.Task[None]] = set()
         self._in_flight: set[str] = set()  # statement ids of the groups being written
+        self._filling = 0  # groups written that have not reached their COMMIT yet
 
     async def store(
         self,
@@ -106,13 +112,19 @@ class StatementWriter:
             )
         future: asyncio.Future[WriteResult] = asyncio.get_running_loop().create_future()
         self._queue.append(_Pending(statements[0], principal, version, future))
-        if len(self._drainers) < MAX_GROUPS_IN_FLIGHT:
-            # A context of its own: the group's work belongs to no single request (its log
-            # lines must not carry the first request's id).
-            drainer = asyncio.create_task(self._drain(), context=contextvars.Context())
-            self._drainers.add(drainer)
-            drainer.add_done_callback(self._drainers.discard)
+        self._start_drainer()
         return await future
+
+    def _start_drainer(self) -> None:
+        """Start writing the queue unless a group is still being built (the queue joins the
+        next one when it commits) or enough groups are in flight."""
+        if self._filling or not self._queue or len(self._drainers) >= MAX_GROUPS_IN_FLIGHT:
+            return
+        # A context of its own: the group's work belongs to no single request (its log
+        # lines must not carry the first request's id).
+        drainer = asyncio.create_task(self._drain(), context=contextvars.Context())
+        self._drainers.add(drainer)
+        drainer.add_done_callback(self._drainers.discard)
 
     def _next_group(self) -> tuple[list[_Pending], set[str]]:
         """Up to MAX_GROUP queued requests in arrival order, no statement id twice nor one
@@ -138,7 +150,7 @@ class StatementWriter:
     async def _drain(self) -> None:
         group: list[_Pending] = []
         try:
-            while True:
+            while not self._filling:
                 group, ids = self._next_group()
                 if not group:
                     return  # what is left waits on a group in flight, whose drainer loops
@@ -158,23 +170,42 @@ class StatementWriter:
                 _settle(pending, DatabaseUnavailable("the server is shutting down; retry later"))
 
     async def _write(self, group: list[_Pending]) -> None:
+        """Write `group`, counted as being built until its COMMIT is sent (or it failed)."""
+        self._filling += 1
+        filling = True
+
+        def committing() -> None:
+            nonlocal filling
+            if filling:
+                filling = False
+                self._filling -= 1
+                self._start_drainer()
+
+        try:
+            await self._write_group(group, committing)
+        finally:
+            committing()
+
+    async def _write_group(self, group: list[_Pending], committing: Callable[[], None]) -> None:
         if len(group) > 1:
             try:
                 outcomes = await store_prepared_group(
                     self.engine,
                     [(p.statement, p.principal, p.version) for p in group],
                     hooks=self.hooks,
+                    committing=committing,
                 )
             except Exception:  # every request is retried on its own below
                 log.debug("group of %d rolled back; writing one by one", len(group), exc_info=True)
+                committing()  # the next group need not wait for these retries
             else:
                 for pending, outcome in zip(group, outcomes, strict=True):
                     _settle(pending, outcome)
                 return
         for pending in group:
-            await self._write_one(pending)
+            await self._write_one(pending, committing)
 
-    async def _write_one(self, pending: _Pending) -> None:
+    async def _write_one(self, pending: _Pending, committing: Callable[[], None]) -> None:
         try:
             result = await store_statements(
                 self.engine,
@@ -182,6 +213,7 @@ class StatementWriter:
                 principal=pending.principal,
                 version=pending.version,
                 hooks=self.hooks,
+                committing=committing,
             )
         except Exception as error:  # the request's own outcome
             _settle(pending, error)

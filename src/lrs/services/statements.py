@@ -7,7 +7,7 @@ bulk commands. A batch is stored whole or not at all (ERR-009).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -97,11 +97,13 @@ async def store_statements(
     version: XapiVersion,
     attachments: Sequence[Attachment] = (),
     hooks: Sequence[IngestHook] = (),
+    committing: Callable[[], None] | None = None,
 ) -> WriteResult:
     """Store a validated batch; returns the ids in submission order (STR-W-008, ORD-003).
 
     A statement whose id is already stored is skipped when equivalent (ST-PROC-015) and
-    makes the whole batch a 409 otherwise (STR-W-005/006).
+    makes the whole batch a 409 otherwise (STR-W-005/006). `committing` is called just
+    before COMMIT is sent (`lrs.services.group_commit` starts its next group then).
     """
     client_ids = [str(s["id"]).lower() for s in statements if "id" in s]
     ids: list[str] = []
@@ -135,6 +137,8 @@ async def store_statements(
                 await repo.store_attachments(
                     conn, [(a.sha2, a.content_type, a.data) for a in attachments]
                 )
+        if committing is not None:
+            committing()
     return WriteResult(ids, start.consistent_through)
 
 
@@ -155,6 +159,7 @@ async def store_prepared_group(
     entries: Sequence[GroupEntry],
     *,
     hooks: Sequence[IngestHook] = (),
+    committing: Callable[[], None] | None = None,
 ) -> list[WriteResult | LRSError | StaleCredential]:
     """Store one-statement writes of several requests in one transaction (group commit,
     `lrs.services.group_commit`), each statement with its own request's authority and
@@ -162,7 +167,8 @@ async def store_prepared_group(
 
     A statement that conflicts with a stored one gets its Conflict, and one whose
     credential could not be confirmed its StaleCredential, and nothing else changes for the
-    others; any exception means the transaction was rolled back for all."""
+    others; any exception means the transaction was rolled back for all. `committing` is
+    called just before COMMIT is sent, as in `store_statements`."""
     client_ids = [str(s["id"]).lower() for s, _, _ in entries if "id" in s]
     outcomes: list[WriteResult | LRSError | StaleCredential] = []
     async with transaction(engine) as conn:
@@ -190,6 +196,8 @@ async def store_prepared_group(
                 all_terms.append(terms)
         if rows:
             await write_rows(conn, start, rows, all_terms, received, hooks=hooks)
+        if committing is not None:
+            committing()
     return outcomes
 
 
