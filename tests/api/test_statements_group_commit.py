@@ -15,8 +15,11 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lrs.errors import BadRequest
+from lrs.auth.principal import Principal, authority_for
+from lrs.errors import BadRequest, DatabaseUnavailable
+from lrs.services.group_commit import StatementWriter
 from lrs.storage.statements import NewStatement
+from lrs.xapi.versions import XapiVersion
 from tests.factories import make_statement
 
 URL = "/xAPI/statements"
@@ -168,3 +171,29 @@ async def test_requests_arriving_while_a_group_is_built_form_the_next_group(
         answers = [await first_answer, await one, *rest]
     assert [a.status_code for a in answers] == [200] * 7
     assert [sorted(ids) for ids, _ in hook.calls] == [[first["id"]], sorted(b["id"] for b in later)]
+
+
+async def test_a_writer_cancelled_mid_group_answers_the_waiting_and_starts_nothing(
+    app: FastAPI,
+) -> None:
+    """The event loop closing cancels a writer while its group is in flight: the group's
+    request and those queued behind it get a 503 rather than no answer, and no group is
+    started during the cancellation."""
+    hook = RecordingHook(delay=2.0)
+    writer = StatementWriter(app.state.lrs.engine, (hook,))
+    principal = Principal("k", "n", frozenset(), authority_for("k", "n"))
+
+    def store() -> asyncio.Task[Any]:
+        write = writer.store([make_statement()], principal=principal, version=XapiVersion.V2_0_0)
+        return asyncio.create_task(write)
+
+    first = store()
+    await hook.called.wait()
+    queued = [store() for _ in range(3)]
+    await asyncio.sleep(0.05)
+    (drainer,) = writer._drainers
+    drainer.cancel()
+    outcomes = await asyncio.gather(first, *queued, return_exceptions=True)
+    assert [type(outcome) for outcome in outcomes] == [DatabaseUnavailable] * 4
+    assert not writer._drainers
+    assert len(hook.calls) == 1

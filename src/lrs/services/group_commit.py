@@ -174,17 +174,20 @@ class StatementWriter:
         self._filling += 1
         filling = True
 
-        def committing() -> None:
+        def committing(*, start_next: bool = True) -> None:
             nonlocal filling
             if filling:
                 filling = False
                 self._filling -= 1
-                self._start_drainer()
+                if start_next:
+                    self._start_drainer()
 
         try:
             await self._write_group(group, committing)
-        finally:
-            committing()
+        except BaseException:
+            committing(start_next=False)  # cancelled (the event loop closing): start nothing
+            raise
+        committing()
 
     async def _write_group(self, group: list[_Pending], committing: Callable[[], None]) -> None:
         if len(group) > 1:
