@@ -268,6 +268,20 @@ def statement_ref_expansion(s: Session) -> None:
     s.expect(single.get("id") == referrer, "statementId lookup expanded")
 
 
+@check("STR-Q-025", "STR-Q-009", area=AREA)
+def statement_ref_expansion_with_two_filters(s: Session) -> None:
+    """With agent and verb together, a referrer is returned when its target matches both,
+    not when its own agent and its target's verb are all that match."""
+    target_agent, referrer_agent, v = agent(), agent(), fresh_verb()
+    target = store(s, statement(actor=target_agent, verb=v))[0]
+    ref = {"objectType": "StatementRef", "id": target}
+    referrer = store(s, statement(actor=referrer_agent, object=ref))[0]
+    both = query_ids(s, agent=agent_param(target_agent), verb=v["id"])
+    s.expect(target in both and referrer in both, f"target and referrer expected: {both}")
+    mixed = query_ids(s, agent=agent_param(referrer_agent), verb=v["id"])
+    s.expect(not mixed, f"own agent with the target's verb matched: {mixed}")
+
+
 @check("ST-VAL-012", area=AREA)
 def activity_ids_are_case_sensitive(s: Session) -> None:
     """Activity ids differing in letter case are different activities."""

@@ -24,7 +24,7 @@ from lrs.xapi.formats import StatementFormat, render_statement
 from lrs.xapi.ifi import ifi_key
 from lrs.xapi.paging import Position, TokenCodec, foreign_token, more_link, more_token
 from lrs.xapi.relations import statement_index_terms
-from lrs.xapi.terms import filter_terms
+from lrs.xapi.terms import QueryTerms, filter_terms
 from lrs.xapi.validate import (
     all_attachments,
     parse_agent_param,
@@ -74,7 +74,7 @@ class SingleRequest:
 @dataclass(frozen=True)
 class QueryRequest:
     params: tuple[tuple[str, str], ...]
-    terms: tuple[str, ...]
+    terms: QueryTerms
     since: datetime | None
     until: datetime | None
     limit: int
@@ -189,7 +189,8 @@ async def run_query(
     """One keyset page of a statement query (STR-Q-*, ORD-001/002/005, LIM-005)."""
     own = principal.authority_key if principal.reads_only_own_statements else None
     page_query = queries.PageQuery(
-        terms=query.terms,
+        terms=query.terms.terms,
+        verb=query.terms.verb,
         since=query.since,
         until=query.until,
         authority_key=own,

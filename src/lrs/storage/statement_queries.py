@@ -1,8 +1,9 @@
 """Reads of statements: one by id, or a keyset page of a filtered query.
 
 A filtered query walks ``statement_terms`` on its (term, stored, seq) index in stored order,
-driven by its rarest term; further filters are index probes on the same index. Page N costs
-what page 1 costs.
+driven by its rarest term; further filters are index probes on the same index, except a verb,
+which is checked on the walked index entries themselves (their verb key). Page N costs what
+page 1 costs.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sqlalchemy import (
     Text,
     bindparam,
     cast,
+    func,
     literal_column,
     select,
     tuple_,
@@ -33,11 +35,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from lrs.storage.database import driver_connection
 from lrs.storage.statements import CONSISTENCY_MARGIN, StoredRow
 from lrs.storage.tables import statement_terms, statements
+from lrs.xapi.terms import VERB
 
 
 @dataclass(frozen=True)
 class PageQuery:
+    """`terms` drive and probe the walk; `verb`, with terms, is checked on the walk's rows
+    (`lrs.xapi.terms.QueryTerms`)."""
+
     terms: tuple[str, ...]
+    verb: str | None
     since: datetime | None
     until: datetime | None
     authority_key: str | None
@@ -64,10 +71,12 @@ async def get_statement(
 
 
 # The aliases are built once: a fresh alias per request rebuilds its column collection, which
-# was 3% of a query's server time. A query has at most four terms (registration, agent,
-# activity, verb), so one driving alias and three probing ones.
+# was 3% of a query's server time. A query has at most three terms (registration, agent,
+# activity; a verb beside them is checked apart), so one driving alias and two probing ones,
+# and one for the verb's probe.
 _DRIVE = statement_terms.alias("drive")
-_PROBES = tuple(statement_terms.alias(f"probe_{index}") for index in range(3))
+_PROBES = tuple(statement_terms.alias(f"probe_{index}") for index in range(2))
+_VERB_PROBE = statement_terms.alias("probe_verb")
 
 
 def _probe(term: BindParameter[str], other: FromClause) -> ScalarSelect[Any]:
@@ -90,6 +99,24 @@ def _probe(term: BindParameter[str], other: FromClause) -> ScalarSelect[Any]:
     )
 
 
+def _verb_checked(verb: BindParameter[str], verb_term: BindParameter[str]) -> Any:
+    """Whether the driving row's statement matches a verb filter, mostly without a probe.
+
+    Every term row carries the verb key of the statement it was written for (migration
+    0014): `hashtextextended` of the verb IRI, or NULL on rows written before. The first
+    condition uses only the walked index entry (the key is an INCLUDE column), so the walk
+    skips the other verbs' rows where it used to probe each one for the verb; that is what
+    made agent + verb the slowest filter at 1M statements. The key only narrows: a row it
+    keeps matches when its statement's verb is the one asked, or when the statement carries
+    the verb term (a probe, run only when the first fails: rows without a key, a StatementRef
+    matched through its target's terms (STR-Q-025), or a key that two IRIs share).
+    """
+    key = func.hashtextextended(verb, literal_column("0"))
+    on_the_walk = (_DRIVE.c.verb_key == key) | _DRIVE.c.verb_key.is_(None)
+    own_verb = _DRIVE.c.verb_key.is_not(None) & (statements.c.verb_id == verb)
+    return on_the_walk & (own_verb | _probe(verb_term, _VERB_PROBE).is_not(None))
+
+
 _TARGET = statements.alias("target")
 
 
@@ -110,9 +137,10 @@ def _no_foreign_target(authority_key: BindParameter[str]) -> Any:
 
 @dataclass(frozen=True)
 class _Shape:
-    """What the SQL of a page query depends on (its values aside): at most 160 shapes."""
+    """What the SQL of a page query depends on (its values aside): at most 224 shapes."""
 
     terms: int
+    verb: bool
     own: bool
     since: bool
     until: bool
@@ -123,6 +151,7 @@ class _Shape:
 def _shape(page: PageQuery) -> _Shape:
     return _Shape(
         terms=len(page.terms),
+        verb=page.verb is not None,
         own=page.authority_key is not None,
         since=page.since is not None,
         until=page.until is not None,
@@ -134,6 +163,8 @@ def _shape(page: PageQuery) -> _Shape:
 def _values(page: PageQuery) -> dict[str, Any]:
     """The values of a page query, by the names of `_page_select`'s parameters."""
     values: dict[str, Any] = {f"term_{index}": term for index, term in enumerate(page.terms)}
+    if page.verb is not None:
+        values.update(verb=page.verb, verb_term=VERB + page.verb)
     values.update(
         authority_key=page.authority_key,
         since=page.since,
@@ -148,6 +179,7 @@ def _values(page: PageQuery) -> dict[str, Any]:
 # A page query with every part, to hold `_page_select`'s parameters to `_values`' names.
 _EVERY_VALUE = PageQuery(
     terms=("",) * (len(_PROBES) + 1),
+    verb="",
     since=datetime.min,
     until=datetime.min,
     authority_key="",
@@ -172,6 +204,11 @@ def _page_select(shape: _Shape) -> Select[Any]:
         order = (drive.c.stored, drive.c.seq)
         for term, other in zip(terms[1:], _PROBES, strict=False):
             query = query.where(_probe(term, other).is_not(None))
+        if shape.verb:
+            verb_checked = _verb_checked(
+                bindparam("verb", type_=Text), bindparam("verb_term", type_=Text)
+            )
+            query = query.where(verb_checked)
     else:
         query = select(statements.c.seq, statements.c.stored, payload)
         order = (statements.c.stored, statements.c.seq)
@@ -215,6 +252,8 @@ async def find_page(conn: AsyncConnection, page: PageQuery) -> tuple[list[Stored
     """Up to `limit` statements in stored order after the cursor, and whether more remain."""
     if len(page.terms) > len(_PROBES) + 1:
         raise ValueError(f"at most {len(_PROBES) + 1} query terms, got {len(page.terms)}")
+    if page.verb is not None and not page.terms:
+        raise ValueError("a verb is checked on a walk: it needs a term to drive it")
     sql, names = _page_sql(_shape(page))
     values = _values(page)
     driver = await driver_connection(conn)

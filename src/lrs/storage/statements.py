@@ -169,10 +169,10 @@ _INSERT_BATCH = """
             payload jsonb)
         ORDER BY n
         ON CONFLICT (id) DO NOTHING
-        RETURNING id, seq, stored, actor_key, timestamp
+        RETURNING id, seq, stored, actor_key, timestamp, verb_id
     ), terms AS (
-        INSERT INTO statement_terms (term, stored, seq)
-        SELECT t.term, new.stored, new.seq
+        INSERT INTO statement_terms (term, stored, seq, verb_key)
+        SELECT t.term, new.stored, new.seq, hashtextextended(new.verb_id, 0)
         FROM jsonb_to_recordset(CAST($2::text AS jsonb)) AS t(id uuid, term text)
              JOIN new ON new.id = t.id
     ) -- insert steps
@@ -209,9 +209,9 @@ def _row_object(n: int, s: NewStatement, voided: bool) -> dict[str, Any]:
 class InsertStep:
     """A write that rides on the insert of statements, in the same command (no round trip
     of its own): `sql` is one data-modifying statement, run as a CTE of the insert, that may
-    read `new` (id, seq, stored, actor_key, timestamp: the rows written, without those a
-    concurrent writer stored first) and `$document`, its one parameter: `document`, JSON
-    text, when it has one. Its failure fails the insert."""
+    read `new` (id, seq, stored, actor_key, timestamp, verb_id: the rows written, without
+    those a concurrent writer stored first) and `$document`, its one parameter: `document`,
+    JSON text, when it has one. Its failure fails the insert."""
 
     sql: str
     document: str | None = None
@@ -306,8 +306,8 @@ _PROPAGATE_REFS = text(
         FROM chain c JOIN statements mid ON mid.seq = c.seq
              JOIN statements r ON r.statement_ref_id = mid.id
     )
-    INSERT INTO statement_terms (term, stored, seq)
-    SELECT t.term, c.stored, c.seq
+    INSERT INTO statement_terms (term, stored, seq, verb_key)
+    SELECT t.term, c.stored, c.seq, t.verb_key
     FROM chain c JOIN statement_terms t ON t.seq = c.source
     WHERE c.seq <> c.source
     ON CONFLICT DO NOTHING
@@ -319,9 +319,10 @@ async def propagate_statement_refs(
     conn: AsyncConnection, *, referrers: Sequence[int], targets: Sequence[int]
 ) -> None:
     """A statement whose object is a StatementRef matches the filters its target matches
-    (STR-Q-025): copy the target's terms onto the referrer, along whole chains, whichever of
-    the two arrived first. `referrers`: new statements whose object is a StatementRef;
-    `targets`: new statements that earlier statements may already reference."""
+    (STR-Q-025): copy the target's terms (with the target's verb key) onto the referrer,
+    along whole chains, whichever of the two arrived first. `referrers`: new statements
+    whose object is a StatementRef; `targets`: new statements that earlier statements may
+    already reference."""
     if referrers or targets:
         # Planned for these seqs, as outside a write (`begin_write` sets generic plans):
         # a generic plan joins the chain with the whole terms index.

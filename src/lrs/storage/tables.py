@@ -89,7 +89,18 @@ statement_terms = Table(
     # and triggers of migration 0010 delete them with their statements (a key checked each of
     # the ten rows a statement has, three quarters of an insert's database time).
     Column("seq", BigInteger, nullable=False),
-    Index("ix_statement_terms_term_stored_seq", "term", "stored", "seq", unique=True),
+    # The statement's verb as `hashtextextended(verb_id, 0)`, kept in the term index so that
+    # a query filtering on a verb besides another term checks it on the entries it walks
+    # (`lrs.storage.statement_queries`); NULL on rows written before migration 0014.
+    Column("verb_key", BigInteger, nullable=True),
+    Index(
+        "ix_statement_terms_term_stored_seq",
+        "term",
+        "stored",
+        "seq",
+        unique=True,
+        postgresql_include=["verb_key"],
+    ),
     Index("ix_statement_terms_seq", "seq"),
 )
 

@@ -6,9 +6,13 @@ A term is a prefix and a value: ``agent:<ifi key>`` for the statement's actor (a
 Group's members), ``ragent:<ifi key>`` for any agent the statement names (the
 ``related_agents`` form), ``verb:<iri>``, ``activity:<iri>`` for the object,
 ``ractivity:<iri>`` for any activity named (``related_activities``), ``reg:<uuid>``.
+Each stored term row also carries its statement's verb as a key (migration 0014), so a query
+that filters on a verb besides another term checks the verb on the row it walks.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from lrs.xapi.relations import IndexTerms
 
@@ -37,6 +41,16 @@ def statement_terms(terms: IndexTerms) -> tuple[str, ...]:
     return tuple(out)
 
 
+@dataclass(frozen=True)
+class QueryTerms:
+    """What a statement query must match: `terms`, most selective first (the first drives
+    the index walk, the others are probed), and `verb`, a verb checked on the rows the walk
+    visits (their verb key) when another term drives; a verb filter alone is a term."""
+
+    terms: tuple[str, ...]
+    verb: str | None = None
+
+
 def filter_terms(
     *,
     agent_key: str | None,
@@ -45,9 +59,8 @@ def filter_terms(
     activity: str | None,
     related_activities: bool,
     registration: str | None,
-) -> tuple[str, ...]:
-    """The terms a statement query must match, most selective first (it drives the index
-    walk)."""
+) -> QueryTerms:
+    """The terms of a statement query's filters (`QueryTerms`)."""
     terms: list[str] = []
     if registration is not None:
         terms.append(REGISTRATION + registration)
@@ -55,6 +68,8 @@ def filter_terms(
         terms.append((RELATED_AGENT if related_agents else AGENT) + agent_key)
     if activity is not None:
         terms.append((RELATED_ACTIVITY if related_activities else ACTIVITY) + activity)
+    if verb is not None and terms:
+        return QueryTerms(tuple(terms), verb)
     if verb is not None:
         terms.append(VERB + verb)
-    return tuple(terms)
+    return QueryTerms(tuple(terms))

@@ -18,6 +18,7 @@ def _pages() -> list[PageQuery]:
     return [
         PageQuery(
             terms=tuple(f"term {n}" for n in range(terms)),
+            verb=verb,
             since=NOW if since else None,
             until=NOW if until else None,
             authority_key="account:k" if own else None,
@@ -25,7 +26,8 @@ def _pages() -> list[PageQuery]:
             limit=10,
             after=(NOW, 7) if after else None,
         )
-        for terms in range(5)
+        for terms in range(4)
+        for verb in ((None,) if terms == 0 else (None, "http://example.com/verb"))
         for own, since, until, after, ascending in itertools.product((False, True), repeat=5)
     ]
 
@@ -35,12 +37,14 @@ def test_every_shape_sends_a_value_for_each_parameter(page: PageQuery) -> None:
     sql, names = _page_sql(_shape(page))
     values = _values(page)
     assert all(values.get(name) is not None for name in names), (names, values)
-    assert sql.count("$") == len(names) + (1 if page.authority_key and page.terms else 0)
-    assert sql.count("LIMIT 1)") == max(len(page.terms) - 1, 0)
+    repeated = (1 if page.authority_key and page.terms else 0) + (1 if page.verb else 0)
+    assert sql.count("$") == len(names) + repeated
+    probes = max(len(page.terms) - 1, 0) + (1 if page.verb else 0)
+    assert sql.count("LIMIT 1)") == probes
 
 
 def test_shapes_are_compiled_once() -> None:
     pages = _pages()
-    assert len({_shape(p) for p in pages}) == 160
+    assert len({_shape(p) for p in pages}) == 224
     first = _page_sql(_shape(pages[-1]))
     assert _page_sql(_shape(pages[-1])) is first

@@ -58,6 +58,20 @@ def test_every_filter_asks_for_a_term_the_statement_stored() -> None:
             related_activities=related,
             registration=REGISTRATION,
         )
-        assert set(asked) <= stored
-        assert asked[0] == f"reg:{REGISTRATION}"  # the most selective term drives the walk
-        assert asked[-1] == f"verb:{VERB}"
+        assert set(asked.terms) <= stored
+        assert asked.terms[0] == f"reg:{REGISTRATION}"  # the most selective drives the walk
+        assert asked.verb == VERB  # checked on the walk's rows (their verb key)
+
+
+def test_a_verb_filter_alone_is_the_term_that_drives_the_walk() -> None:
+    only_verb = filter_terms(
+        agent_key=None,
+        related_agents=False,
+        verb=VERB,
+        activity=None,
+        related_activities=False,
+        registration=None,
+    )
+    assert only_verb.terms == (f"verb:{VERB}",)
+    assert only_verb.verb is None
+    assert only_verb.terms[0] in set(_stored_terms())
