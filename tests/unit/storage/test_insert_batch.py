@@ -37,7 +37,7 @@ def test_row_objects_carry_the_declared_columns() -> None:
 
 
 def test_steps_number_their_documents_after_the_insert_parameters() -> None:
-    """The documents follow the insert's four parameters, in the steps' order; a step
+    """The documents follow the insert's five parameters, in the steps' order; a step
     without a document takes no parameter."""
     sql, documents = _with_steps(
         [
@@ -45,9 +45,11 @@ def test_steps_number_their_documents_after_the_insert_parameters() -> None:
             InsertStep("INSERT INTO b SELECT 1"),
             InsertStep("INSERT INTO c SELECT $document", "[]"),
         ],
-        first_parameter=5,
+        first_parameter=6,
     )
     assert documents == ["{}", "[]"]
-    assert "step_0 AS (INSERT INTO a SELECT $5::text)" in sql
+    assert "step_0 AS (INSERT INTO a SELECT $6::text)" in sql
     assert "step_1 AS (INSERT INTO b SELECT 1)" in sql
-    assert "step_2 AS (INSERT INTO c SELECT $6::text)" in sql
+    assert "step_2 AS (INSERT INTO c SELECT $7::text)" in sql
+    assert "$5::text[]" in _INSERT_BATCH  # the payloads, the insert's last parameter
+    assert "$6" not in _INSERT_BATCH
