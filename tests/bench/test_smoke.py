@@ -11,10 +11,12 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import asyncpg
 import httpx
 import orjson
 import pytest
 from bench.__main__ import main as bench_main
+from bench.baseline import plain_dsn
 from bench.report import find_listening_pid, percentile
 
 from tests.conftest import ROOT, create_database, drop_database, free_port
@@ -191,3 +193,21 @@ def test_report_helpers(live: tuple[str, int]) -> None:
     url, pid = live
     port = int(url.rsplit(":", 1)[1].split("/")[0])
     assert find_listening_pid(port) == pid
+
+
+async def test_term_rows_writes_both_keyings_and_drops_its_schema(bench_db: str) -> None:
+    """`python -m bench.term_rows`: each statement's terms written keyed by text and by a
+    dictionary id, the same rows both ways; the scratch schema is gone afterwards."""
+    from bench.term_rows import SCHEMA, run
+
+    result = await run(bench_db, 200)
+    assert result.statements == 200
+    assert result.rows == result.rows_by_id >= 200 * 8  # realistic statements: ~10 terms
+    assert 0 < result.dictionary < result.rows
+    assert result.text_keys_us >= 0
+    assert result.term_ids_us >= 0
+    conn = await asyncpg.connect(plain_dsn(bench_db))
+    try:
+        assert await conn.fetchval("SELECT to_regnamespace($1)", SCHEMA) is None
+    finally:
+        await conn.close()
