@@ -15,14 +15,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
 import orjson
 
 from bench.baseline import plain_dsn
-from bench.generate import statements
+from bench.baseline_lrs import prepare
 
 SCHEMA = "bench_term_rows"
 BATCH = 100
@@ -56,22 +55,14 @@ _BY_ID = f"""
 
 
 def _term_rows(first: int, first_seq: int) -> str:
-    """The term rows of statements `first` .. `first + BATCH` as the insert's JSON."""
-    from lrs.xapi.prepare import prepare_statement
-    from lrs.xapi.relations import statement_index_terms
-    from lrs.xapi.terms import statement_terms
-    from lrs.xapi.versions import XapiVersion
-
-    rows: list[dict[str, object]] = []
-    for offset, statement in enumerate(statements(1, BATCH, start=first)):
-        prepared = prepare_statement(
-            statement,
-            version=XapiVersion.V1_0_3,
-            authority={"mbox": "mailto:bench@example.com"},
-            stored=datetime.now(UTC),
-        )
-        terms = statement_terms(statement_index_terms(prepared))
-        rows.extend({"seq": first_seq + offset, "term": term} for term in terms)
+    """The term rows of statements `first` .. `first + BATCH`, prepared as lrs prepares them
+    (`bench.baseline_lrs.prepare`), as the insert's JSON."""
+    prepared = prepare(1, BATCH, start=first)
+    rows = [
+        {"seq": first_seq + offset, "term": term}
+        for offset, terms in enumerate(prepared.terms)
+        for term, _, _ in terms
+    ]
     return orjson.dumps(rows).decode()
 
 

@@ -74,7 +74,7 @@ class SingleRequest:
 @dataclass(frozen=True)
 class QueryRequest:
     params: tuple[tuple[str, str], ...]
-    terms: QueryTerms
+    filters: QueryTerms
     since: datetime | None
     until: datetime | None
     limit: int
@@ -152,7 +152,7 @@ def _query(values: dict[str, str], version: XapiVersion, *, max_limit: int) -> Q
     limit = parse_limit_param(values["limit"]) if "limit" in values else 0
     return QueryRequest(
         params=tuple(sorted(values.items())),
-        terms=filter_terms(
+        filters=filter_terms(
             agent_key=agent_key,
             related_agents=related_agents,
             verb=verb,
@@ -189,8 +189,8 @@ async def run_query(
     """One keyset page of a statement query (STR-Q-*, ORD-001/002/005, LIM-005)."""
     own = principal.authority_key if principal.reads_only_own_statements else None
     page_query = queries.PageQuery(
-        terms=query.terms.terms,
-        verb=query.terms.verb,
+        terms=query.filters.terms,
+        verb=query.filters.verb,
         since=query.since,
         until=query.until,
         authority_key=own,

@@ -173,10 +173,10 @@ _INSERT_BATCH = """
              JOIN unnest($5::text[]) WITH ORDINALITY AS p(payload, k) ON p.k = r.n + 1
         ORDER BY n
         ON CONFLICT (id) DO NOTHING
-        RETURNING id, seq, stored, actor_key, timestamp, verb_id
+        RETURNING id, seq, stored, actor_key, timestamp, hashtextextended(verb_id, 0) AS verb_key
     ), terms AS (
         INSERT INTO statement_terms (term, stored, seq, verb_key)
-        SELECT t.term, new.stored, new.seq, hashtextextended(new.verb_id, 0)
+        SELECT t.term, new.stored, new.seq, new.verb_key
         FROM jsonb_to_recordset(CAST($2::text AS jsonb)) AS t(id uuid, term text)
              JOIN new ON new.id = t.id
     ) -- insert steps
@@ -213,7 +213,7 @@ def _row_object(n: int, s: NewStatement, voided: bool) -> dict[str, Any]:
 class InsertStep:
     """A write that rides on the insert of statements, in the same command (no round trip
     of its own): `sql` is one data-modifying statement, run as a CTE of the insert, that may
-    read `new` (id, seq, stored, actor_key, timestamp, verb_id: the rows written, without
+    read `new` (id, seq, stored, actor_key, timestamp, verb_key: the rows written, without
     those a concurrent writer stored first) and `$document`, its one parameter: `document`,
     JSON text, when it has one. Its failure fails the insert."""
 
