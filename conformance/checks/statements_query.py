@@ -148,6 +148,23 @@ def related_agents(s: Session) -> None:
         s.expect(in_ctx in ids, "contextAgents match missing under 2.0")
 
 
+@check("STR-Q-010", "STR-Q-011", area=AREA)
+def related_filters_include_the_primary_places(s: Session) -> None:
+    """The related forms widen the plain filters: with related_activities=true the object
+    still matches, with related_agents=true the actor and an Agent object still do, each
+    statement once, in stored order (newest first)."""
+    who, act = agent(), activity()
+    as_object = store(s, statement(object=act))[0]
+    in_both = store(
+        s, statement(actor=who, object=act, context={"contextActivities": {"other": [act]}})
+    )[0]
+    as_agent_object = store(s, statement(object=who))[0]
+    ids = query_ids(s, activity=act["id"], related_activities="true")
+    s.expect(ids == [in_both, as_object], f"related_activities returned {ids}")
+    ids = query_ids(s, agent=agent_param(who), related_agents="true")
+    s.expect(ids == [as_agent_object, in_both], f"related_agents returned {ids}")
+
+
 @check("STR-Q-012", "STR-Q-013", area=AREA)
 def since_and_until(s: Session) -> None:
     """since is exclusive, until inclusive, both on stored."""

@@ -17,7 +17,7 @@ from sqlalchemy import ARRAY, BigInteger, DateTime, Integer, Text, bindparam, te
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lrs.storage.statements import INGEST_LOCK_KEY
-from lrs.xapi.terms import RELATED_AGENT
+from lrs.xapi.terms import AGENT, RELATED_AGENT, spellings
 
 _TEXTS = ARRAY(Text)
 _BIGINTS = ARRAY(BigInteger)
@@ -59,7 +59,8 @@ async def keys_of_pseudonym(conn: AsyncConnection, pseudonym: str) -> list[str]:
 
 
 # Every statement naming the agent anywhere (its `ragent:` term: actor, object, authority,
-# context agents and groups, members, SubStatements), then every statement that targets one
+# context agents and groups, members, SubStatements; or its `agent:` term, under which an
+# actor or object is stored alone, `lrs.xapi.terms`), then every statement that targets one
 # of those through a StatementRef, along whole chains.
 _NAMING = text(
     """
@@ -75,7 +76,7 @@ _NAMING = text(
 
 
 async def statements_naming(conn: AsyncConnection, agent_keys: Sequence[str]) -> list[int]:
-    terms = [RELATED_AGENT + key for key in agent_keys]
+    terms = [term for key in agent_keys for term in spellings(RELATED_AGENT + key)]
     seqs: list[int] = (await conn.execute(_NAMING, {"terms": terms})).scalar_one()
     return list(seqs)
 
@@ -160,16 +161,23 @@ async def orphaned_attachments(
 
 
 # Identified agents named by the doomed statements that no other statement names (their
-# Agents-resource record goes with the statements).
+# Agents-resource record goes with the statements), by either spelling of naming
+# (`ragent:`, or `agent:` for an actor or object, `lrs.xapi.terms`).
 _LONELY_AGENTS = text(
     """
     SELECT coalesce(array_agg(a.ifi_key ORDER BY a.ifi_key), '{}') FROM agents a
     WHERE a.ifi_key IN (SELECT substr(t.term, length(:ragent) + 1) FROM statement_terms t
-                        WHERE t.seq = ANY(:seqs) AND starts_with(t.term, :ragent))
+                        WHERE t.seq = ANY(:seqs) AND starts_with(t.term, :ragent)
+                        UNION
+                        SELECT substr(t.term, length(:agent) + 1) FROM statement_terms t
+                        WHERE t.seq = ANY(:seqs) AND starts_with(t.term, :agent))
       AND NOT EXISTS (SELECT 1 FROM statement_terms o
-                      WHERE o.term = :ragent || a.ifi_key AND NOT (o.seq = ANY(:seqs)))
+                      WHERE o.term IN (:ragent || a.ifi_key, :agent || a.ifi_key)
+                        AND NOT (o.seq = ANY(:seqs)))
     """
-).bindparams(bindparam("seqs", type_=_BIGINTS), bindparam("ragent", RELATED_AGENT))
+).bindparams(
+    bindparam("seqs", type_=_BIGINTS), bindparam("ragent", RELATED_AGENT), bindparam("agent", AGENT)
+)
 
 
 async def lonely_agents(conn: AsyncConnection, seqs: list[int]) -> list[str]:
@@ -182,11 +190,17 @@ _LONELY_AGENTS_BEFORE = text(
     """
     SELECT count(*) FROM agents a
     WHERE EXISTS (SELECT 1 FROM statement_terms t
-                  WHERE t.term = :ragent || a.ifi_key AND t.stored < :before)
+                  WHERE t.term IN (:ragent || a.ifi_key, :agent || a.ifi_key)
+                    AND t.stored < :before)
       AND NOT EXISTS (SELECT 1 FROM statement_terms o
-                      WHERE o.term = :ragent || a.ifi_key AND o.stored >= :before)
+                      WHERE o.term IN (:ragent || a.ifi_key, :agent || a.ifi_key)
+                        AND o.stored >= :before)
     """
-).bindparams(bindparam("before", type_=DateTime(timezone=True)), bindparam("ragent", RELATED_AGENT))
+).bindparams(
+    bindparam("before", type_=DateTime(timezone=True)),
+    bindparam("ragent", RELATED_AGENT),
+    bindparam("agent", AGENT),
+)
 
 
 async def count_lonely_agents_before(conn: AsyncConnection, before: datetime) -> int:

@@ -2,8 +2,10 @@
 
 A filtered query walks ``statement_terms`` on its (term, stored, seq) index in stored order,
 driven by its rarest term; further filters are index probes on the same index, except a verb,
-which is checked on the walked index entries themselves (their verb key). Page N costs what
-page 1 costs.
+which is checked on the walked index entries themselves (their verb key). A related form
+(``related_agents``, ``related_activities``) has two spellings (`lrs.xapi.terms.spellings`):
+its walk merges the two terms' index ranges in stored order and its probe looks for either.
+Page N costs what page 1 costs.
 """
 
 from __future__ import annotations
@@ -29,13 +31,14 @@ from sqlalchemy import (
     select,
     tuple_,
 )
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lrs.storage.database import driver_connection
 from lrs.storage.statements import CONSISTENCY_MARGIN, StoredRow
 from lrs.storage.tables import statement_terms, statements
-from lrs.xapi.terms import VERB
+from lrs.xapi.terms import RELATED_AGENT, VERB, spellings
 
 
 @dataclass(frozen=True)
@@ -79,8 +82,17 @@ _PROBES = tuple(statement_terms.alias(f"probe_{index}") for index in range(2))
 _VERB_PROBE = statement_terms.alias("probe_verb")
 
 
-def _probe(term: BindParameter[str], other: FromClause) -> ScalarSelect[Any]:
-    """Whether the driving row also carries `term`: one index probe per row walked.
+def _term_matches(column: Any, index: int, related: bool) -> Any:
+    """`column` holds term `index` of the query, or its other spelling."""
+    term = bindparam(f"term_{index}", type_=Text)
+    if not related:
+        return column == term
+    return column.in_([term, bindparam(f"term_{index}_also", type_=Text)])
+
+
+def _probe(term: Any, other: FromClause, drive: FromClause) -> ScalarSelect[Any]:
+    """Whether the driving row's statement also carries `term` (a condition on `other`'s
+    term): one index probe per row walked.
 
     Written as a scalar subquery with LIMIT 1 on purpose. As EXISTS, the planner turns it
     into a semi-join and, with 1M statements, hashed every statement of a common verb (83k
@@ -89,17 +101,15 @@ def _probe(term: BindParameter[str], other: FromClause) -> ScalarSelect[Any]:
     """
     return (
         select(literal_column("1"))
-        .where(
-            other.c.term == term,
-            other.c.stored == _DRIVE.c.stored,
-            other.c.seq == _DRIVE.c.seq,
-        )
+        .where(term, other.c.stored == drive.c.stored, other.c.seq == drive.c.seq)
         .limit(literal_column("1"))
         .scalar_subquery()
     )
 
 
-def _verb_checked(verb: BindParameter[str], verb_term: BindParameter[str]) -> Any:
+def _verb_checked(
+    verb: BindParameter[str], verb_term: BindParameter[str], drive: FromClause
+) -> Any:
     """Whether the driving row's statement matches a verb filter, mostly without a probe.
 
     Every term row carries the verb key of the statement it was written for (migration
@@ -112,9 +122,10 @@ def _verb_checked(verb: BindParameter[str], verb_term: BindParameter[str]) -> An
     matched through its target's terms (STR-Q-025), or a key that two IRIs share).
     """
     key = func.hashtextextended(verb, literal_column("0"))
-    on_the_walk = (_DRIVE.c.verb_key == key) | _DRIVE.c.verb_key.is_(None)
-    own_verb = _DRIVE.c.verb_key.is_not(None) & (statements.c.verb_id == verb)
-    return on_the_walk & (own_verb | _probe(verb_term, _VERB_PROBE).is_not(None))
+    on_the_walk = (drive.c.verb_key == key) | drive.c.verb_key.is_(None)
+    own_verb = drive.c.verb_key.is_not(None) & (statements.c.verb_id == verb)
+    probe = _probe(_VERB_PROBE.c.term == verb_term, _VERB_PROBE, drive)
+    return on_the_walk & (own_verb | probe.is_not(None))
 
 
 _TARGET = statements.alias("target")
@@ -137,9 +148,10 @@ def _no_foreign_target(authority_key: BindParameter[str]) -> Any:
 
 @dataclass(frozen=True)
 class _Shape:
-    """What the SQL of a page query depends on (its values aside): at most 224 shapes."""
+    """What the SQL of a page query depends on (its values aside): `related`, for each term,
+    whether it has two spellings; at most 928 shapes."""
 
-    terms: int
+    related: tuple[bool, ...]
     verb: bool
     own: bool
     since: bool
@@ -150,7 +162,7 @@ class _Shape:
 
 def _shape(page: PageQuery) -> _Shape:
     return _Shape(
-        terms=len(page.terms),
+        related=tuple(len(spellings(term)) > 1 for term in page.terms),
         verb=page.verb is not None,
         own=page.authority_key is not None,
         since=page.since is not None,
@@ -162,7 +174,11 @@ def _shape(page: PageQuery) -> _Shape:
 
 def _values(page: PageQuery) -> dict[str, Any]:
     """The values of a page query, by the names of `_page_select`'s parameters."""
-    values: dict[str, Any] = {f"term_{index}": term for index, term in enumerate(page.terms)}
+    values: dict[str, Any] = {}
+    for index, term in enumerate(page.terms):
+        values[f"term_{index}"], *also = spellings(term)
+        if also:
+            values[f"term_{index}_also"] = also[0]
     if page.verb is not None:
         values.update(verb=page.verb, verb_term=VERB + page.verb)
     values.update(
@@ -178,7 +194,7 @@ def _values(page: PageQuery) -> dict[str, Any]:
 
 # A page query with every part, to hold `_page_select`'s parameters to `_values`' names.
 _EVERY_VALUE = PageQuery(
-    terms=("",) * (len(_PROBES) + 1),
+    terms=(RELATED_AGENT,) * (len(_PROBES) + 1),  # a related form: every term's two spellings
     verb="",
     since=datetime.min,
     until=datetime.min,
@@ -194,29 +210,67 @@ _DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]  # untyped in SQLA
 def _page_select(shape: _Shape) -> Select[Any]:
     """The page query of a shape, its values as named parameters (`_values`)."""
     payload = cast(statements.c.payload, Text)
-    terms = [bindparam(f"term_{index}", type_=Text) for index in range(shape.terms)]
-    if terms:
-        drive = _DRIVE
-        query = select(statements.c.seq, statements.c.stored, payload).select_from(
-            drive.join(statements, statements.c.seq == drive.c.seq)
-        )
-        query = query.where(drive.c.term == terms[0])
-        order = (drive.c.stored, drive.c.seq)
-        for term, other in zip(terms[1:], _PROBES, strict=False):
-            query = query.where(_probe(term, other).is_not(None))
-        if shape.verb:
-            verb_checked = _verb_checked(
-                bindparam("verb", type_=Text), bindparam("verb_term", type_=Text)
-            )
-            query = query.where(verb_checked)
-    else:
+    if not shape.related:
         query = select(statements.c.seq, statements.c.stored, payload)
-        order = (statements.c.stored, statements.c.seq)
+        return _bounded(query, shape, (statements.c.stored, statements.c.seq))
+    if not shape.related[0]:
+        query = _walk(shape, "term_0", (statements.c.seq, statements.c.stored, payload))
+        return _bounded(query, shape, (_DRIVE.c.stored, _DRIVE.c.seq))
+    # The driving term has two spellings: each is walked as a term alone (its own index
+    # range in stored order, up to a page), and the page is the first of the two merged.
+    # A statement may hold both spellings (the module docstring of lrs.xapi.terms): the
+    # merge meets it twice, in a row, and keeps it once. The payloads are rendered as text
+    # for the page's rows only.
+    order = (_DRIVE.c.stored, _DRIVE.c.seq)
+    walks = [
+        _bounded(_walk(shape, name, (*order, statements.c.payload)), shape, order)
+        for name in ("term_0", "term_0_also")
+    ]
+    merged = walks[0].union_all(walks[1]).subquery("merged")
+    picked = (
+        select(merged.c.stored, merged.c.seq, merged.c.payload)
+        .ext(distinct_on(merged.c.stored, merged.c.seq))
+        .order_by(*_directed((merged.c.stored, merged.c.seq), shape.ascending))
+        .limit(bindparam("row_limit", type_=Integer))
+        .subquery("picked")
+    )
+    return select(picked.c.seq, picked.c.stored, cast(picked.c.payload, Text)).order_by(
+        *_directed((picked.c.stored, picked.c.seq), shape.ascending)
+    )
+
+
+def _walk(shape: _Shape, drive_term: str, columns: tuple[Any, ...]) -> Select[Any]:
+    """`columns` of the statements whose term `drive_term` (a parameter's name) the walk
+    reaches, with the other terms probed and the verb checked on the walk."""
+    query = (
+        select(*columns)
+        .select_from(_DRIVE.join(statements, statements.c.seq == _DRIVE.c.seq))
+        .where(_DRIVE.c.term == bindparam(drive_term, type_=Text))
+    )
+    probed = zip(shape.related[1:], _PROBES, strict=False)
+    for index, (related, other) in enumerate(probed, start=1):
+        term = _term_matches(other.c.term, index, related)
+        query = query.where(_probe(term, other, _DRIVE).is_not(None))
+    if shape.verb:
+        verb_checked = _verb_checked(
+            bindparam("verb", type_=Text), bindparam("verb_term", type_=Text), _DRIVE
+        )
+        query = query.where(verb_checked)
+    return query
+
+
+def _directed(order: tuple[Any, Any], ascending: bool) -> tuple[Any, Any]:
+    return (order[0].asc(), order[1].asc()) if ascending else (order[0].desc(), order[1].desc())
+
+
+def _bounded(query: Select[Any], shape: _Shape, order: tuple[Any, Any]) -> Select[Any]:
+    """`query` without voided statements, to the caller's own statements, within the time
+    bounds, after the cursor's position on `order` (stored, seq), in order, up to a page."""
     query = query.where(statements.c.voided.is_(False))
     if shape.own:
         authority_key = bindparam("authority_key", type_=Text)
         query = query.where(statements.c.authority_key == authority_key)
-        if terms:
+        if shape.related:
             query = query.where(_no_foreign_target(authority_key))
     if shape.since:
         query = query.where(order[0] > bindparam("since", type_=_MOMENT))
@@ -228,10 +282,7 @@ def _page_select(shape: _Shape) -> Select[Any]:
             bindparam("after_stored", type_=_MOMENT), bindparam("after_seq", type_=BigInteger)
         )
         query = query.where(position > after if shape.ascending else position < after)
-    if shape.ascending:
-        query = query.order_by(order[0].asc(), order[1].asc())
-    else:
-        query = query.order_by(order[0].desc(), order[1].desc())
+    query = query.order_by(*_directed(order, shape.ascending))
     return query.limit(bindparam("row_limit", type_=Integer))
 
 

@@ -1,6 +1,6 @@
 """The page query's SQL is compiled once per shape: every shape compiles, each of its
-parameters has a value, and a probe keeps its LIMIT 1 (the plan that walks in stored order,
-see `_probe`)."""
+parameters has a value, a probe keeps its LIMIT 1 (the plan that walks in stored order,
+see `_probe`), and a related form reads both its spellings (`lrs.xapi.terms.spellings`)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,10 @@ NOW = datetime(2026, 1, 1, tzinfo=UTC)
 def _pages() -> list[PageQuery]:
     return [
         PageQuery(
-            terms=tuple(f"term {n}" for n in range(terms)),
+            terms=tuple(
+                f"ragent:key{n}" if is_related else f"agent:key{n}"
+                for n, is_related in enumerate(related)
+            ),
             verb=verb,
             since=NOW if since else None,
             until=NOW if until else None,
@@ -27,6 +30,7 @@ def _pages() -> list[PageQuery]:
             after=(NOW, 7) if after else None,
         )
         for terms in range(4)
+        for related in itertools.product((False, True), repeat=terms)
         for verb in ((None,) if terms == 0 else (None, "http://example.com/verb"))
         for own, since, until, after, ascending in itertools.product((False, True), repeat=5)
     ]
@@ -37,14 +41,27 @@ def test_every_shape_sends_a_value_for_each_parameter(page: PageQuery) -> None:
     sql, names = _page_sql(_shape(page))
     values = _values(page)
     assert all(values.get(name) is not None for name in names), (names, values)
-    repeated = (1 if page.authority_key and page.terms else 0) + (1 if page.verb else 0)
-    assert sql.count("$") == len(names) + repeated
+    related = [term for term in page.terms if term.startswith("ragent:")]
+    assert sum(name.endswith("_also") for name in names) == len(related)
     probes = max(len(page.terms) - 1, 0) + (1 if page.verb else 0)
-    assert sql.count("LIMIT 1)") == probes
+    repeated = (1 if page.authority_key and page.terms else 0) + (1 if page.verb else 0)
+    if not (page.terms and page.terms[0].startswith("ragent:")):
+        assert sql.count("$") == len(names) + repeated
+        assert sql.count("LIMIT 1)") == probes
+        assert "UNION ALL" not in sql
+        assert "DISTINCT" not in sql
+        return
+    # a driving term with two spellings: the same walk for each, merged, a page kept
+    first, second = sql.split(" UNION ALL ")
+    term_0, also = (f"${names.index(n) + 1}::" for n in ("term_0", "term_0_also"))
+    assert first.split("FROM ((", 1)[1].replace(term_0, also) == second.split(") AS merged")[0][1:]
+    assert first.count("LIMIT 1)") == second.count("LIMIT 1)") == probes
+    assert "SELECT DISTINCT ON (merged.stored, merged.seq)" in sql
+    assert sql.count("$") == 2 * (len(names) - 1 + repeated) + 1
 
 
 def test_shapes_are_compiled_once() -> None:
     pages = _pages()
-    assert len({_shape(p) for p in pages}) == 224
+    assert len({_shape(p) for p in pages}) == 928
     first = _page_sql(_shape(pages[-1]))
     assert _page_sql(_shape(pages[-1])) is first

@@ -1,0 +1,166 @@
+"""A related form is not stored beside its primary form (`lrs.xapi.terms`): the actor is a
+statement's `agent:` term only, its object Activity its `activity:` term only. The
+`related_agents` and `related_activities` filters (STR-Q-005, STR-Q-010) read both
+spellings, whether they drive the walk or are probed, and answer a statement that holds
+both (stored before the rule, or a StatementRef carrying its target's terms, STR-Q-025)
+once, in stored order, across pages."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from lrs.storage.database import transaction
+from tests.api.test_statements_refs import ids_for as _ids
+from tests.api.test_statements_refs import post as _post
+from tests.factories import make_activity, make_agent, make_statement, make_statement_ref
+
+URL = "/xAPI/statements"
+
+_TERMS = text(
+    "SELECT t.term FROM statement_terms t JOIN statements s ON s.seq = t.seq "
+    "WHERE s.id = CAST(:id AS uuid) ORDER BY t.term"
+)
+# A store written before the rule held the related form of the actor and object too.
+_ADD_RELATED_FORMS = text(
+    """
+    INSERT INTO statement_terms (term, stored, seq, verb_key)
+    SELECT 'r' || t.term, t.stored, t.seq, t.verb_key
+    FROM statement_terms t JOIN statements s ON s.seq = t.seq
+    WHERE s.id = ANY(CAST(:ids AS uuid[]))
+      AND (starts_with(t.term, 'agent:') OR starts_with(t.term, 'activity:'))
+    """
+)
+
+
+def _agent() -> dict[str, Any]:
+    return make_agent(who=f"t{uuid.uuid4().hex[:8]}")
+
+
+def _activity() -> dict[str, Any]:
+    return make_activity(f"http://example.com/activities/{uuid.uuid4()}")
+
+
+async def _terms_of(app: FastAPI, statement_id: str) -> list[str]:
+    async with transaction(app.state.lrs.engine) as conn:
+        return list((await conn.scalars(_TERMS, {"id": statement_id})).all())
+
+
+async def test_the_actor_and_the_object_are_stored_once(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    actor, coach, lesson, course = _agent(), _agent(), _activity(), _activity()
+    statement = make_statement(
+        actor=actor,
+        object=lesson,
+        context={
+            "instructor": coach,
+            "contextActivities": {"grouping": [course], "other": [lesson]},
+        },
+    )
+    [stored] = await _post(client, statement)
+    terms = await _terms_of(app, stored)
+    assert f"agent:mbox:{actor['mbox']}" in terms
+    assert f"ragent:mbox:{actor['mbox']}" not in terms
+    assert f"ragent:mbox:{coach['mbox']}" in terms
+    assert f"activity:{lesson['id']}" in terms
+    assert f"ractivity:{lesson['id']}" not in terms
+    assert f"ractivity:{course['id']}" in terms
+    assert len(terms) == len(set(terms))
+
+
+async def test_related_filters_find_the_primary_spelling(client: httpx.AsyncClient) -> None:
+    actor, coach, lesson, course = _agent(), _agent(), _activity(), _activity()
+    context = {"instructor": coach, "contextActivities": {"grouping": [course]}}
+    [as_actor] = await _post(client, make_statement(actor=actor, object=lesson, context=context))
+    [as_object] = await _post(client, make_statement(actor=coach, object=actor))
+    [in_context] = await _post(
+        client, make_statement(actor=_agent(), object=course, context={"instructor": actor})
+    )
+    related = {"related_agents": "true"}
+    assert await _ids(client, agent=json.dumps(actor), **related) == [
+        in_context,
+        as_object,
+        as_actor,
+    ]
+    assert await _ids(client, agent=json.dumps(actor)) == [as_object, as_actor]
+    assert await _ids(client, activity=lesson["id"], related_activities="true") == [as_actor]
+    assert await _ids(client, activity=course["id"], related_activities="true") == [
+        in_context,
+        as_actor,
+    ]
+    assert await _ids(client, activity=course["id"]) == [in_context]
+    # probed rather than walked: a registration drives, the related agent is probed
+    registration = str(uuid.uuid4())
+    [registered] = await _post(
+        client, make_statement(actor=actor, context={"registration": registration})
+    )
+    await _post(client, make_statement(actor=_agent(), context={"registration": registration}))
+    assert await _ids(client, registration=registration, agent=json.dumps(actor), **related) == [
+        registered
+    ]
+    # both related filters: one drives, the other is probed
+    both = {"related_agents": "true", "related_activities": "true"}
+    assert await _ids(client, agent=json.dumps(actor), activity=lesson["id"], **both) == [as_actor]
+    assert await _ids(client, agent=json.dumps(coach), activity=course["id"], **both) == [as_actor]
+
+
+async def test_a_statement_with_both_spellings_is_answered_once_across_pages(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    actor, lesson = _agent(), _activity()
+    ids = [
+        stored
+        for _ in range(5)
+        for stored in await _post(client, make_statement(actor=actor, object=lesson))
+    ]
+    async with transaction(app.state.lrs.engine) as conn:
+        await conn.execute(_ADD_RELATED_FORMS, {"ids": ids[1:4]})
+    newest_first = list(reversed(ids))
+    for params in (
+        {"agent": json.dumps(actor), "related_agents": "true"},
+        {"activity": lesson["id"], "related_activities": "true"},
+    ):
+        assert await _ids(client, **params) == newest_first
+        assert await _ids(client, **params, ascending="true") == ids
+        seen: list[str] = []
+        response = await client.get(URL, params={**params, "limit": 2})
+        while True:
+            body = response.json()
+            seen += [s["id"] for s in body["statements"]]
+            if not body["more"]:
+                break
+            response = await client.get(body["more"])
+        assert seen == newest_first
+        verb = "http://adlnet.gov/expapi/verbs/completed"
+        assert await _ids(client, **params, verb=verb) == newest_first
+
+
+async def test_a_referrer_holding_both_spellings_is_answered_once(
+    client: httpx.AsyncClient,
+) -> None:
+    """The referrer names the agent as its instructor (`ragent:`), its target as its actor
+    (`agent:`, carried onto the referrer, STR-Q-025)."""
+    agent = _agent()
+    [target] = await _post(client, make_statement(actor=agent))
+    [referrer] = await _post(
+        client,
+        make_statement(
+            actor=_agent(),
+            verb={"id": "http://example.com/verbs/liked"},
+            object=make_statement_ref(target),
+            context={"instructor": agent},
+        ),
+    )
+    related = {"agent": json.dumps(agent), "related_agents": "true"}
+    assert await _ids(client, **related) == [referrer, target]
+    assert await _ids(client, **related, verb="http://example.com/verbs/liked") == [referrer]
+    assert await _ids(client, **related, verb="http://adlnet.gov/expapi/verbs/completed") == [
+        referrer,
+        target,
+    ]
