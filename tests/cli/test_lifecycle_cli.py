@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
+from lrs.storage.embedded import _bin_dir
 from tests.cli.conftest import lrs
 from tests.factories import make_agent, make_statement
 
@@ -42,6 +44,16 @@ def test_erase_dry_run_audit_and_reapply_after_restore(
     backup = tmp_path / "before.dump"
     _ok("backup", str(backup), env=cli_env)
     assert backup.stat().st_size > 0
+    # no column compression settings: a server with lz4 (its payloads use it) restores on
+    # one without (the embedded PostgreSQL)
+    script = subprocess.run(
+        [str(_bin_dir() / "pg_restore"), "--file", "-", str(backup)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "CREATE TABLE public.statements" in script
+    assert "SET COMPRESSION" not in script
 
     agent = json.dumps(ERIN)
     dry = json.loads(_ok("erase", "--agent", agent, "--dry-run", env=cli_env))

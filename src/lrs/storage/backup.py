@@ -74,7 +74,9 @@ def _run(tool: str, args: list[str], env: dict[str, str], *, embedded: bool) -> 
 def dump(url: str, file: Path, *, embedded: bool) -> None:
     """Write the whole database to `file` in pg_dump's custom format."""
     args, env = _connection(url)
-    options = ["--format=custom", "--no-owner", "--file", str(file)]
+    # Without the columns' compression settings: a backup of a server with lz4 restores on
+    # one without (the embedded PostgreSQL); `lrs migrate` sets it again.
+    options = ["--format=custom", "--no-owner", "--no-toast-compression", "--file", str(file)]
     _run("pg_dump", [*options, *args], env, embedded=embedded)
 
 
