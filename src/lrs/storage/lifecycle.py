@@ -58,26 +58,29 @@ async def keys_of_pseudonym(conn: AsyncConnection, pseudonym: str) -> list[str]:
     return sorted(row[0] for row in rows)
 
 
-# Every statement naming the agent anywhere (its `ragent:` term: actor, object, authority,
-# context agents and groups, members, SubStatements; or its `agent:` term, under which an
-# actor or object is stored alone, `lrs.xapi.terms`), then every statement that targets one
-# of those through a StatementRef, along whole chains.
+# Every statement naming the agent anywhere (its `ragent:` term: object, context agents and
+# groups, members, SubStatements; its `agent:` term, under which an actor or object is
+# stored alone; or its authority, which the statements table holds, `lrs.xapi.terms`), then
+# every statement that targets one of those through a StatementRef, along whole chains.
 _NAMING = text(
     """
     WITH RECURSIVE hit(seq) AS (
         SELECT seq FROM statement_terms WHERE term = ANY(:terms)
+        UNION
+        SELECT seq FROM statements WHERE authority_key = ANY(:keys)
         UNION
         SELECT r.seq FROM hit h JOIN statements t ON t.seq = h.seq
              JOIN statements r ON r.statement_ref_id = t.id
     )
     SELECT coalesce(array_agg(seq ORDER BY seq), '{}') FROM hit
     """
-).bindparams(bindparam("terms", type_=_TEXTS))
+).bindparams(bindparam("terms", type_=_TEXTS), bindparam("keys", type_=_TEXTS))
 
 
 async def statements_naming(conn: AsyncConnection, agent_keys: Sequence[str]) -> list[int]:
     terms = [term for key in agent_keys for term in spellings(RELATED_AGENT + key)]
-    seqs: list[int] = (await conn.execute(_NAMING, {"terms": terms})).scalar_one()
+    params = {"terms": terms, "keys": list(agent_keys)}
+    seqs: list[int] = (await conn.execute(_NAMING, params)).scalar_one()
     return list(seqs)
 
 
@@ -161,8 +164,8 @@ async def orphaned_attachments(
 
 
 # Identified agents named by the doomed statements that no other statement names (their
-# Agents-resource record goes with the statements), by either spelling of naming
-# (`ragent:`, or `agent:` for an actor or object, `lrs.xapi.terms`).
+# Agents-resource record goes with the statements), by any way of naming (`ragent:`,
+# `agent:` for an actor or object, or as the authority, `lrs.xapi.terms`).
 _LONELY_AGENTS = text(
     """
     SELECT coalesce(array_agg(a.ifi_key ORDER BY a.ifi_key), '{}') FROM agents a
@@ -170,10 +173,14 @@ _LONELY_AGENTS = text(
                         WHERE t.seq = ANY(:seqs) AND starts_with(t.term, :ragent)
                         UNION
                         SELECT substr(t.term, length(:agent) + 1) FROM statement_terms t
-                        WHERE t.seq = ANY(:seqs) AND starts_with(t.term, :agent))
+                        WHERE t.seq = ANY(:seqs) AND starts_with(t.term, :agent)
+                        UNION
+                        SELECT s.authority_key FROM statements s WHERE s.seq = ANY(:seqs))
       AND NOT EXISTS (SELECT 1 FROM statement_terms o
                       WHERE o.term IN (:ragent || a.ifi_key, :agent || a.ifi_key)
                         AND NOT (o.seq = ANY(:seqs)))
+      AND NOT EXISTS (SELECT 1 FROM statements o
+                      WHERE o.authority_key = a.ifi_key AND NOT (o.seq = ANY(:seqs)))
     """
 ).bindparams(
     bindparam("seqs", type_=_BIGINTS), bindparam("ragent", RELATED_AGENT), bindparam("agent", AGENT)
@@ -189,12 +196,16 @@ async def lonely_agents(conn: AsyncConnection, seqs: list[int]) -> list[str]:
 _LONELY_AGENTS_BEFORE = text(
     """
     SELECT count(*) FROM agents a
-    WHERE EXISTS (SELECT 1 FROM statement_terms t
-                  WHERE t.term IN (:ragent || a.ifi_key, :agent || a.ifi_key)
-                    AND t.stored < :before)
+    WHERE (EXISTS (SELECT 1 FROM statement_terms t
+                   WHERE t.term IN (:ragent || a.ifi_key, :agent || a.ifi_key)
+                     AND t.stored < :before)
+           OR EXISTS (SELECT 1 FROM statements s
+                      WHERE s.authority_key = a.ifi_key AND s.stored < :before))
       AND NOT EXISTS (SELECT 1 FROM statement_terms o
                       WHERE o.term IN (:ragent || a.ifi_key, :agent || a.ifi_key)
                         AND o.stored >= :before)
+      AND NOT EXISTS (SELECT 1 FROM statements o
+                      WHERE o.authority_key = a.ifi_key AND o.stored >= :before)
     """
 ).bindparams(
     bindparam("before", type_=DateTime(timezone=True)),

@@ -3,9 +3,10 @@
 A filtered query walks ``statement_terms`` on its (term, stored, seq) index in stored order,
 driven by its rarest term; further filters are index probes on the same index, except a verb,
 which is checked on the walked index entries themselves (their verb key). A related form
-(``related_agents``, ``related_activities``) has two spellings (`lrs.xapi.terms.spellings`):
-its walk merges the two terms' index ranges in stored order and its probe looks for either.
-Page N costs what page 1 costs.
+(``related_agents``, ``related_activities``) has two spellings (`lrs.xapi.terms.spellings`),
+and a related agent also names the statements of that authority (`lrs.xapi.terms.authority_of`,
+the statements' own index on ``authority_key``): its walk merges those index ranges in stored
+order and its probe looks for any of them. Page N costs what page 1 costs.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from sqlalchemy import (
     literal_column,
     select,
     tuple_,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
@@ -38,7 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from lrs.storage.database import driver_connection
 from lrs.storage.statements import CONSISTENCY_MARGIN, StoredRow
 from lrs.storage.tables import statement_terms, statements
-from lrs.xapi.terms import RELATED_AGENT, VERB, spellings
+from lrs.xapi.terms import RELATED_AGENT, VERB, authority_of, spellings
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,11 @@ def _term_matches(column: Any, index: int, related: bool) -> Any:
     if not related:
         return column == term
     return column.in_([term, bindparam(f"term_{index}_also", type_=Text)])
+
+
+def _authority_is(index: int) -> Any:
+    """The statement's authority is the agent of term `index` (a related agent)."""
+    return statements.c.authority_key == bindparam(f"term_{index}_authority", type_=Text)
 
 
 def _probe(term: Any, other: FromClause, drive: FromClause) -> ScalarSelect[Any]:
@@ -149,9 +156,12 @@ def _no_foreign_target(authority_key: BindParameter[str]) -> Any:
 @dataclass(frozen=True)
 class _Shape:
     """What the SQL of a page query depends on (its values aside): `related`, for each term,
-    whether it has two spellings; at most 928 shapes."""
+    whether it has two spellings, `authority` whether its agent's statements as authority
+    match too; at most 928 shapes (a related term is an agent's, or an activity's without
+    an authority: the same SQL count)."""
 
     related: tuple[bool, ...]
+    authority: tuple[bool, ...]
     verb: bool
     own: bool
     since: bool
@@ -163,6 +173,7 @@ class _Shape:
 def _shape(page: PageQuery) -> _Shape:
     return _Shape(
         related=tuple(len(spellings(term)) > 1 for term in page.terms),
+        authority=tuple(authority_of(term) is not None for term in page.terms),
         verb=page.verb is not None,
         own=page.authority_key is not None,
         since=page.since is not None,
@@ -179,6 +190,9 @@ def _values(page: PageQuery) -> dict[str, Any]:
         values[f"term_{index}"], *also = spellings(term)
         if also:
             values[f"term_{index}_also"] = also[0]
+        authority = authority_of(term)
+        if authority is not None:
+            values[f"term_{index}_authority"] = authority
     if page.verb is not None:
         values.update(verb=page.verb, verb_term=VERB + page.verb)
     values.update(
@@ -216,17 +230,21 @@ def _page_select(shape: _Shape) -> Select[Any]:
     if not shape.related[0]:
         query = _walk(shape, "term_0", (statements.c.seq, statements.c.stored, payload))
         return _bounded(query, shape, (_DRIVE.c.stored, _DRIVE.c.seq))
-    # The driving term has two spellings: each is walked as a term alone (its own index
-    # range in stored order, up to a page), and the page is the first of the two merged.
-    # A statement may hold both spellings (the module docstring of lrs.xapi.terms): the
-    # merge meets it twice, in a row, and keeps it once. The payloads are rendered as text
-    # for the page's rows only.
+    # The driving term has two spellings (and for an agent, its statements as authority):
+    # each is walked alone (its own index range in stored order, up to a page), and the
+    # page is the first of the walks merged. A statement may be met by two walks (the
+    # module docstring of lrs.xapi.terms): they meet it in a row, and it is kept once. The
+    # payloads are rendered as text for the page's rows only.
     order = (_DRIVE.c.stored, _DRIVE.c.seq)
     walks = [
         _bounded(_walk(shape, name, (*order, statements.c.payload)), shape, order)
         for name in ("term_0", "term_0_also")
     ]
-    merged = walks[0].union_all(walks[1]).subquery("merged")
+    if shape.authority[0]:
+        own_order = (statements.c.stored, statements.c.seq)
+        walk = _walk(shape, None, (*own_order, statements.c.payload))
+        walks.append(_bounded(walk, shape, own_order))
+    merged = union_all(*walks).subquery("merged")
     picked = (
         select(merged.c.stored, merged.c.seq, merged.c.payload)
         .ext(distinct_on(merged.c.stored, merged.c.seq))
@@ -239,23 +257,31 @@ def _page_select(shape: _Shape) -> Select[Any]:
     )
 
 
-def _walk(shape: _Shape, drive_term: str, columns: tuple[Any, ...]) -> Select[Any]:
+def _walk(shape: _Shape, drive_term: str | None, columns: tuple[Any, ...]) -> Select[Any]:
     """`columns` of the statements whose term `drive_term` (a parameter's name) the walk
-    reaches, with the other terms probed and the verb checked on the walk."""
-    query = (
-        select(*columns)
-        .select_from(_DRIVE.join(statements, statements.c.seq == _DRIVE.c.seq))
-        .where(_DRIVE.c.term == bindparam(drive_term, type_=Text))
-    )
-    probed = zip(shape.related[1:], _PROBES, strict=False)
-    for index, (related, other) in enumerate(probed, start=1):
-        term = _term_matches(other.c.term, index, related)
-        query = query.where(_probe(term, other, _DRIVE).is_not(None))
-    if shape.verb:
-        verb_checked = _verb_checked(
-            bindparam("verb", type_=Text), bindparam("verb_term", type_=Text), _DRIVE
+    reaches, or with `drive_term` None the statements whose authority is term 0's agent
+    (in stored order on the statements' own index); the other terms probed and the verb
+    checked on the walk (there, the statement's own verb)."""
+    if drive_term is None:
+        drive: FromClause = statements
+        query = select(*columns).where(_authority_is(0))
+    else:
+        drive = _DRIVE
+        query = (
+            select(*columns)
+            .select_from(_DRIVE.join(statements, statements.c.seq == _DRIVE.c.seq))
+            .where(_DRIVE.c.term == bindparam(drive_term, type_=Text))
         )
-        query = query.where(verb_checked)
+    probed = zip(shape.related[1:], shape.authority[1:], _PROBES, strict=False)
+    for index, (related, authority, other) in enumerate(probed, start=1):
+        held = _probe(_term_matches(other.c.term, index, related), other, drive).is_not(None)
+        query = query.where(held | _authority_is(index) if authority else held)
+    if shape.verb:
+        verb = bindparam("verb", type_=Text)
+        if drive_term is None:
+            query = query.where(statements.c.verb_id == verb)
+        else:
+            query = query.where(_verb_checked(verb, bindparam("verb_term", type_=Text), _DRIVE))
     return query
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import ARRAY, BigInteger, Boolean, DateTime, LargeBinary, Text, 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lrs.storage.database import driver_connection
+from lrs.xapi.terms import RELATED_AGENT
 
 _TEXTS = ARRAY(Text)
 _TIMES = ARRAY(DateTime(timezone=True))
@@ -316,17 +317,26 @@ _PROPAGATE_REFS = text(
     SELECT t.term, c.stored, c.seq, t.verb_key
     FROM chain c JOIN statement_terms t ON t.seq = c.source
     WHERE c.seq <> c.source
+    UNION ALL
+    SELECT :ragent || src.authority_key, c.stored, c.seq, hashtextextended(src.verb_id, 0)
+    FROM chain c JOIN statements src ON src.seq = c.source
+    WHERE c.seq <> c.source AND src.authority_key <> ''
     ON CONFLICT DO NOTHING
     """
-).bindparams(bindparam("referrers", type_=_BIGINTS), bindparam("targets", type_=_BIGINTS))
+).bindparams(
+    bindparam("referrers", type_=_BIGINTS),
+    bindparam("targets", type_=_BIGINTS),
+    bindparam("ragent", RELATED_AGENT),
+)
 
 
 async def propagate_statement_refs(
     conn: AsyncConnection, *, referrers: Sequence[int], targets: Sequence[int]
 ) -> None:
     """A statement whose object is a StatementRef matches the filters its target matches
-    (STR-Q-025): copy the target's terms (with the target's verb key) onto the referrer,
-    along whole chains, whichever of the two arrived first. `referrers`: new statements
+    (STR-Q-025): copy the target's terms, and its authority as a `ragent:` term (which the
+    target itself does not store, `lrs.xapi.terms`), with the target's verb key onto the
+    referrer, along whole chains, whichever of the two arrived first. `referrers`: new statements
     whose object is a StatementRef; `targets`: new statements that earlier statements may
     already reference."""
     if referrers or targets:

@@ -6,8 +6,8 @@ columns that queries need. Every query filter (agent, verb, activity, registrati
 (term, statement), carrying the statement's ``stored`` and ``seq`` so a filtered query walks
 one index in stored order and pages by keyset, never OFFSET. A statement whose object is a
 StatementRef also carries its target's terms (STR-Q-025). The actor and the object Activity
-are stored under their primary terms only; a related filter reads both spellings
-(`lrs.xapi.terms`).
+are stored under their primary terms only, the authority as no term (``authority_key``); a
+related filter reads every way (`lrs.xapi.terms`).
 """
 
 from __future__ import annotations

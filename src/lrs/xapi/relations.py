@@ -45,6 +45,7 @@ class IndexTerms:
     activities: tuple[ActivityEntry, ...]
     agents: tuple[dict[str, Any], ...]
     timestamp: datetime
+    authority_key: str | None
 
 
 def _is_agent_or_group(obj: Mapping[str, Any]) -> bool:
@@ -176,6 +177,8 @@ def statement_index_terms(stmt: Mapping[str, Any]) -> IndexTerms:
       (STR-Q-027).
     - ``registration`` and ``statement_ref_id`` are lowercased: UUID hex is
       case-insensitive (ST-VAL-020).
+    - ``authority_key``: the authority's IFI key (the statements' ``authority_key``
+      column), None for an authority without one (an OAuth pair of agents).
     """
     obj = stmt["object"]
     primary = _with_keys(_primary_agents(stmt))
@@ -188,6 +191,7 @@ def statement_index_terms(stmt: Mapping[str, Any]) -> IndexTerms:
     context = stmt.get("context")
     registration = context.get("registration") if isinstance(context, _MAPPING) else None
     verb_id: str = stmt["verb"]["id"]
+    authority = stmt.get("authority")
     return IndexTerms(
         actor_keys=tuple(actor_keys),
         related_agent_keys=tuple(related_keys),
@@ -200,4 +204,5 @@ def statement_index_terms(stmt: Mapping[str, Any]) -> IndexTerms:
         activities=activities,
         agents=_identified_agents(primary + related),
         timestamp=parse_timestamp(stmt.get("timestamp") or stmt["stored"]),
+        authority_key=ifi_key(authority) if isinstance(authority, _MAPPING) else None,
     )

@@ -12,9 +12,13 @@ that filters on a verb besides another term checks the verb on the row it walks.
 A related form is not stored beside its primary form: the actor is named once, as
 ``agent:``, and the object Activity once, as ``activity:`` (two rows of a realistic
 statement's ten, and a fifth of the database's cost of its terms). A ``related_agents`` or
-``related_activities`` filter therefore reads both spellings (`spellings`). Statements stored
-before this rule, and StatementRefs that carry their target's terms (STR-Q-025), may hold
-both; readers count such a statement once.
+``related_activities`` filter therefore reads both spellings (`spellings`). Nor is the
+authority stored as a term: every statement names one, which the statements table holds
+(``authority_key``, indexed in stored order), so a ``related_agents`` filter also reads the
+statements of that authority (`authority_of`); a StatementRef carries its target's authority
+as a ``ragent:`` term (STR-Q-025). Statements stored before these rules, and StatementRefs
+that carry their target's terms, may hold a statement under two spellings; readers count
+such a statement once.
 """
 
 from __future__ import annotations
@@ -33,12 +37,12 @@ REGISTRATION = "reg:"
 
 def statement_terms(terms: IndexTerms) -> tuple[str, ...]:
     """The terms stored for a statement, each once, a related form only where its primary
-    form is not stored (the module docstring)."""
+    form is not stored, the authority not at all (the module docstring)."""
     out: dict[str, None] = {}
     for key in terms.actor_keys:
         out[AGENT + key] = None
     for key in terms.related_agent_keys:
-        if AGENT + key not in out:
+        if AGENT + key not in out and key != terms.authority_key:
             out[RELATED_AGENT + key] = None
     out[VERB + terms.verb_id] = None
     if terms.object_activity_id is not None:
@@ -61,6 +65,12 @@ def spellings(term: str) -> tuple[str, ...]:
         if term.startswith(related):
             return (term, primary + term.removeprefix(related))
     return (term,)
+
+
+def authority_of(term: str) -> str | None:
+    """The authority key whose statements also match `term`: a ``related_agents`` term's
+    agent (the module docstring), else None."""
+    return term.removeprefix(RELATED_AGENT) if term.startswith(RELATED_AGENT) else None
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ def test_every_shape_sends_a_value_for_each_parameter(page: PageQuery) -> None:
     assert all(values.get(name) is not None for name in names), (names, values)
     related = [term for term in page.terms if term.startswith("ragent:")]
     assert sum(name.endswith("_also") for name in names) == len(related)
+    assert sum(name.endswith("_authority") for name in names) == len(related)
     probes = max(len(page.terms) - 1, 0) + (1 if page.verb else 0)
     repeated = (1 if page.authority_key and page.terms else 0) + (1 if page.verb else 0)
     if not (page.terms and page.terms[0].startswith("ragent:")):
@@ -51,13 +52,17 @@ def test_every_shape_sends_a_value_for_each_parameter(page: PageQuery) -> None:
         assert "UNION ALL" not in sql
         assert "DISTINCT" not in sql
         return
-    # a driving term with two spellings: the same walk for each, merged, a page kept
-    first, second = sql.split(" UNION ALL ")
+    # a driving related agent: the two spellings' walks, identical but for the driving
+    # term, and the walk of its statements as authority; merged, a page kept
+    first, second, third = sql.split(" UNION ALL ")
     term_0, also = (f"${names.index(n) + 1}::" for n in ("term_0", "term_0_also"))
-    assert first.split("FROM ((", 1)[1].replace(term_0, also) == second.split(") AS merged")[0][1:]
+    assert first.split("FROM ((", 1)[1].replace(term_0, also) == second[1:]
+    assert third.startswith("(SELECT statements.stored AS stored, statements.seq AS seq")
+    authority = f"${names.index('term_0_authority') + 1}::"
+    assert f"WHERE statements.authority_key = {authority}" in third
     assert first.count("LIMIT 1)") == second.count("LIMIT 1)") == probes
+    assert third.count("LIMIT 1)") == probes - (1 if page.verb else 0)  # its own verb
     assert "SELECT DISTINCT ON (merged.stored, merged.seq)" in sql
-    assert sql.count("$") == 2 * (len(names) - 1 + repeated) + 1
 
 
 def test_shapes_are_compiled_once() -> None:

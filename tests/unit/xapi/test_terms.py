@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from lrs.xapi.prepare import prepare_statement
 from lrs.xapi.relations import statement_index_terms
-from lrs.xapi.terms import filter_terms, spellings, statement_terms
+from lrs.xapi.terms import authority_of, filter_terms, spellings, statement_terms
 from lrs.xapi.versions import XapiVersion
 
 ACTOR = {"mbox": "mailto:ana@example.com"}
@@ -53,13 +53,12 @@ def test_a_related_form_is_not_stored_beside_its_primary_form() -> None:
     # the actor is named once, as agent:; the object once, as activity: (also a context one)
     assert "ragent:mbox:mailto:ana@example.com" not in terms
     assert f"ractivity:{ACTIVITY}" not in terms
-    # the authority and the instructor are only related agents
-    assert "ragent:mbox:mailto:lrs@example.com" in terms
+    # the instructor is only a related agent; the authority is the statements' own column
+    assert "ragent:mbox:mailto:lrs@example.com" not in terms
     assert sorted(terms) == sorted(
         [
             "agent:mbox:mailto:ana@example.com",
             "ragent:mbox:mailto:coach@example.com",
-            "ragent:mbox:mailto:lrs@example.com",
             f"verb:{VERB}",
             f"activity:{ACTIVITY}",
             f"ractivity:{PARENT}",
@@ -76,6 +75,10 @@ def test_a_related_filter_reads_both_spellings_any_other_one() -> None:
     assert spellings(f"ractivity:{PARENT}") == (f"ractivity:{PARENT}", f"activity:{PARENT}")
     for term in ("agent:mbox:mailto:a@example.com", f"activity:{ACTIVITY}", f"verb:{VERB}"):
         assert spellings(term) == (term,)
+    # a related agent also matches the statements it is the authority of
+    assert authority_of("ragent:mbox:mailto:a@example.com") == "mbox:mailto:a@example.com"
+    for term in ("agent:mbox:mailto:a@example.com", f"ractivity:{PARENT}", f"verb:{VERB}"):
+        assert authority_of(term) is None
 
 
 def test_every_filter_asks_for_a_term_the_statement_stored() -> None:
