@@ -75,7 +75,7 @@ def build_row(prepared: dict[str, Any], terms: IndexTerms, stored: datetime) -> 
         registration=terms.registration,
         statement_ref_id=terms.statement_ref_id,
         is_voiding=terms.is_voiding,
-        authority_key=ifi_key(prepared["authority"]) or "",
+        authority_key=terms.authority_key or "",
         version=prepared["version"],
         payload=prepared,
         terms=statement_terms(terms),

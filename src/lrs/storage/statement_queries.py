@@ -157,8 +157,8 @@ def _no_foreign_target(authority_key: BindParameter[str]) -> Any:
 class _Shape:
     """What the SQL of a page query depends on (its values aside): `related`, for each term,
     whether it has two spellings, `authority` whether its agent's statements as authority
-    match too; at most 928 shapes (a related term is an agent's, or an activity's without
-    an authority: the same SQL count)."""
+    match too (a related agent's; a related activity has no authority); at most 2,528
+    shapes, each compiled when first asked for."""
 
     related: tuple[bool, ...]
     authority: tuple[bool, ...]

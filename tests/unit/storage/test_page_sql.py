@@ -70,3 +70,25 @@ def test_shapes_are_compiled_once() -> None:
     assert len({_shape(p) for p in pages}) == 928
     first = _page_sql(_shape(pages[-1]))
     assert _page_sql(_shape(pages[-1])) is first
+
+
+def test_a_related_activity_walks_its_two_spellings_and_no_authority() -> None:
+    for terms in (("ractivity:http://e.com/a",), ("agent:k", "ractivity:http://e.com/a")):
+        page = PageQuery(
+            terms=terms,
+            verb="http://example.com/verb",
+            since=None,
+            until=None,
+            authority_key=None,
+            ascending=False,
+            limit=10,
+            after=None,
+        )
+        sql, names = _page_sql(_shape(page))
+        values = _values(page)
+        assert all(values.get(name) is not None for name in names)
+        assert not [name for name in names if name.endswith("_authority")]
+        assert "statements.authority_key" not in sql
+        index = len(terms) - 1
+        assert values[f"term_{index}_also"] == "activity:http://e.com/a"
+        assert sql.count(" UNION ALL ") == (1 if index == 0 else 0)
