@@ -88,27 +88,21 @@ async def reconfirmed(request: Request, principal: Principal, access: Access) ->
     return principal
 
 
-def _remembered(access: Access) -> Callable[[Request], Awaitable[Principal]]:
+async def remembered_principal(request: Request, access: Access) -> Principal:
     """As `require(access)`, but the principal may be taken from memory, unconfirmed: the
-    request's own first command confirms it (`lrs.auth.authenticator`)."""
+    request's own first command confirms it (`lrs.auth.authenticator`). Only for handlers
+    that confirm it in their first command (statement writes through
+    `StatementWriter.store`, reads through `read_statements`) and answer through
+    `lrs.api.statements`' confirming wrapper."""
+    authenticator = get_context(request).authenticator
+    principal = await authenticator.authenticate(
+        request.headers.get("authorization"), confirm_later=True
+    )
+    if not principal.allows(access):
+        return await reconfirmed(request, principal, access)
+    return principal
 
-    async def dependency(request: Request) -> Principal:
-        authenticator = get_context(request).authenticator
-        principal = await authenticator.authenticate(
-            request.headers.get("authorization"), confirm_later=True
-        )
-        if not principal.allows(access):
-            return await reconfirmed(request, principal, access)
-        return principal
 
-    return dependency
-
-
-# May be unconfirmed: only for handlers that confirm it in their first command (statement
-# writes through `StatementWriter.store`, reads through `read_statements`) and answer
-# through `lrs.api.statements`' confirming wrapper.
-StatementsReader = Annotated[Principal, Depends(_remembered(Access.STATEMENTS_READ))]
-StatementsWriter = Annotated[Principal, Depends(_remembered(Access.STATEMENTS_WRITE))]
 StateReader = Annotated[Principal, Depends(require(Access.STATE_READ))]
 StateWriter = Annotated[Principal, Depends(require(Access.STATE_WRITE))]
 ProfileReader = Annotated[Principal, Depends(require(Access.PROFILE_READ))]

@@ -6,22 +6,14 @@ import contextlib
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from fastapi import APIRouter, Request
 from fastapi.routing import APIRoute
 from starlette.responses import Response
 
 from lrs.api.context import AppContext
-from lrs.api.deps import (
-    ContextDep,
-    PagingDep,
-    StatementsReader,
-    StatementsWriter,
-    VersionDep,
-    get_context,
-    reconfirmed,
-)
+from lrs.api.deps import get_context, get_version, reconfirmed, remembered_principal
 from lrs.api.errors import error_response
 from lrs.api.openapi_params import STATEMENT_GET, STATEMENT_POST, STATEMENT_PUT
 from lrs.api.responses import JSONResponse
@@ -29,6 +21,7 @@ from lrs.auth.principal import Principal, StaleCredential
 from lrs.auth.scopes import Access
 from lrs.errors import BadRequest, LRSError
 from lrs.services import statement_query as reads
+from lrs.services.paging import token_codec
 from lrs.services.statement_input import StatementInput, read_statement_input
 from lrs.services.statements import Attachment, WriteResult
 from lrs.xapi.languages import parse_accept_language
@@ -68,8 +61,25 @@ def _through_header(moment: datetime) -> dict[str, str]:
     return {CONSISTENT_THROUGH: _iso(moment)}
 
 
+class _Call(NamedTuple):
+    context: AppContext
+    version: XapiVersion
+    principal: Principal
+
+
+async def _call(request: Request, access: Access) -> _Call:
+    """What each handler starts from: the app's context, the negotiated version and the
+    principal (authenticated before anything of the request is read, possibly remembered:
+    `remembered_principal`). Plain calls rather than FastAPI dependencies: resolving them
+    as dependencies cost about 30 µs of the server's CPU per request, a twentieth of a
+    one-statement POST, on the busiest resource."""
+    return _Call(
+        get_context(request), get_version(request), await remembered_principal(request, access)
+    )
+
+
 async def _read_body(
-    request: Request, context: ContextDep, version: VersionDep, *, single: bool
+    request: Request, context: AppContext, version: XapiVersion, *, single: bool
 ) -> StatementInput:
     """The PUT or POST body as validated statements and their attachments."""
     return await read_statement_input(
@@ -117,13 +127,9 @@ async def _store(
 
 
 @router.put("/xAPI/statements", status_code=204, openapi_extra={"parameters": STATEMENT_PUT})
-async def put_statement(
-    request: Request,
-    context: ContextDep,
-    version: VersionDep,
-    principal: StatementsWriter,
-) -> Response:
+async def put_statement(request: Request) -> Response:
     """Store one statement under `statementId` (STR-W-001..006)."""
+    context, version, principal = await _call(request, Access.STATEMENTS_WRITE)
     async with _answering_confirmed(request, principal, Access.STATEMENTS_WRITE):
         values = query_values(
             request.query_params.multi_items(), ("statementId",), ("statementId",)
@@ -143,13 +149,9 @@ async def put_statement(
 
 
 @router.post("/xAPI/statements", openapi_extra={"parameters": STATEMENT_POST})
-async def post_statements(
-    request: Request,
-    context: ContextDep,
-    version: VersionDep,
-    principal: StatementsWriter,
-) -> JSONResponse:
+async def post_statements(request: Request) -> JSONResponse:
     """Store one statement or a batch, all or nothing; answer the ids in order (STR-W-007/008)."""
+    context, version, principal = await _call(request, Access.STATEMENTS_WRITE)
     async with _answering_confirmed(request, principal, Access.STATEMENTS_WRITE):
         query_values(request.query_params.multi_items(), ())
         data = await _read_body(request, context, version, single=False)
@@ -161,14 +163,10 @@ async def post_statements(
 
 @router.get("/xAPI/statements", openapi_extra={"parameters": STATEMENT_GET})
 @router.head("/xAPI/statements", include_in_schema=False)
-async def get_statements(
-    request: Request,
-    context: ContextDep,
-    version: VersionDep,
-    principal: StatementsReader,
-    codec: PagingDep,
-) -> Response:
+async def get_statements(request: Request) -> Response:
     """One statement by id, or a StatementResult page (STR-R-*, STR-Q-*, STR-M-*, ATT-014)."""
+    context, version, principal = await _call(request, Access.STATEMENTS_READ)
+    codec = await token_codec(context.engine)
     async with _answering_confirmed(request, principal, Access.STATEMENTS_READ):
         parsed = reads.parse_get(
             request.query_params.multi_items(),
