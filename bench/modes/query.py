@@ -5,9 +5,10 @@ import of the same seed stored; since/until windows are cut from the stored rang
 reports, sized to hold about 300 of `count` statements. Page cost is compared in one run:
 page 1 requested `repeat` times, then the walk to page N, then page N `repeat` times.
 
-With ``--ingest-clients N`` that many clients POST batches of ``--batch`` new statements
-(from ``--start``) without pause for as long as the filter series run, so the queries are
-measured while the store is written to (series ``POST xB (background)``).
+With ``--ingest-clients N`` that many clients POST batches of ``--batch`` of the seed's
+statements from ``--start`` without pause for as long as the filter series run, so the queries
+are measured while the store is written to (series ``POST xB (background)``). They are new
+only when ``--start`` is past what is stored: from a stored range they are resends.
 """
 
 from __future__ import annotations
