@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import gc
 import logging
 from collections.abc import AsyncIterator
 
@@ -23,6 +22,7 @@ from lrs.api.routes import resource_routers
 from lrs.auth.authenticator import Authenticator
 from lrs.errors import LRSError
 from lrs.ext import start_extensions
+from lrs.heap import settle_heap
 from lrs.logs import configure_logging
 from lrs.services.credentials import ensure_bootstrap
 from lrs.services.forwarder import Forwarder
@@ -105,11 +105,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False) -> Fa
                 metrics=metrics,
                 ingest_hooks=(*await start_extensions(engine, settings), ServiceProofHook()),
             )
-            # Everything built at start-up lives as long as the process: moved out of the
-            # collector's generations, it is no longer rescanned by every full collection
-            # (measured: 15% less server CPU per ingested statement, p95 25% lower).
-            gc.collect()
-            gc.freeze()
+            settle_heap()
             retention = start_retention(engine, settings.retention_days)
             forwarder = Forwarder(url, settings, forwarding_gauges.update)
             if settings.forwarding_enabled:

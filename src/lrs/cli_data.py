@@ -63,12 +63,14 @@ def engine_action(action: Callable[[AsyncEngine], Any]) -> Any:
     the embedded one is migrated first, as `lrs serve` does."""
     from lrs.app import prepare_database
     from lrs.cli import _ensure_schema, _with_engine, database_url, run, settings_or_exit
+    from lrs.heap import settle_heap
 
     settings = settings_or_exit()
 
     async def checked(engine: object) -> Any:
         assert isinstance(engine, AsyncEngine)
         await _ensure_schema(engine)
+        settle_heap()
         return await action(engine)
 
     with database_url(settings) as (url, embedded):
