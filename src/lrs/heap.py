@@ -1,5 +1,6 @@
 """The garbage collector's settings for a process that handles statements in bulk: the
-server (once its app has started) and the CLI's data commands (import, export, pull)."""
+server (once its app has started) and the CLI's commands on statements (import, export,
+pull, erase, purge, audit)."""
 
 from __future__ import annotations
 
