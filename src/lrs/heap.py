@@ -8,8 +8,8 @@ import gc
 
 # The collector's young-generation threshold (Python's default: 700 container objects).
 # A batch of statements is tens of thousands of containers alive at once: at 700 each batch
-# was traversed by a dozen young collections, promoted, then traversed again by the older
-# ones (14-21 us of the server's 170-220 us of CPU per statement in batches of 100 from 4
+# was traversed by about eight young collections, promoted, then traversed again by the older
+# ones (13-21 us of the server's 155-222 us of CPU per statement in batches of 100 from 4
 # clients; a third of `lrs import`'s CPU). Garbage without cycles is freed at once whatever
 # the threshold, and requests, answered or refused, leave almost none in cycles (2 to 8
 # objects each), so memory does not grow for it (bench/RESULTS.md, twelfth round).

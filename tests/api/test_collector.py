@@ -45,7 +45,7 @@ async def test_a_batch_of_realistic_statements_is_written_without_a_collection(
         response = await client.post("/xAPI/statements", json=batch)
     assert response.status_code == 200, response.text
     assert len(response.json()) == 100
-    # Python's default threshold (700) ran a dozen collections for such a batch.
+    # Python's default threshold (700) ran about eight collections for such a batch.
     assert collections.runs == []
 
 
