@@ -276,16 +276,14 @@ def credentials_create(
         chosen = parse_scopes([*(scopes or []), *(more_scopes or [])] or ["all"])
     except ValueError as error:
         raise fail(str(error), 2) from None
-    settings = settings_or_exit()
-    with database_url(settings) as (url, _):
+    from lrs.cli_data import engine_action
 
-        async def action(engine: AsyncEngine) -> service.IssuedCredential:
-            await _ensure_schema(engine)
-            return await service.create_credential(
-                engine, name=name, key=key, secret=secret, scopes=chosen
-            )
+    async def action(engine: AsyncEngine) -> service.IssuedCredential:
+        return await service.create_credential(
+            engine, name=name, key=key, secret=secret, scopes=chosen
+        )
 
-        issued = run(lambda: _with_engine(url, action))
+    issued: service.IssuedCredential = engine_action(action)
     console.print(
         f"key:    {issued.key}\nsecret: {issued.secret}\nscopes: {' '.join(issued.scopes)}",
         highlight=False,
@@ -305,16 +303,10 @@ def credentials_list(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON lines")] = False,
 ) -> None:
     """List credentials (never their secrets)."""
+    from lrs.cli_data import engine_action
     from lrs.services import credentials as service
 
-    settings = settings_or_exit()
-    with database_url(settings) as (url, _):
-
-        async def action(engine: AsyncEngine) -> list[CredentialRow]:
-            await _ensure_schema(engine)
-            return await service.list_credentials(engine)
-
-        rows = run(lambda: _with_engine(url, action))
+    rows: list[CredentialRow] = engine_action(service.list_credentials)
     if as_json:
         for row in rows:
             sys.stdout.write(json.dumps(_row_dict(row)) + "\n")
@@ -356,16 +348,13 @@ def _row_dict(row: CredentialRow) -> dict[str, object]:
 @credentials_app.command("revoke")
 def credentials_revoke(key: Annotated[str, typer.Argument(help="the key to revoke")]) -> None:
     """Revoke a credential; it stops working at once."""
+    from lrs.cli_data import engine_action
     from lrs.services import credentials as service
 
-    settings = settings_or_exit()
-    with database_url(settings) as (url, _):
+    async def action(engine: AsyncEngine) -> None:
+        await service.revoke_credential(engine, key)
 
-        async def action(engine: AsyncEngine) -> None:
-            await _ensure_schema(engine)
-            await service.revoke_credential(engine, key)
-
-        run(lambda: _with_engine(url, action))
+    engine_action(action)
     console.print(f"revoked {key}", highlight=False)
 
 

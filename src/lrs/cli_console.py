@@ -20,16 +20,9 @@ Name = Annotated[str, typer.Argument(help="the user's login name")]
 
 def _run(action: Callable[[AsyncEngine], Awaitable[Any]]) -> Any:
     """Run a service call on the configured (or embedded) database at schema head."""
-    from lrs.cli import _ensure_schema, _with_engine, database_url, run, settings_or_exit
+    from lrs.cli_data import engine_action
 
-    settings = settings_or_exit()
-    with database_url(settings) as (url, _):
-
-        async def call(engine: AsyncEngine) -> Any:
-            await _ensure_schema(engine)
-            return await action(engine)
-
-        return run(lambda: _with_engine(url, call))
+    return engine_action(action)
 
 
 @users_app.command("create")

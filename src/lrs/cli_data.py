@@ -60,7 +60,10 @@ def timestamp_option(value: str | None, name: str) -> datetime | None:
 
 def engine_action(action: Callable[[AsyncEngine], Any]) -> Any:
     """Run `action(engine)` against the configured (or embedded) database, schema at head:
-    the embedded one is migrated first, as `lrs serve` does."""
+    the embedded one is migrated first, as `lrs serve` does; an external one behind head is
+    refused (`lrs migrate` upgrades it). Every CLI command on the database's content goes
+    through here (`migrate`, `backup` and `restore` work on the schema or the whole
+    database)."""
     from lrs.app import prepare_database
     from lrs.cli import _ensure_schema, _with_engine, database_url, run, settings_or_exit
     from lrs.heap import settle_heap

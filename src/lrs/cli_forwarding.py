@@ -25,16 +25,15 @@ def _print(value: object) -> None:
 
 def _run(action: Callable[[AsyncEngine, str | None, int], Awaitable[Any]]) -> Any:
     """Run a service call on the configured (or embedded) database at schema head."""
-    from lrs.cli import _ensure_schema, _with_engine, database_url, run, settings_or_exit
+    from lrs.cli import settings_or_exit
+    from lrs.cli_data import engine_action
 
     settings = settings_or_exit()
-    with database_url(settings) as (url, _):
 
-        async def call(engine: AsyncEngine) -> Any:
-            await _ensure_schema(engine)
-            return await action(engine, settings.secret_key, settings.forwarding_batch_size)
+    async def call(engine: AsyncEngine) -> Any:
+        return await action(engine, settings.secret_key, settings.forwarding_batch_size)
 
-        return run(lambda: _with_engine(url, call))
+    return engine_action(call)
 
 
 def _body(text: str) -> Any:

@@ -1,6 +1,6 @@
 """The garbage collector's settings for a process that handles statements in bulk: the
-server (once its app has started) and the CLI's commands on statements (import, export,
-pull, erase, purge, audit)."""
+server (once its app has started) and every CLI command on the database
+(`lrs.cli_data.engine_action`: import, export, pull, erase, ...)."""
 
 from __future__ import annotations
 

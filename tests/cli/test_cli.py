@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from functools import partial
 from pathlib import Path
 
 import asyncpg
@@ -99,10 +103,24 @@ def test_unknown_scope_is_refused(cli_env: dict[str, str]) -> None:
     assert "unknown scope 'statements/delete'" in result.stderr
 
 
-def test_credentials_need_a_migrated_schema(cli_env: dict[str, str]) -> None:
+def test_credentials_need_a_migrated_schema_on_an_external_database(
+    cli_env: dict[str, str],
+) -> None:
     result = lrs("credentials", "list", env=cli_env)
     assert result.returncode == 1
     assert "lrs migrate" in result.stderr
+
+
+def test_credentials_migrate_a_fresh_embedded_database_first(tmp_path: Path) -> None:
+    """As `lrs serve` and the commands on statements do: the embedded database is lrs's own."""
+    env = {k: v for k, v in os.environ.items() if k != "LRS_DATABASE_URL"}
+    env["LRS_DATA_DIR"] = str(tmp_path / "data")
+    run = partial(subprocess.run, capture_output=True, text=True, timeout=300, check=False)
+    created = run([sys.executable, "-m", "lrs", "credentials", "create", "--key", "k1"], env=env)
+    assert created.returncode == 0, created.stderr
+    listed = run([sys.executable, "-m", "lrs", "credentials", "list", "--json"], env=env)
+    assert listed.returncode == 0, listed.stderr
+    assert [json.loads(line)["key"] for line in listed.stdout.splitlines()] == ["k1"]
 
 
 def test_bad_setting_stops_with_one_line_naming_it(cli_env: dict[str, str]) -> None:
