@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -15,10 +15,14 @@ from tests.conftest import create_database, drop_database, free_port
 __all__ = ["free_port", "lrs"]
 
 
-def lrs(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def lrs(
+    *args: str, env: Mapping[str, str | None], timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """`lrs ARGS` with this process's environment plus `env` (a None value unsets it)."""
+    merged = {**os.environ, **env}
     return subprocess.run(
         [sys.executable, "-m", "lrs", *args],
-        env={**os.environ, **env},
+        env={name: value for name, value in merged.items() if value is not None},
         capture_output=True,
         text=True,
         timeout=timeout,

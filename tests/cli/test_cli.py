@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from functools import partial
 from pathlib import Path
 
 import asyncpg
@@ -113,12 +109,10 @@ def test_credentials_need_a_migrated_schema_on_an_external_database(
 
 def test_credentials_migrate_a_fresh_embedded_database_first(tmp_path: Path) -> None:
     """As `lrs serve` and the commands on statements do: the embedded database is lrs's own."""
-    env = {k: v for k, v in os.environ.items() if k != "LRS_DATABASE_URL"}
-    env["LRS_DATA_DIR"] = str(tmp_path / "data")
-    run = partial(subprocess.run, capture_output=True, text=True, timeout=300, check=False)
-    created = run([sys.executable, "-m", "lrs", "credentials", "create", "--key", "k1"], env=env)
+    env = {"LRS_DATABASE_URL": None, "LRS_DATA_DIR": str(tmp_path / "data")}
+    created = lrs("credentials", "create", "--key", "k1", env=env, timeout=300)
     assert created.returncode == 0, created.stderr
-    listed = run([sys.executable, "-m", "lrs", "credentials", "list", "--json"], env=env)
+    listed = lrs("credentials", "list", "--json", env=env, timeout=300)
     assert listed.returncode == 0, listed.stderr
     assert [json.loads(line)["key"] for line in listed.stdout.splitlines()] == ["k1"]
 
