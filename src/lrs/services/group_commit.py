@@ -2,13 +2,16 @@
 
 A one-statement POST or PUT costs little in rows but a whole transaction in fixed costs (a
 checkout, BEGIN, the first read, the insert, the hooks, COMMIT and its WAL flush). Requests
-that arrive while a group is being written wait for the next group, which is written like a
-batch of that many statements: the same commands, the same ingest hooks in the same
-transaction, so their cost is shared. Each request keeps its own outcome:
+that arrive while a group is being written wait for the next group, which is written
+together. A group that needs nothing but inserts (known agents and definitions, no voiding,
+no StatementRef: most of them) is one command (`lrs.services.group_write`); any other is
+written like a batch of that many statements: the same commands, the same ingest hooks in
+the same transaction. Either way their cost is shared, and each request keeps its own
+outcome:
 
-- a statement that conflicts with a stored one (STR-W-006) fails alone, before anything is
-  written; two requests with the same statement id never share a group (the second waits
-  for the next one and is compared with what the first stored);
+- a statement that conflicts with a stored one (STR-W-006) fails alone; two requests with
+  the same statement id never share a group (the second waits for the next one and is
+  compared with what the first stored);
 - any other failure (a concurrent writer's conflicting row, a hook raising, the database
   refusing a row) rolls the shared transaction back and each request of the group is then
   written in a transaction of its own, so a bad request cannot fail another;
@@ -16,14 +19,14 @@ transaction, so their cost is shared. Each request keeps its own outcome:
   so an acknowledged statement is durable.
 
 No request waits for a timer: the first one after an idle moment is written at once, alone.
-Requests arriving while a group is being built (checked out, inserted, hooks run) wait for
-it to reach its COMMIT, then form the next group together: a second group starts while the
-first waits for its commit (a commit's wait is most of a small transaction's time), but
-never while another is still being built, which would only split the waiting requests into
-smaller groups (with 4 clients, starting it at once cost 9% more server and 11% more
-database CPU per statement, and 5% of the throughput). A statement id in a group
-being written waits for that group to end, so two groups in flight never insert the same id
-(no lock waits between them).
+Requests arriving while a group is being built (its one command, or checked out, inserted,
+hooks run) wait for it to be sent its COMMIT (or for its command's answer), then form the
+next group together: a second group of the full path starts while the first waits for its
+commit (a commit's wait is most of a small transaction's time), but never while another is
+still being built, which would only split the waiting requests into smaller groups (with 4
+clients, starting it at once cost 9% more server and 11% more database CPU per statement,
+and 5% of the throughput). A statement id in a group being written waits for that group to
+end, so two groups in flight never insert the same id (no lock waits between them).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,8 +43,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lrs.auth.principal import Principal
 from lrs.errors import DatabaseUnavailable
+from lrs.services.group_write import ActivityVersions, write_group_at_once
 from lrs.services.statements import (
     Attachment,
+    GroupEntry,
     IngestHook,
     WriteResult,
     store_prepared_group,
@@ -91,6 +97,9 @@ class StatementWriter:
         self._drainers: set[asyncio.Task[None]] = set()
         self._in_flight: set[str] = set()  # statement ids of the groups being written
         self._filling = 0  # groups written that have not reached their COMMIT yet
+        self._activities = ActivityVersions()
+        # Groups written, by way: "one command", "one transaction", "one by one".
+        self.groups: Counter[str] = Counter()
 
     async def store(
         self,
@@ -190,21 +199,46 @@ class StatementWriter:
         committing()
 
     async def _write_group(self, group: list[_Pending], committing: Callable[[], None]) -> None:
+        """In one command when the group needs nothing but inserts, else the full way."""
+        entries = [(p.statement, p.principal, p.version) for p in group]
+        try:
+            outcomes = await write_group_at_once(
+                self.engine, entries, hooks=self.hooks, activities=self._activities
+            )
+        except Exception:  # nothing was written: every request is retried on its own
+            log.debug("group of %d failed; writing one by one", len(group), exc_info=True)
+            committing()
+            await self._write_each(group, committing)
+            return
+        if outcomes is None:
+            await self._write_in_transaction(group, entries, committing)
+            return
+        committing()
+        self.groups["one command"] += 1
+        for pending, outcome in zip(group, outcomes, strict=True):
+            _settle(pending, outcome)
+
+    async def _write_in_transaction(
+        self, group: list[_Pending], entries: list[GroupEntry], committing: Callable[[], None]
+    ) -> None:
+        """The full write path: the group in one transaction (one by one when that fails)."""
         if len(group) > 1:
             try:
                 outcomes = await store_prepared_group(
-                    self.engine,
-                    [(p.statement, p.principal, p.version) for p in group],
-                    hooks=self.hooks,
-                    committing=committing,
+                    self.engine, entries, hooks=self.hooks, committing=committing
                 )
             except Exception:  # every request is retried on its own below
                 log.debug("group of %d rolled back; writing one by one", len(group), exc_info=True)
                 committing()  # the next group need not wait for these retries
             else:
+                self.groups["one transaction"] += 1
                 for pending, outcome in zip(group, outcomes, strict=True):
                     _settle(pending, outcome)
                 return
+        await self._write_each(group, committing)
+
+    async def _write_each(self, group: list[_Pending], committing: Callable[[], None]) -> None:
+        self.groups["one by one"] += 1
         for pending in group:
             await self._write_one(pending, committing)
 

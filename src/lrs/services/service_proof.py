@@ -31,6 +31,7 @@ from lrs.service_proof.review import (
     week_window,
 )
 from lrs.service_proof.rules import PRIORITY_IRI, SERVICE_CASE, Rule, parse_rule
+from lrs.services.statements import SelectiveHook
 from lrs.storage import service_proof as repo
 from lrs.storage.database import REPORT_TIMEOUT_MS, read_only, transaction
 from lrs.storage.statements import NewStatement
@@ -77,9 +78,12 @@ def index_row(row: NewStatement, seq: int) -> repo.IndexRow | None:
     )
 
 
-class ServiceProofHook:
+class ServiceProofHook(SelectiveHook):
     """Indexes the service-case statements of a stored batch inside its transaction, in one
     command (none when the batch holds no such statement)."""
+
+    def applies_to(self, rows: Sequence[NewStatement]) -> bool:
+        return any(index_row(row, 0) is not None for row in rows)
 
     async def __call__(
         self, conn: AsyncConnection, stored: Sequence[NewStatement], seqs: Mapping[str, int]

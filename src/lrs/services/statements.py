@@ -10,7 +10,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -36,14 +36,40 @@ class AfterInsertHook(Protocol):
     ) -> None: ...
 
 
+class SelectiveHook(ABC):
+    """An after-insert hook that can tell before a write whether the write gives it anything
+    to do: a group of one-statement writes with nothing for it is written in one command
+    (`lrs.services.group_write`), which runs no after-insert hook."""
+
+    @abstractmethod
+    def applies_to(self, rows: Sequence[repo.NewStatement]) -> bool:
+        """Whether a write of `rows` has work for this hook."""
+
+    @abstractmethod
+    async def __call__(
+        self, conn: AsyncConnection, stored: Sequence[repo.NewStatement], seqs: Mapping[str, int]
+    ) -> None: ...
+
+
 class IngestRider(ABC):
     """An ingest hook whose writes ride on the insert of statements itself, as
     `repo.InsertStep`s (no round trip of their own), e.g. the door and role tagging of
-    `lrs.ext` and the forwarding outbox. A step failing aborts the whole batch."""
+    `lrs.ext` and the forwarding outbox. A step failing aborts the whole batch.
+
+    `group_step` names the step of `lrs_write_group` (migration 0015) that makes the same
+    writes, when there is one: a group of one-statement writes is written in one command
+    only when every rider's writes are among that function's (`lrs.services.group_write`)."""
+
+    group_step: ClassVar[str | None] = None
 
     @abstractmethod
     def insert_steps(self, rows: Sequence[repo.NewStatement]) -> Sequence[repo.InsertStep]:
         """The steps for a write of `rows` (each step joins `new`, the rows written)."""
+
+    def group_document(self, rows: Sequence[repo.NewStatement]) -> str | None:
+        """What this rider's step of `lrs_write_group` reads for `rows`, when it reads
+        anything."""
+        return None
 
 
 IngestHook = AfterInsertHook | IngestRider
@@ -82,7 +108,7 @@ def build_row(prepared: dict[str, Any], terms: IndexTerms, stored: datetime) -> 
     )
 
 
-def _conflict(statement_id: str) -> Conflict:
+def conflict(statement_id: str) -> Conflict:
     return Conflict(
         f"statement {statement_id} already exists with different content; statements are "
         "immutable (STR-W-006)"
@@ -108,7 +134,7 @@ async def store_statements(
     client_ids = [str(s["id"]).lower() for s in statements if "id" in s]
     ids: list[str] = []
     async with transaction(engine) as conn:
-        start = await repo.begin_write(conn, client_ids, _to_confirm([principal]))
+        start = await repo.begin_write(conn, client_ids, credentials_to_confirm([principal]))
         if not _confirmed(principal, start):
             raise StaleCredential(principal.key)
         stored, existing = start.stored, start.existing
@@ -125,7 +151,7 @@ async def store_statements(
                 # The received form, not the prepared one: a `timestamp` the LRS filled in
                 # must not make a resend without one look different (ST-PROC-015).
                 if not statements_equivalent(previous, statement):
-                    raise _conflict(prepared["id"])
+                    raise conflict(prepared["id"])
                 continue
             terms = statement_index_terms(prepared)
             rows.append(build_row(prepared, terms, stored))
@@ -142,7 +168,7 @@ async def store_statements(
     return WriteResult(ids, start.consistent_through)
 
 
-def _to_confirm(principals: Sequence[Principal]) -> list[tuple[str, str]]:
+def credentials_to_confirm(principals: Sequence[Principal]) -> list[tuple[str, str]]:
     """The credentials `begin_write` must confirm: those of principals taken from memory."""
     return sorted({(p.key, p.version) for p in principals if not p.confirmed})
 
@@ -172,7 +198,9 @@ async def store_prepared_group(
     client_ids = [str(s["id"]).lower() for s, _, _ in entries if "id" in s]
     outcomes: list[WriteResult | LRSError | StaleCredential] = []
     async with transaction(engine) as conn:
-        start = await repo.begin_write(conn, client_ids, _to_confirm([p for _, p, _ in entries]))
+        start = await repo.begin_write(
+            conn, client_ids, credentials_to_confirm([p for _, p, _ in entries])
+        )
         rows: list[repo.NewStatement] = []
         received: dict[str, Mapping[str, Any]] = {}
         all_terms: list[IndexTerms] = []
@@ -186,7 +214,7 @@ async def store_prepared_group(
             statement_id = prepared["id"]
             previous = start.existing.get(statement_id)
             if previous is not None and not statements_equivalent(previous, statement):
-                outcomes.append(_conflict(statement_id))
+                outcomes.append(conflict(statement_id))
                 continue
             outcomes.append(WriteResult([statement_id], start.consistent_through))
             if previous is None:
@@ -220,14 +248,14 @@ async def write_rows(
     with; without it the prepared payload is (`lrs.services.bulk` restores prepared
     statements)."""
     void_targets = {r.statement_ref_id for r in rows if r.is_voiding and r.statement_ref_id}
-    agents = _agents_seen(all_terms)
+    agents = agents_seen(all_terms)
     written = await repo.insert_batch(
         conn,
         rows,
         voided=_voided_on_arrival(rows, void_targets, start.referenced),
         activity_ids=sorted({a for t in all_terms for a, _ in t.activities}),
         agent_keys=sorted(agents),
-        steps=[step for rider in _riders(hooks) for step in rider.insert_steps(rows)],
+        steps=[step for rider in riders(hooks) for step in rider.insert_steps(rows)],
     )
     seqs = written.seqs
     await _check_rows_stored_first(conn, [row for row in rows if row.id not in seqs], received)
@@ -246,7 +274,7 @@ async def write_rows(
     return seqs
 
 
-def _riders(hooks: Sequence[IngestHook]) -> list[IngestRider]:
+def riders(hooks: Sequence[IngestHook]) -> list[IngestRider]:
     return [hook for hook in hooks if isinstance(hook, IngestRider)]
 
 
@@ -276,10 +304,10 @@ async def _check_rows_stored_first(
     for row in lost:
         sent = row.payload if received is None else received[row.id]
         if not statements_equivalent(current[row.id], sent):
-            raise _conflict(row.id)
+            raise conflict(row.id)
 
 
-def _merged_definitions(
+def merged_definitions(
     current: Mapping[str, dict[str, Any] | None],
     all_terms: Sequence[IndexTerms],
     only: frozenset[str] | None = None,
@@ -311,21 +339,21 @@ async def _update_activities(
     the insert shows that and nothing is written. Rows a batch does change are locked (in id
     order, so concurrent batches cannot deadlock) and merged again from their locked state,
     so no merge is lost."""
-    changed = _merged_definitions(snapshot, all_terms)
+    changed = merged_definitions(snapshot, all_terms)
     if not changed:
         return
     to_lock = sorted(changed)
     await repo.insert_missing_activities(conn, to_lock)
     locked = await repo.activity_definitions(conn, to_lock, for_update=True)
     await repo.upsert_activities(
-        conn, _merged_definitions(locked, all_terms, only=frozenset(to_lock))
+        conn, merged_definitions(locked, all_terms, only=frozenset(to_lock))
     )
 
 
 AgentsSeen = dict[str, tuple[dict[str, Any], set[str]]]
 
 
-def _agents_seen(all_terms: Sequence[IndexTerms]) -> AgentsSeen:
+def agents_seen(all_terms: Sequence[IndexTerms]) -> AgentsSeen:
     """Identified agents of the batch: IFI key -> (IFI, names seen)."""
     wanted: AgentsSeen = {}
     for terms in all_terms:

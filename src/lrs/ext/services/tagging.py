@@ -14,6 +14,7 @@ from lrs.ext.rules.csvio import BulkBody
 from lrs.ext.rules.model import carried_tags, parse_tag
 from lrs.ext.services.known import Ref, check_known
 from lrs.ext.storage import tags as repo
+from lrs.services.group_write import TAGS_STEP
 from lrs.services.statements import IngestRider
 from lrs.storage.database import read_only, transaction
 from lrs.storage.statements import InsertStep, NewStatement
@@ -27,13 +28,21 @@ class TaggingHook(IngestRider):
         self.door_iri = door_iri
         self.role_iri = role_iri
 
-    def insert_steps(self, rows: Sequence[NewStatement]) -> list[InsertStep]:
+    group_step = TAGS_STEP
+
+    def _carried(self, rows: Sequence[NewStatement]) -> list[tuple[str, str | None, str | None]]:
         carried: list[tuple[str, str | None, str | None]] = []
         for row in rows:
             door, role = carried_tags(row.payload, self.door_iri, self.role_iri)
             if door is not None or role is not None:
                 carried.append((row.id, door, role))
-        return repo.tags_at_ingest(carried)
+        return carried
+
+    def insert_steps(self, rows: Sequence[NewStatement]) -> list[InsertStep]:
+        return repo.tags_at_ingest(self._carried(rows))
+
+    def group_document(self, rows: Sequence[NewStatement]) -> str:
+        return repo.carried_document(self._carried(rows))
 
 
 async def put_tag(engine: AsyncEngine, statement_id: str, body: object) -> None:

@@ -52,13 +52,18 @@ _ROSTER_TAGS = InsertStep(
 )
 
 
+def carried_document(carried: Sequence[tuple[str, str | None, str | None]]) -> str:
+    """(statement id, door, role) rows as the document `_CARRIED_TAGS` reads (and the
+    `tags_json` of `lrs_write_group`, migration 0015, which makes the same writes)."""
+    return orjson.dumps([{"id": i, "door": d, "role": r} for i, d, r in carried]).decode()
+
+
 def tags_at_ingest(carried: Sequence[tuple[str, str | None, str | None]]) -> list[InsertStep]:
     """The insert steps that tag a write: statement-sourced tags for `carried` (statement id,
     door, role), roster-sourced tags for every statement written."""
     steps = [_ROSTER_TAGS]
     if carried:
-        document = orjson.dumps([{"id": i, "door": d, "role": r} for i, d, r in carried])
-        steps.append(InsertStep(_CARRIED_TAGS, document.decode()))
+        steps.append(InsertStep(_CARRIED_TAGS, carried_document(carried)))
     return steps
 
 
