@@ -211,6 +211,7 @@ async def test_metrics_count_requests_and_pool(anon_client: httpx.AsyncClient) -
     assert 'lrs_http_requests_total{method="GET",route="/xAPI/about",status="200"}' in text
     assert "lrs_http_request_duration_seconds_bucket" in text
     assert "lrs_db_pool_connections_in_use" in text
+    assert 'lrs_statement_groups_total{way="one_command"}' in text
 
 
 async def test_responses_carry_a_request_id(anon_client: httpx.AsyncClient) -> None:

@@ -81,11 +81,11 @@ async def test_a_known_learner_and_activity_take_one_command(
     first = _fresh()
     before = _writer(app).groups.copy()
     await _post(client, first)  # a new agent and activity: the full path records them
-    assert _writer(app).groups["one command"] == before["one command"]
+    assert _writer(app).groups["one_command"] == before["one_command"]
     second = _again(first)
     response = await client.post(URL, json=second)
     assert response.status_code == 200
-    assert _writer(app).groups["one command"] == before["one command"] + 1
+    assert _writer(app).groups["one_command"] == before["one_command"] + 1
 
     stored = await _get(client, second["id"])
     assert STORED_FORM.fullmatch(stored["stored"])
@@ -110,9 +110,9 @@ async def test_a_statement_without_timestamp_gets_its_stored_time(
     await _post(client, first)
     second = _again(first)
     del second["timestamp"]
-    before = _writer(app).groups["one command"]
+    before = _writer(app).groups["one_command"]
     await _post(client, second)
-    assert _writer(app).groups["one command"] == before + 1
+    assert _writer(app).groups["one_command"] == before + 1
     stored = await _get(client, second["id"])
     assert stored["timestamp"] == stored["stored"]
     columns = await _columns(app, second["id"])
@@ -146,10 +146,10 @@ async def test_a_resend_is_accepted_and_a_changed_resend_refused(
     await _post(client, first)
     second = _again(first)
     await _post(client, second)
-    before = _writer(app).groups["one command"]
+    before = _writer(app).groups["one_command"]
     await _post(client, second)
     await _post(client, {**second, "result": {"completion": True}}, status=409)
-    assert _writer(app).groups["one command"] == before + 2
+    assert _writer(app).groups["one_command"] == before + 2
     assert "result" not in await _get(client, second["id"])
     assert (await _columns(app, second["id"]))["terms"] == (await _columns(app, first["id"]))[
         "terms"
@@ -165,19 +165,19 @@ async def test_a_new_name_or_definition_goes_the_full_way(
     renamed = _again(first, actor={**first["actor"], "name": "Another Name"})
     before = _writer(app).groups.copy()
     await _post(client, renamed)
-    assert _writer(app).groups["one command"] == before["one command"]
+    assert _writer(app).groups["one_command"] == before["one_command"]
     agent = json.dumps({"mbox": first["actor"]["mbox"]})
     people = (await client.get("/xAPI/agents", params={"agent": agent})).json()
     assert "Another Name" in people["name"]
 
     described = make_activity(first["object"]["id"], definition={"name": {"fr-FR": "Leçon"}})
     await _post(client, _again(first, object=described))
-    assert _writer(app).groups["one command"] == before["one command"]
+    assert _writer(app).groups["one_command"] == before["one_command"]
     activity = (await client.get("/xAPI/activities", params={"activityId": described["id"]})).json()
     assert activity["definition"]["name"]["fr-FR"] == "Leçon"
     # Now known as they are: the next takes one command again.
     await _post(client, _again(first, object=described))
-    assert _writer(app).groups["one command"] == before["one command"] + 1
+    assert _writer(app).groups["one_command"] == before["one_command"] + 1
 
 
 async def test_a_definition_changed_elsewhere_is_seen(
@@ -193,9 +193,9 @@ async def test_a_definition_changed_elsewhere_is_seen(
             text("UPDATE activities SET definition = CAST(:d AS jsonb) WHERE activity_id = :id"),
             {"d": '{"name": {"de-DE": "Lektion"}}', "id": first["object"]["id"]},
         )
-    before = _writer(app).groups["one command"]
+    before = _writer(app).groups["one_command"]
     await _post(client, _again(first))
-    assert _writer(app).groups["one command"] == before  # declined, then merged
+    assert _writer(app).groups["one_command"] == before  # declined, then merged
     activity = (
         await client.get("/xAPI/activities", params={"activityId": first["object"]["id"]})
     ).json()
@@ -216,9 +216,9 @@ async def test_a_statement_referred_to_before_it_arrives_goes_the_full_way(
         object=make_statement_ref(late["id"]),
     )
     await _post(client, voiding)
-    before = _writer(app).groups["one command"]
+    before = _writer(app).groups["one_command"]
     await _post(client, late)
-    assert _writer(app).groups["one command"] == before
+    assert _writer(app).groups["one_command"] == before
     gone = await client.get(URL, params={"statementId": late["id"]})
     assert gone.status_code == 404
     assert (await client.get(URL, params={"voidedStatementId": late["id"]})).status_code == 200
@@ -233,10 +233,10 @@ async def test_tags_and_roster_in_the_one_command(
     rostered = statement("rosa")
     for body in (carried, rostered):
         await _post(client, body)
-    before = _writer(app).groups["one command"]
+    before = _writer(app).groups["one_command"]
     carried_id = await _post(client, _again(carried))
     rostered_id = await _post(client, _again(rostered))
-    assert _writer(app).groups["one command"] == before + 2
+    assert _writer(app).groups["one_command"] == before + 2
     tag = await tag_of(client, carried_id)
     assert (tag["door"], tag["role"], tag["tag_source"]) == ("PAR", "advisor", "statement")
     tag = await tag_of(client, rostered_id)
@@ -258,9 +258,9 @@ async def test_the_outbox_in_the_one_command(client: httpx.AsyncClient, app: Fas
             )
         ).scalar_one()
     try:
-        before = _writer(app).groups["one command"]
+        before = _writer(app).groups["one_command"]
         second_id = await _post(client, _again(first))
-        assert _writer(app).groups["one command"] == before + 1
+        assert _writer(app).groups["one_command"] == before + 1
         async with app.state.lrs.engine.connect() as conn:
             queued = (
                 await conn.execute(
@@ -287,9 +287,22 @@ async def test_put_of_one_statement_takes_one_command(
     first = _fresh()
     await _post(http, first)
     second = _again(first)
-    before = _writer(app).groups["one command"]
+    before = _writer(app).groups["one_command"]
     response = await http.put(URL, params={"statementId": second["id"]}, json=second)
     assert response.status_code == 204
-    assert _writer(app).groups["one command"] == before + 1
+    assert _writer(app).groups["one_command"] == before + 1
     stored = (await http.get(URL, params={"statementId": second["id"]})).json()
     assert stored["version"] == ("1.0.0" if version == "1.0.3" else "2.0.0")
+
+
+async def test_metrics_count_groups_by_way(client: httpx.AsyncClient, app: FastAPI) -> None:
+    first = _fresh()
+    await _post(client, first)
+    await _post(client, _again(first))
+    text_format = (await client.get("/metrics")).text
+    for way in ("one_command", "one_transaction", "one_by_one"):
+        found = re.search(rf'lrs_statement_groups_total{{way="{way}"}} (\S+)', text_format)
+        assert found is not None, way
+        assert float(found.group(1)) == _writer(app).groups[way]
+    assert _writer(app).groups["one_command"] >= 1
+    assert _writer(app).groups["one_by_one"] >= 1  # the first, alone and new

@@ -6,9 +6,34 @@ worker reports its own figures.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+GroupCounts = Callable[[], Mapping[str, int]]
+
+
+class _StatementGroups(Collector):
+    """Groups of one-statement writes (`lrs.services.group_commit`), by the way they were
+    written, read from the writer when scraped."""
+
+    def __init__(self) -> None:
+        self.source: GroupCounts | None = None
+
+    def collect(self) -> Iterator[Metric]:
+        family = CounterMetricFamily(
+            "lrs_statement_groups",
+            "Groups of one-statement writes written, by way: one_command (lrs_write_group), "
+            "one_transaction (the full path), one_by_one (each request in its own)",
+            labels=["way"],
+        )
+        counts = self.source() if self.source is not None else {}
+        for way in ("one_command", "one_transaction", "one_by_one"):
+            family.add_metric([way], counts.get(way, 0))
+        yield family
+
 
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -37,12 +62,17 @@ class Metrics:
         self.pool_size = Gauge(
             "lrs_db_pool_size", "Connections the pool keeps open", registry=self.registry
         )
+        self._groups = _StatementGroups()
+        self.registry.register(self._groups)
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests.labels(method, route, str(status)).inc()
         self.latency.labels(method, route).observe(seconds)
 
-    def render(self, pool_stats: Callable[[], tuple[int, int]] | None) -> bytes:
+    def render(
+        self, pool_stats: Callable[[], tuple[int, int]] | None, groups: GroupCounts | None = None
+    ) -> bytes:
+        self._groups.source = groups
         if pool_stats is not None:
             in_use, size = pool_stats()
             self.pool_checked_out.set(in_use)

@@ -37,6 +37,6 @@ async def metrics(context: ContextDep) -> Response:
         )
 
     return Response(
-        context.metrics.render(pool_stats),
+        context.metrics.render(pool_stats, lambda: context.statement_writer.groups),
         media_type="text/plain; version=0.0.4; charset=utf-8",
     )

@@ -98,7 +98,7 @@ class StatementWriter:
         self._in_flight: set[str] = set()  # statement ids of the groups being written
         self._filling = 0  # groups written that have not reached their COMMIT yet
         self._activities = ActivityVersions()
-        # Groups written, by way: "one command", "one transaction", "one by one".
+        # Groups written, by way: "one_command", "one_transaction", "one_by_one".
         self.groups: Counter[str] = Counter()
 
     async def store(
@@ -214,7 +214,7 @@ class StatementWriter:
             await self._write_in_transaction(group, entries, committing)
             return
         committing()
-        self.groups["one command"] += 1
+        self.groups["one_command"] += 1
         for pending, outcome in zip(group, outcomes, strict=True):
             _settle(pending, outcome)
 
@@ -231,14 +231,14 @@ class StatementWriter:
                 log.debug("group of %d rolled back; writing one by one", len(group), exc_info=True)
                 committing()  # the next group need not wait for these retries
             else:
-                self.groups["one transaction"] += 1
+                self.groups["one_transaction"] += 1
                 for pending, outcome in zip(group, outcomes, strict=True):
                     _settle(pending, outcome)
                 return
         await self._write_each(group, committing)
 
     async def _write_each(self, group: list[_Pending], committing: Callable[[], None]) -> None:
-        self.groups["one by one"] += 1
+        self.groups["one_by_one"] += 1
         for pending in group:
             await self._write_one(pending, committing)
 
