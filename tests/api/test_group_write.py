@@ -4,6 +4,7 @@ to the full path, with nothing written by the declined command."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import uuid
@@ -306,3 +307,23 @@ async def test_metrics_count_groups_by_way(client: httpx.AsyncClient, app: FastA
         assert float(found.group(1)) == _writer(app).groups[way]
     assert _writer(app).groups["one_command"] >= 1
     assert _writer(app).groups["one_by_one"] >= 1  # the first, alone and new
+
+
+async def test_a_statement_the_database_refuses_fails_only_its_own_request(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    """PostgreSQL cannot store U+0000: the command fails, nothing of the group is written,
+    and each request is written again on its own: the bad one is a 400, the others 200."""
+    first = _fresh()
+    await _post(client, first)
+    await _post(client, _again(first))
+    good = [_again(first) for _ in range(5)]
+    bad = _again(first, result={"response": "a\u0000b"})
+    before = _writer(app).groups["one_by_one"]
+    answers = await asyncio.gather(*(client.post(URL, json=body) for body in [*good, bad]))
+    assert [a.status_code for a in answers] == [200] * 5 + [400]
+    assert "cannot be stored" in answers[-1].text
+    assert _writer(app).groups["one_by_one"] > before
+    for body in good:
+        assert (await _get(client, body["id"]))["id"] == body["id"]
+    assert (await client.get(URL, params={"statementId": bad["id"]})).status_code == 404
