@@ -20,7 +20,7 @@ outcome:
 
 No request waits for a timer: the first one after an idle moment is written at once, alone.
 Requests arriving while a group is being built (its one command, or checked out, inserted,
-hooks run) wait for it to be sent its COMMIT (or for its command's answer), then form the
+hooks run) wait for its COMMIT to be sent (or for its one command's answer), then form the
 next group together: a second group of the full path starts while the first waits for its
 commit (a commit's wait is most of a small transaction's time), but never while another is
 still being built, which would only split the waiting requests into smaller groups (with 4

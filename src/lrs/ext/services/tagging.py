@@ -24,11 +24,11 @@ class TaggingHook(IngestRider):
     """The statement ingest hook: tags a write's statements as part of its insert (no
     command of its own, whatever the batch size)."""
 
+    group_step = TAGS_STEP
+
     def __init__(self, door_iri: str, role_iri: str) -> None:
         self.door_iri = door_iri
         self.role_iri = role_iri
-
-    group_step = TAGS_STEP
 
     def _carried(self, rows: Sequence[NewStatement]) -> list[tuple[str, str | None, str | None]]:
         carried: list[tuple[str, str | None, str | None]] = []
