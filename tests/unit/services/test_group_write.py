@@ -79,3 +79,22 @@ async def test_activity_versions_are_read_once_bounded_and_forgotten(app: FastAP
         memory.forget(ids[1:2])
         assert (await memory.read(conn, ids[1:2]))[ids[1]][0] == {"name": {"en-US": "after"}}
         assert await memory.read(conn, ["http://example.com/unit/absent"]) == {}
+
+
+def _normalized(sql: str) -> str:
+    return " ".join(sql.replace("(", " ( ").replace(")", " ) ").split())
+
+
+async def test_the_function_makes_the_riders_writes_as_they_make_them(app: FastAPI) -> None:
+    """`lrs_write_group` (migration 0015) carries a copy of the standard riders' SQL: a
+    change to one of them needs a migration that redefines the function."""
+    from lrs.ext.storage.tags import _CARRIED_TAGS, _ROSTER_TAGS
+    from lrs.storage.forwarding import ENQUEUE_WRITTEN
+
+    async with autocommit(app.state.lrs.engine) as conn:
+        source = await conn.scalar(
+            text("SELECT prosrc FROM pg_proc WHERE proname = 'lrs_write_group'")
+        )
+    body = _normalized(str(source))
+    for sql in (_ROSTER_TAGS.sql, _CARRIED_TAGS, ENQUEUE_WRITTEN.sql):
+        assert _normalized(sql.replace("$document", "tags_json")) in body
