@@ -193,10 +193,15 @@ def free_port() -> int:
 
 @contextmanager
 def threaded_server(
-    app: Any, *, lifespan: Literal["auto", "on", "off"], log_level: str = "warning"
+    app: Any,
+    *,
+    lifespan: Literal["auto", "on", "off"],
+    log_level: str = "warning",
+    http: Any = "h11",
 ) -> Iterator[str]:
     """Run an ASGI app with uvicorn on a free loopback port in a background thread; yields
-    its base URL `http://127.0.0.1:PORT` and stops it afterwards."""
+    its base URL `http://127.0.0.1:PORT` and stops it afterwards. `http`: uvicorn's HTTP
+    protocol (`lrs serve` passes `bounded_protocol`)."""
     port = free_port()
     config = uvicorn.Config(
         app,
@@ -205,7 +210,7 @@ def threaded_server(
         log_level=log_level,
         lifespan=lifespan,
         ws="none",
-        http="h11",
+        http=http,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -115,6 +115,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False) -> Fa
             finally:
                 await forwarder.stop()
                 await stop_retention(retention)
+                await app.state.lrs.close()
                 await engine.dispose()
         finally:
             if embedded is not None:

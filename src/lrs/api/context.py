@@ -30,3 +30,8 @@ class AppContext:
         if self._writer is None or self._writer.hooks != tuple(self.ingest_hooks):
             self._writer = StatementWriter(self.engine, self.ingest_hooks)
         return self._writer
+
+    async def close(self) -> None:
+        """Give back what the shared parts hold of the pool (before the engine is disposed)."""
+        if self._writer is not None:
+            await self._writer.close()

@@ -10,12 +10,15 @@ holds at most that much (plus one read) however it is fed.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import uuid
 from typing import Any
 
 import orjson
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from lrs.api.http_writes import CoalescingTransport
 
 STATUS = b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
 
@@ -34,6 +37,11 @@ class BoundedHeadProtocol(HttpToolsProtocol):
         self._in_head = True
         self._exact_head = 0
         self._refused = False
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        # Only the writes go through the wrapper: flow control keeps the socket's transport.
+        self.transport = CoalescingTransport(transport, asyncio.get_running_loop())
 
     def data_received(self, data: bytes) -> None:
         # Counted before parsing, checked after: one read may carry a whole small request

@@ -52,6 +52,7 @@ from lrs.services.statements import (
     store_prepared_group,
     store_statements,
 )
+from lrs.storage.database import KeptConnection
 from lrs.xapi.versions import XapiVersion
 
 log = logging.getLogger("lrs.group_commit")
@@ -98,8 +99,14 @@ class StatementWriter:
         self._in_flight: set[str] = set()  # statement ids of the groups being written
         self._filling = 0  # groups written that have not reached their COMMIT yet
         self._activities = ActivityVersions()
+        # The one-command path's connection, kept between groups while they follow each other.
+        self._connection = KeptConnection(engine)
         # Groups written, by way: "one_command", "one_transaction", "one_by_one".
         self.groups: Counter[str] = Counter()
+
+    async def close(self) -> None:
+        """Return the connection the writer keeps to the pool (at shutdown)."""
+        await self._connection.release()
 
     async def store(
         self,
@@ -203,7 +210,7 @@ class StatementWriter:
         entries = [(p.statement, p.principal, p.version) for p in group]
         try:
             outcomes = await write_group_at_once(
-                self.engine, entries, hooks=self.hooks, activities=self._activities
+                self._connection, entries, hooks=self.hooks, activities=self._activities
             )
         except Exception:  # nothing was written: every request is retried on its own
             log.debug("group of %d failed; writing one by one", len(group), exc_info=True)

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lrs.auth.principal import StaleCredential
 from lrs.errors import LRSError
@@ -41,7 +41,7 @@ from lrs.services.statements import (
     merged_definitions,
 )
 from lrs.storage import group_write as repo
-from lrs.storage.database import autocommit
+from lrs.storage.database import KeptConnection
 from lrs.storage.statements import NewStatement, existing_payloads
 from lrs.xapi.equivalence import statements_equivalent
 from lrs.xapi.prepare import prepare_statement
@@ -147,7 +147,7 @@ def _tags_document(hooks: Sequence[IngestHook], rows: Sequence[NewStatement]) ->
 
 
 async def write_group_at_once(
-    engine: AsyncEngine,
+    connection: KeptConnection,
     entries: Sequence[GroupEntry],
     *,
     hooks: Sequence[IngestHook],
@@ -160,7 +160,7 @@ async def write_group_at_once(
     if group is None or not _standard_hooks(hooks, group.rows):
         return None
     activity_ids = sorted({a for t in group.all_terms for a, _ in t.activities})
-    async with autocommit(engine) as conn:
+    async with connection.use() as conn:
         known = await activities.read(conn, activity_ids)
         if merged_definitions({i: d for i, (d, _) in known.items()}, group.all_terms):
             activities.forget(activity_ids)  # the full path creates or changes one of them
