@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import logging
 import sys
 from datetime import UTC, datetime
+from typing import TextIO
 
 import orjson
 
@@ -14,6 +16,12 @@ request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 )
 
 _RESERVED = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+
+access_log = logging.getLogger("lrs.access")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 class JsonFormatter(logging.Formatter):
@@ -33,8 +41,12 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(line, default=str).decode()
 
 
+class _JsonStreamHandler(logging.StreamHandler[TextIO]):
+    """The JSON lines' handler (a type of its own, so `log_access` knows it)."""
+
+
 def configure_logging(level: str) -> None:
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _JsonStreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -44,6 +56,51 @@ def configure_logging(level: str) -> None:
         logging.getLogger(name).propagate = True
     # Our middleware writes one access line per request, with its request id.
     logging.getLogger("uvicorn.access").disabled = True
+
+
+def log_access(method: str, path: str, status: int, duration_ms: float) -> None:
+    """The access line of a request (logger `lrs.access`, INFO), as JsonFormatter writes it.
+
+    With the JSON logs of `configure_logging` the line is formatted here and written by the
+    root handler, without a LogRecord and the formatter's generic pass over one: that cost
+    about 20 µs of the server's CPU a request (5% of a one-statement POST), measured
+    against this. Otherwise (logging set up by someone else) it goes through `logging`."""
+    if not access_log.isEnabledFor(logging.INFO):
+        return
+    handler = _json_handler()
+    if handler is None or access_log.handlers or access_log.filters or handler.filters:
+        access_log.info(
+            "%s %s %s",
+            method,
+            path,
+            status,
+            extra={"status": status, "duration_ms": duration_ms},
+        )
+        return
+    line = {
+        "time": _now(),
+        "level": "INFO",
+        "logger": access_log.name,
+        "message": f"{method} {path} {status}",
+        "request_id": request_id_var.get(),
+        "status": status,
+        "duration_ms": duration_ms,
+    }
+    text = orjson.dumps(line).decode() + handler.terminator
+    with handler.lock or contextlib.nullcontext():
+        try:
+            handler.stream.write(text)
+            handler.flush()
+        except (OSError, ValueError):  # stderr closed or gone: nowhere left to say so
+            pass
+
+
+def _json_handler() -> logging.StreamHandler[TextIO] | None:
+    """The handler `configure_logging` installed, when it is the root's only one."""
+    handlers = logging.root.handlers
+    if len(handlers) == 1 and type(handlers[0]) is _JsonStreamHandler:
+        return handlers[0]
+    return None
 
 
 def json_logging_active() -> bool:

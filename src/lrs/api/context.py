@@ -28,6 +28,8 @@ class AppContext:
         """The Statement Resource's writer (group commit of single statements), rebuilt
         when the registered hooks change."""
         if self._writer is None or self._writer.hooks != tuple(self.ingest_hooks):
+            if self._writer is not None:
+                self._writer.close_soon()
             self._writer = StatementWriter(self.engine, self.ingest_hooks)
         return self._writer
 

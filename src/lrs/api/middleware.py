@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import time
 import uuid
 
@@ -13,10 +12,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from lrs.api.errors import error_response, unexpected_response
 from lrs.api.metrics import Metrics
 from lrs.errors import LRSError, PayloadTooLarge
-from lrs.logs import request_id_var
+from lrs.logs import log_access, request_id_var
 from lrs.xapi.versions import VERSION_HEADER, XapiVersion, negotiate
-
-access_log = logging.getLogger("lrs.access")
 
 XAPI_PREFIX = "/xAPI/"
 ABOUT_PATH = "/xAPI/about"
@@ -73,13 +70,7 @@ class RequestContextMiddleware:
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
             self.metrics.observe(scope["method"], template, status, elapsed)
-            access_log.info(
-                "%s %s %s",
-                scope["method"],
-                scope["path"],
-                status,
-                extra={"status": status, "duration_ms": round(elapsed * 1000, 2)},
-            )
+            log_access(scope["method"], scope["path"], status, round(elapsed * 1000, 2))
             request_id_var.reset(token)
 
 

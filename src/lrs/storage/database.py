@@ -349,6 +349,13 @@ class KeptConnection:
         if self._in_use or idle < KEPT_IDLE_SECONDS:
             self._schedule_release(max(KEPT_IDLE_SECONDS - idle, 0.01))
             return
+        self.release_soon()
+
+    def release_soon(self) -> None:
+        """`release` in a task of its own (from code that cannot wait); a use in progress
+        keeps the connection, which the idle timer then gives back."""
+        if self._connection is None or self._in_use:
+            return
         task = asyncio.get_running_loop().create_task(self.release())
         _RELEASES.add(task)
         task.add_done_callback(_RELEASES.discard)

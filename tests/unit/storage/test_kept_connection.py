@@ -74,6 +74,8 @@ async def test_a_connection_in_use_is_not_released_by_the_timer(
         assert await driver.fetchval("SELECT 1") == 1
         await kept.release()  # in use: kept until the use ends
         assert _checked_out(engine) == 1
+    await kept.release()
+    assert _checked_out(engine) == 0
 
 
 async def test_a_second_use_at_once_gets_another_connection(engine: AsyncEngine) -> None:
@@ -111,3 +113,14 @@ async def test_a_lost_connection_is_a_503_then_replaced(engine: AsyncEngine) -> 
             await (await driver_connection(conn)).fetchval("SELECT 1")
     assert await _backend_pid(kept) != first
     await kept.release()
+
+
+async def test_release_soon_gives_it_back_in_a_task(engine: AsyncEngine) -> None:
+    kept = KeptConnection(engine)
+    await _backend_pid(kept)
+    kept.release_soon()
+    for _ in range(100):
+        await asyncio.sleep(0.01)
+        if _checked_out(engine) == 0:
+            break
+    assert _checked_out(engine) == 0
