@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 import pytest
 
 from lrs.errors import BadRequest
-from lrs.xapi.validate import validate_statement
+from lrs.xapi.validate import objects, validate_statement
 from lrs.xapi.validate.objects import validate_activity, validate_statement_ref
 from lrs.xapi.versions import XapiVersion
 from tests.factories import make_activity, make_agent, make_group, make_statement
@@ -260,3 +261,37 @@ def test_validate_activity_refuses_other_object_types() -> None:
 def test_object_must_be_an_object() -> None:
     assert _refused("http://example.com/a").path == "$.object"
     assert _refused(None).path == "$.object"
+
+
+def test_an_activity_found_valid_is_remembered_and_an_invalid_one_never_is() -> None:
+    """ST-VAL-062/063: the memory of valid Activity objects changes no answer. An identical
+    object is valid wherever it appears; an invalid one is refused with its own path each
+    time, however many times it is sent."""
+    activity = make_activity("http://example.com/remembered")
+    activity["definition"] = {"name": {"en-US": "Remembered"}, "interactionType": "choice"}
+    validate_activity(activity, V2, path="$.object")
+    assert orjson.dumps(activity) in objects._VALID_ACTIVITIES
+    validate_activity(activity, V2, path="$.context.contextActivities.parent[0]")
+    broken = {**activity, "definition": {"interactionType": "no-such-type"}}
+    for path in ("$.object", "$.context.contextActivities.grouping[0]"):
+        with pytest.raises(BadRequest) as info:
+            validate_activity(broken, V2, path=path)
+        assert info.value.path == f"{path}.definition.interactionType"
+    assert orjson.dumps(broken) not in objects._VALID_ACTIVITIES
+
+
+def test_the_memory_of_valid_activities_is_bounded_in_bytes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    memory = objects._ValidActivities()
+    monkeypatch.setattr(objects._ValidActivities, "MAX_BYTES", 100)
+    monkeypatch.setattr(objects._ValidActivities, "MAX_TEXT", 60)
+    memory.add(b"x" * 61)  # past MAX_TEXT: not kept
+    assert b"x" * 61 not in memory
+    memory.add(b"a" * 60)
+    memory.add(b"b" * 30)
+    assert b"a" * 60 in memory
+    assert b"b" * 30 in memory
+    memory.add(b"c" * 20)  # 110 bytes in all: starts afresh
+    assert b"a" * 60 not in memory
+    assert b"c" * 20 in memory

@@ -13,7 +13,6 @@ from typing import Any
 from lrs.xapi.validate._common import fail
 from lrs.xapi.validate.agents import validate_actor, validate_agent, validate_group
 from lrs.xapi.validate.attachments import all_attachments, attachments_without_file_url
-from lrs.xapi.validate.objects import activities_checked_once
 from lrs.xapi.validate.params import (
     check_param_names,
     parse_agent_param,
@@ -67,14 +66,13 @@ def parse_statements_body(
     if not body:
         fail("the body is an empty array; send at least one statement", "$")
     seen: set[str] = set()
-    with activities_checked_once():
-        for index, stmt in enumerate(body):
-            path = f"$[{index}]"
-            validate_statement(stmt, version, path=path)
-            statement_id = stmt.get("id")
-            if statement_id is not None:
-                folded = statement_id.lower()
-                if folded in seen:
-                    fail(f"statement id {statement_id!r} appears twice in this batch", f"{path}.id")
-                seen.add(folded)
+    for index, stmt in enumerate(body):
+        path = f"$[{index}]"
+        validate_statement(stmt, version, path=path)
+        statement_id = stmt.get("id")
+        if statement_id is not None:
+            folded = statement_id.lower()
+            if folded in seen:
+                fail(f"statement id {statement_id!r} appears twice in this batch", f"{path}.id")
+            seen.add(folded)
     return body
