@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import inspect
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -34,10 +35,19 @@ CONSISTENT_THROUGH = "X-Experience-API-Consistent-Through"
 
 class _StatementRoute(APIRoute):
     """Every Statement Resource response carries Consistent-Through, errors included
-    (STR-R-008, STR-W-011); other resources' errors are untouched."""
+    (STR-R-008, STR-W-011); other resources' errors are untouched.
+
+    The handlers take the request alone and return a Response, so FastAPI's own handler
+    (dependency solving, body parsing into parameters, response serialization, its
+    telemetry) has nothing to do for them and is left out: it cost about 17 µs of the
+    server's CPU a one-statement POST called in process (7%; 2-3% over HTTP). A handler
+    with any other signature gets FastAPI's handler."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
+        if list(inspect.signature(self.endpoint).parameters) == ["request"]:
+            handler: Callable[[Request], Coroutine[Any, Any, Response]] = self.endpoint
+        else:
+            handler = super().get_route_handler()
 
         async def with_through(request: Request) -> Response:
             try:
