@@ -85,6 +85,15 @@ async def test_close_writes_what_is_held_first_and_abort_drops_it() -> None:
     assert dropped.aborted
 
 
+async def test_what_is_held_for_a_client_gone_is_dropped() -> None:
+    socket_side = RecordingTransport()
+    transport = CoalescingTransport(socket_side, asyncio.get_running_loop())
+    transport.write(b"an answer")
+    socket_side.aborted = True  # the connection is lost before the loop step ends
+    await asyncio.sleep(0)
+    assert socket_side.writes == []
+
+
 BIG = bytes(range(256)) * 4096  # 1 MiB, streamed in 16 KiB chunks without a pause
 
 

@@ -49,6 +49,8 @@ class CoalescingTransport(asyncio.Transport):
         held = self._held
         self._held = []
         self._held_bytes = 0
+        if self._transport.is_closing():
+            return  # the client went away since: nobody to write to (writing would raise)
         self._transport.write(held[0] if len(held) == 1 else b"".join(held))
 
     def close(self) -> None:
