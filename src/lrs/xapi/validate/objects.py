@@ -86,13 +86,13 @@ def validate_simple_object(obj: JsonObject, kind: str, version: XapiVersion, pat
         fail(f"unexpected objectType {kind!r}", f"{path}.objectType")
 
 
-# The Activity objects found valid so far in this batch, as their JSON text.
 class _ValidActivities:
     """Activity objects found valid, by their JSON text, across requests: authoring tools
     send the same lesson, module and course (each with its definition) in statement after
-    statement, and a batch repeats them too. Checking such an object again cost about 20 µs
-    of the server's CPU a realistic one-statement POST (4 activities, 6% of it). Bounded in
-    bytes: past the bound it starts afresh; a text past MAX_TEXT is not kept."""
+    statement, and a batch repeats them too. Checking such objects again was half the
+    validation of a realistic statement (11 of 22 µs of the server's CPU, 4 activities).
+    Bounded in bytes: past the bound it starts afresh; a text past MAX_TEXT is not kept.
+    Sets are safe to share with the worker threads that validate large batches."""
 
     MAX_BYTES = 4 * 1024 * 1024
     MAX_TEXT = 16 * 1024
