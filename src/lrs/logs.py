@@ -68,7 +68,13 @@ def log_access(method: str, path: str, status: int, duration_ms: float) -> None:
     if not access_log.isEnabledFor(logging.INFO):
         return
     handler = _json_handler()
-    if handler is None or access_log.handlers or access_log.filters or handler.filters:
+    if (
+        handler is None
+        or access_log.handlers
+        or access_log.filters
+        or not access_log.propagate
+        or handler.filters
+    ):
         access_log.info(
             "%s %s %s",
             method,

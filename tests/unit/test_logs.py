@@ -81,6 +81,14 @@ def test_other_handlers_get_the_line_through_logging(
     assert _lines(stderr)[0]["message"] == "GET /xAPI/about 404"  # and the JSON line too
 
 
+def test_a_logger_cut_off_from_the_root_writes_nothing(
+    stderr: io.StringIO, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(access_log, "propagate", False)
+    log_access("GET", "/xAPI/about", 200, 0.5)
+    assert stderr.getvalue() == ""
+
+
 def test_a_closed_stderr_is_not_an_error(stderr: io.StringIO) -> None:
     stderr.close()
     log_access("GET", "/xAPI/about", 200, 0.5)  # nothing raised into the request
