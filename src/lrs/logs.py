@@ -20,19 +20,25 @@ _RESERVED = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime
 access_log = logging.getLogger("lrs.access")
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+def _line(moment: datetime, level: str, logger: str, message: str) -> dict[str, object]:
+    """The fields every JSON log line starts with, in order."""
+    return {
+        "time": moment.isoformat(timespec="milliseconds"),
+        "level": level,
+        "logger": logger,
+        "message": message,
+        "request_id": request_id_var.get(),
+    }
 
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        line: dict[str, object] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-            "request_id": request_id_var.get(),
-        }
+        line = _line(
+            datetime.fromtimestamp(record.created, UTC),
+            record.levelname,
+            record.name,
+            record.getMessage(),
+        )
         for key, value in record.__dict__.items():
             if key not in _RESERVED and not key.startswith("_"):
                 line[key] = value
@@ -83,15 +89,9 @@ def log_access(method: str, path: str, status: int, duration_ms: float) -> None:
             extra={"status": status, "duration_ms": duration_ms},
         )
         return
-    line = {
-        "time": _now(),
-        "level": "INFO",
-        "logger": access_log.name,
-        "message": f"{method} {path} {status}",
-        "request_id": request_id_var.get(),
-        "status": status,
-        "duration_ms": duration_ms,
-    }
+    line = _line(datetime.now(UTC), "INFO", access_log.name, f"{method} {path} {status}")
+    line["status"] = status
+    line["duration_ms"] = duration_ms
     text = orjson.dumps(line).decode() + handler.terminator
     with handler.lock or contextlib.nullcontext():
         try:
