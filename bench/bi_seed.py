@@ -49,14 +49,14 @@ _STATEMENTS = """
 INSERT INTO statements (id, stored, timestamp, verb_id, actor_key, object_activity_id,
                         is_voiding, authority_key, version, payload)
 SELECT gen_random_uuid(), now(), t, v, a, o, false, 'bench', '2.0.0',
-       jsonb_build_object(
+       CAST(jsonb_build_object(
            'actor', jsonb_build_object('mbox', substr(a, 6)),
            'verb', jsonb_build_object('id', v),
            'object', jsonb_build_object('id', o),
            'result', CASE WHEN i % 10 = 0 THEN jsonb_build_object('duration', 'PT20M')
                           WHEN i % 3 = 0 THEN jsonb_build_object('completion', true,
                                                                  'success', i % 2 = 0)
-                          ELSE '{}'::jsonb END)
+                          ELSE '{}'::jsonb END) AS text)
 FROM (SELECT i,
              $4::timestamptz + interval '1 second' * ((i::bigint * 604800 * $3) / $1) AS t,
              CASE WHEN i % 10 = 0 THEN 'https://w3id.org/xapi/retail/verbs/coached'

@@ -65,8 +65,9 @@ async def _columns(app: FastAPI, statement_id: str) -> dict[str, Any]:
         row = (
             await conn.execute(
                 text(
-                    "SELECT stored, timestamp, payload->>'stored' AS payload_stored, "
-                    "payload->>'timestamp' AS payload_timestamp, "
+                    "SELECT stored, timestamp, "
+                    "CAST(payload AS jsonb)->>'stored' AS payload_stored, "
+                    "CAST(payload AS jsonb)->>'timestamp' AS payload_timestamp, "
                     "(SELECT count(*) FROM statement_terms t WHERE t.seq = s.seq) AS terms "
                     "FROM statements s WHERE id = CAST(:id AS uuid)"
                 ),

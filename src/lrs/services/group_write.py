@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lrs.auth.principal import StaleCredential
@@ -42,7 +41,7 @@ from lrs.services.statements import (
 )
 from lrs.storage import group_write as repo
 from lrs.storage.database import KeptConnection
-from lrs.storage.statements import NewStatement, existing_payloads
+from lrs.storage.statements import NewStatement, existing_payloads, payload_text
 from lrs.xapi.equivalence import statements_equivalent
 from lrs.xapi.prepare import prepare_statement
 from lrs.xapi.relations import IndexTerms, statement_index_terms
@@ -108,7 +107,7 @@ def _group_row(prepared: dict[str, Any], row: NewStatement, had_timestamp: bool)
         registration=row.registration,
         authority_key=row.authority_key,
         version=row.version,
-        payload_json=orjson.dumps(payload).decode(),
+        payload_json=payload_text(payload),
         terms=row.terms,
     )
 

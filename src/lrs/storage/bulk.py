@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Text, cast, func, select, text
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lrs.storage.tables import statements
@@ -41,7 +41,7 @@ async def stream_payloads(
 ) -> AsyncIterator[list[str]]:
     """Stored statements as JSON text in stored order, `chunk` rows at a time, through a
     server-side cursor (since exclusive, until inclusive)."""
-    query = _in_range(select(cast(statements.c.payload, Text)), since, until)
+    query = _in_range(select(statements.c.payload), since, until)
     query = query.order_by(statements.c.stored, statements.c.seq)
     result = await conn.stream(query)
     async for rows in result.partitions(chunk):

@@ -93,11 +93,15 @@ def _caused_by(error: BaseException, kinds: tuple[type[BaseException], ...]) -> 
     return False
 
 
+# What a client is told when a value it sent cannot be stored.
+UNSTORABLE_CHARACTER = "a value holds a character that cannot be stored (such as U+0000)"
+
+
 def client_fault(error: BaseException) -> str | None:
     """What was wrong with the client's data when a statement failed because of it (a value
     PostgreSQL cannot store), else None."""
     if _caused_by(error, _UNSTORABLE):
-        return "a value holds a character that cannot be stored (such as U+0000)"
+        return UNSTORABLE_CHARACTER
     if _caused_by(error, _TOO_LARGE):
         return "a value is too long to be stored as an identifier"
     return None

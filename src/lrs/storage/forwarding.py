@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import ARRAY, BigInteger, Text, bindparam, select, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lrs.ext.storage.sql import EFFECTIVE_TAGS
+from lrs.ext.storage.sql import DOCUMENT, EFFECTIVE_TAGS
 from lrs.storage.statements import InsertStep
 from lrs.storage.tables import fwd_targets
 
@@ -232,10 +233,11 @@ class Outgoing:
 _STATEMENTS = text(
     f"""
     SELECT s.seq, s.payload, s.version, s.verb_id, s.object_activity_id,
-           coalesce(s.payload->'object'->'definition'->>'type', a.definition->>'type')
+           coalesce(sp.doc->'object'->'definition'->>'type', a.definition->>'type')
                AS activity_type,
            tag.door, tag.role
     FROM statements s
+         {DOCUMENT}
          LEFT JOIN activities a ON a.activity_id = s.object_activity_id
          {EFFECTIVE_TAGS}
     WHERE s.seq = ANY(:seqs)
@@ -250,7 +252,7 @@ async def statements_for(conn: AsyncConnection, seqs: Sequence[int]) -> list[Out
     return [
         Outgoing(
             r.seq,
-            r.payload,
+            orjson.loads(r.payload),
             r.version,
             r.verb_id,
             r.object_activity_id,

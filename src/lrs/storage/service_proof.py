@@ -16,7 +16,7 @@ from sqlalchemy import ARRAY, BigInteger, DateTime, Text, bindparam, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lrs.ext.storage.sql import EFFECTIVE_TAGS, PSEUDONYM
+from lrs.ext.storage.sql import DOCUMENT, EFFECTIVE_TAGS, PSEUDONYM
 from lrs.service_proof.rules import PRIORITY_IRI, SERVICE_CASE
 from lrs.storage.arrays import column_arrays
 
@@ -71,18 +71,19 @@ _INDEX = text(
 # The same selection as the ingest hook (`lrs.services.service_proof.index_row`) makes; a
 # statement committed while this runs may already have its row from the hook.
 _REBUILD = text(
-    """
+    f"""
     INSERT INTO service_proof_events (seq, registration, verb_id, timestamp, activity_id,
                                       priority)
-    SELECT s.seq, s.registration, s.verb_id, s.timestamp, s.payload->'object'->>'id',
-           CASE WHEN jsonb_typeof(s.payload->'context'->'extensions'->:priority) = 'string'
-                THEN s.payload->'context'->'extensions'->>:priority END
+    SELECT s.seq, s.registration, s.verb_id, s.timestamp, sp.doc->'object'->>'id',
+           CASE WHEN jsonb_typeof(sp.doc->'context'->'extensions'->:priority) = 'string'
+                THEN sp.doc->'context'->'extensions'->>:priority END
     FROM statements s
+         {DOCUMENT}
     WHERE s.registration IS NOT NULL
-      AND coalesce(s.payload->'object'->>'objectType', 'Activity') = 'Activity'
-      AND s.payload->'object'->'definition'->>'type' = :case_type
+      AND coalesce(sp.doc->'object'->>'objectType', 'Activity') = 'Activity'
+      AND sp.doc->'object'->'definition'->>'type' = :case_type
     ON CONFLICT (seq) DO NOTHING
-    """
+    """  # noqa: S608 (fixed fragments only)
 )
 
 # Every counting event of the cases whose trigger falls in [since, until).

@@ -26,7 +26,6 @@ from sqlalchemy import (
     Select,
     Text,
     bindparam,
-    cast,
     func,
     literal_column,
     select,
@@ -60,7 +59,7 @@ class PageQuery:
 
 # A statement by id; `$3` NULL, or the one authority whose statements may be read.
 _STATEMENT_BY_ID = """
-    SELECT seq, stored, payload::text FROM statements
+    SELECT seq, stored, payload FROM statements
     WHERE id = $1::uuid AND voided = $2::boolean
       AND ($3::text IS NULL OR authority_key = $3::text)
     """
@@ -223,18 +222,16 @@ _DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]  # untyped in SQLA
 
 def _page_select(shape: _Shape) -> Select[Any]:
     """The page query of a shape, its values as named parameters (`_values`)."""
-    payload = cast(statements.c.payload, Text)
+    columns = (statements.c.seq, statements.c.stored, statements.c.payload)
     if not shape.related:
-        query = select(statements.c.seq, statements.c.stored, payload)
-        return _bounded(query, shape, (statements.c.stored, statements.c.seq))
+        return _bounded(select(*columns), shape, (statements.c.stored, statements.c.seq))
     if not shape.related[0]:
-        query = _walk(shape, "term_0", (statements.c.seq, statements.c.stored, payload))
+        query = _walk(shape, "term_0", columns)
         return _bounded(query, shape, (_DRIVE.c.stored, _DRIVE.c.seq))
     # The driving term has two spellings (and for an agent, its statements as authority):
     # each is walked alone (its own index range in stored order, up to a page), and the
     # page is the first of the walks merged. A statement may be met by two walks (the
-    # module docstring of lrs.xapi.terms): they meet it in a row, and it is kept once. The
-    # payloads are rendered as text for the page's rows only.
+    # module docstring of lrs.xapi.terms): they meet it in a row, and it is kept once.
     order = (_DRIVE.c.stored, _DRIVE.c.seq)
     walks = [
         _bounded(_walk(shape, name, (*order, statements.c.payload)), shape, order)
@@ -252,7 +249,7 @@ def _page_select(shape: _Shape) -> Select[Any]:
         .limit(bindparam("row_limit", type_=Integer))
         .subquery("picked")
     )
-    return select(picked.c.seq, picked.c.stored, cast(picked.c.payload, Text)).order_by(
+    return select(picked.c.seq, picked.c.stored, picked.c.payload).order_by(
         *_directed((picked.c.stored, picked.c.seq), shape.ascending)
     )
 

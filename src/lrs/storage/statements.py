@@ -8,7 +8,8 @@ concurrent batches cannot deadlock each other.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,7 +18,8 @@ import orjson
 from sqlalchemy import ARRAY, BigInteger, Boolean, DateTime, LargeBinary, Text, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lrs.storage.database import driver_connection
+from lrs.errors import BadRequest
+from lrs.storage.database import UNSTORABLE_CHARACTER, driver_connection
 from lrs.xapi.terms import RELATED_AGENT
 
 _TEXTS = ARRAY(Text)
@@ -53,8 +55,7 @@ class StoredRow:
 
 
 _EXISTING = text(
-    "SELECT id::text AS id, payload::text AS payload FROM statements "
-    "WHERE id = ANY(CAST(:ids AS uuid[]))"
+    "SELECT id::text AS id, payload FROM statements WHERE id = ANY(CAST(:ids AS uuid[]))"
 ).bindparams(bindparam("ids", type_=_TEXTS))
 
 # A transaction publishes its start in pg_stat_activity a moment after taking the timestamp;
@@ -152,9 +153,9 @@ async def existing_payloads(conn: AsyncConnection, ids: Sequence[str]) -> dict[s
 # with one orjson call each). Each row (and term) is an object whose keys are the columns
 # of a `jsonb_to_recordset` list below, with their types: that list is the one declaration
 # of the row's columns, matched by name (`_row_object` builds the objects; a test holds the
-# two to the same names). The payloads are the one array ($5, in row order): inside the
-# rows' document, each was parsed into the document's jsonb and copied out of it again,
-# which cost the database a third more per statement than parsing each payload text once.
+# two to the same names). The payloads are the one array ($5, in row order), stored as the
+# text sent (migration 0016): inside the rows' document, each was parsed into the
+# document's jsonb and copied out of it again.
 # It is sent on the driver connection (`driver_connection`): the hottest statement of all.
 # The writes of `InsertStep`s (tags, the forwarding outbox) join it as further CTEs where
 # the marker stands.
@@ -165,8 +166,7 @@ _INSERT_BATCH = """
                                 registration, statement_ref_id, is_voiding, voided,
                                 authority_key, version, payload)
         SELECT id, stored, timestamp, verb_id, actor_key, object_activity_id, registration,
-               statement_ref_id, is_voiding, voided, authority_key, version,
-               CAST(p.payload AS jsonb)
+               statement_ref_id, is_voiding, voided, authority_key, version, p.payload
         FROM jsonb_to_recordset(CAST($1::text AS jsonb)) AS r(
             n integer, id uuid, stored timestamptz, timestamp timestamptz, verb_id text,
             actor_key text, object_activity_id text, registration uuid, statement_ref_id uuid,
@@ -188,6 +188,22 @@ _INSERT_BATCH = """
            (SELECT coalesce(jsonb_object_agg(ifi_key, to_jsonb(names)), '{}'::jsonb)
             FROM agents WHERE ifi_key = ANY($4::text[]))::text AS agents
     """
+
+
+# U+0000 in a payload's JSON text: the escape `\u0000` after an even number of backslashes
+# (an odd number makes the text "\u0000" itself, which is storable).
+_NUL_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+
+
+def payload_text(payload: Mapping[str, Any]) -> str:
+    """A statement's JSON text as the payload column stores it (migration 0016). U+0000 is
+    refused, as PostgreSQL refused it in the jsonb it was stored as before: the SQL that reads
+    inside payloads (BI views, service proof, forwarding) casts them to jsonb, which cannot
+    hold it."""
+    text = orjson.dumps(payload).decode()
+    if "\\u0000" in text and _NUL_ESCAPE.search(text):
+        raise BadRequest(UNSTORABLE_CHARACTER)
+    return text
 
 
 def _row_object(n: int, s: NewStatement, voided: bool) -> dict[str, Any]:
@@ -260,7 +276,7 @@ async def insert_batch(
     round trip."""
     rows = [_row_object(n, s, s.id in voided) for n, s in enumerate(statements)]
     terms = [{"id": s.id, "term": term} for s in statements for term in s.terms]
-    payloads = [orjson.dumps(s.payload).decode() for s in statements]
+    payloads = [payload_text(s.payload) for s in statements]
     sql, documents = _with_steps(steps, first_parameter=6) if steps else (_INSERT_BATCH, [])
     driver = await driver_connection(conn)
     row = await driver.fetchrow(

@@ -1,7 +1,8 @@
 """Table definitions: the one description of the schema (migrations mirror it).
 
-Statements are stored once as received (``payload`` jsonb, the prepared statement) with the
-columns that queries need. Every query filter (agent, verb, activity, registration and their
+Statements are stored once as received (``payload``, the prepared statement as JSON text:
+served as it is, cast to jsonb by the SQL that reads inside it) with the columns that queries
+need. Every query filter (agent, verb, activity, registration and their
 ``related_*`` forms) is served by one narrow table, ``statement_terms``: one row per
 (term, statement), carrying the statement's ``stored`` and ``seq`` so a filtered query walks
 one index in stored order and pages by keyset, never OFFSET. A statement whose object is a
@@ -72,7 +73,7 @@ statements = Table(
     Column("voided", Boolean, nullable=False, server_default=text("false")),
     Column("authority_key", Text, nullable=False),
     Column("version", Text, nullable=False),
-    Column("payload", JSONB, nullable=False),
+    Column("payload", Text, nullable=False),
     Index("ix_statements_stored_seq", "stored", "seq"),
     Index(
         "ix_statements_statement_ref_id",

@@ -41,7 +41,7 @@ async def browse(
         where.append("(s.stored, s.seq) < (:after_stored, :after_seq)")
         params.update(after_stored=after[0], after_seq=after[1])
     sql = f"""
-        SELECT s.seq, s.stored, s.payload::text, tag.door, tag.role, {TAG_SOURCE}, s.voided,
+        SELECT s.seq, s.stored, s.payload, tag.door, tag.role, {TAG_SOURCE}, s.voided,
                s.is_voiding
         FROM statements s {EFFECTIVE_TAGS}
         WHERE TRUE{"".join(f" AND {w}" for w in where)}

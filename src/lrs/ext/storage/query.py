@@ -99,7 +99,7 @@ async def page(
         where.append("s.authority_key = :authority_key")
         params["authority_key"] = authority_key
     sql = f"""
-        SELECT s.seq, s.stored, s.payload::text, tag.door, tag.role, {TAG_SOURCE}
+        SELECT s.seq, s.stored, s.payload, tag.door, tag.role, {TAG_SOURCE}
         FROM statements s {EFFECTIVE_TAGS}
         WHERE {LEARNING_EVENTS}{_and(where)}
         ORDER BY s.stored DESC, s.seq DESC

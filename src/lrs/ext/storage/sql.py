@@ -1,8 +1,9 @@
 """SQL fragments shared by the tag, query, export and summary statements.
 
 `EFFECTIVE_TAGS` resolves a statement's door and role per field in the order explicit >
-statement > roster; `TAG_SOURCE` names where they came from. Migration 0002 carries a frozen
-copy of these in the ``ext_bi_statements`` view (a test checks the two agree).
+statement > roster; `TAG_SOURCE` names where they came from; `DOCUMENT` is the statement's
+payload as jsonb, ``sp.doc``, parsed once per row. Migration 0016 carries a frozen copy of
+these in the ``ext_bi_statements`` view.
 """
 
 from __future__ import annotations
@@ -29,6 +30,11 @@ TAG_SOURCE = """
          ELSE tag.door_source || '+' || tag.role_source END
 """
 
+# The payload is stored as JSON text (migration 0016): what reads inside it joins this and
+# reads `sp.doc`. `OFFSET 0` keeps the planner from inlining the cast into each reference,
+# which would parse the text once per field read.
+DOCUMENT = "CROSS JOIN LATERAL (SELECT CAST(s.payload AS jsonb) AS doc OFFSET 0) AS sp"
+
 # RFC 2104 HMAC-SHA256 of the actor's IFI key from the stored pads (see lrs.ext.rules.pseudonyms).
 PSEUDONYM = (
     "encode(sha256(k.outer_pad || sha256(k.inner_pad || convert_to(s.actor_key, 'UTF8'))), 'hex')"
@@ -42,10 +48,10 @@ _DURATION_RE = (
     r"(\d{1,9}(\.\d{1,9})?S)?)?$"
 )
 DURATION_S = f"""
-    CASE WHEN s.payload->'result'->>'duration' ~ '{_DURATION_RE}'
-              AND s.payload->'result'->>'duration' NOT IN ('P', 'PT')
-              AND right(s.payload->'result'->>'duration', 1) <> 'T'
-         THEN extract(epoch FROM CAST(s.payload->'result'->>'duration' AS interval))::float8
+    CASE WHEN sp.doc->'result'->>'duration' ~ '{_DURATION_RE}'
+              AND sp.doc->'result'->>'duration' NOT IN ('P', 'PT')
+              AND right(sp.doc->'result'->>'duration', 1) <> 'T'
+         THEN extract(epoch FROM CAST(sp.doc->'result'->>'duration' AS interval))::float8
     END
 """
 
@@ -60,25 +66,26 @@ def export_select(actor: str) -> str:
            s.timestamp AS timestamp,
            {actor} AS actor_key,
            s.verb_id AS verb_id,
-           coalesce(s.payload->'verb'->'display'->>'en-US',
-                    s.payload->'verb'->'display'->>'en',
-                    (SELECT d.value FROM jsonb_each_text(s.payload->'verb'->'display') AS d
+           coalesce(sp.doc->'verb'->'display'->>'en-US',
+                    sp.doc->'verb'->'display'->>'en',
+                    (SELECT d.value FROM jsonb_each_text(sp.doc->'verb'->'display') AS d
                      ORDER BY d.key LIMIT 1)) AS verb_display,
-           s.payload->'object'->>'id' AS object_id,
-           coalesce(s.payload->'object'->>'objectType', 'Activity') AS object_type,
-           coalesce(s.payload->'object'->'definition'->>'type', a.definition->>'type')
+           sp.doc->'object'->>'id' AS object_id,
+           coalesce(sp.doc->'object'->>'objectType', 'Activity') AS object_type,
+           coalesce(sp.doc->'object'->'definition'->>'type', a.definition->>'type')
                AS activity_type,
            s.registration::text AS registration,
-           CAST(s.payload->'result'->>'success' AS boolean) AS success,
-           CAST(s.payload->'result'->>'completion' AS boolean) AS completion,
-           CAST(s.payload->'result'->'score'->>'scaled' AS float8) AS score_scaled,
-           CAST(s.payload->'result'->'score'->>'raw' AS float8) AS score_raw,
+           CAST(sp.doc->'result'->>'success' AS boolean) AS success,
+           CAST(sp.doc->'result'->>'completion' AS boolean) AS completion,
+           CAST(sp.doc->'result'->'score'->>'scaled' AS float8) AS score_scaled,
+           CAST(sp.doc->'result'->'score'->>'raw' AS float8) AS score_raw,
            {DURATION_S} AS duration_s,
            tag.door AS door,
            tag.role AS role,
            {TAG_SOURCE} AS tag_source,
            s.seq AS seq
     FROM statements s
+         {DOCUMENT}
          LEFT JOIN activities a ON a.activity_id = s.object_activity_id
          LEFT JOIN ext_pseudonym_key k ON k.id = 1
          {EFFECTIVE_TAGS}
