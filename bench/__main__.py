@@ -13,7 +13,7 @@ import uvloop  # the event loop `lrs serve` runs on: the load generator's own CP
 from bench.client import Target
 from bench.generate import SHAPES, statements
 from bench.modes import Options
-from bench.report import find_listening_pid
+from bench.report import Watched, database_pid, find_listening_pid
 from bench.runner import (
     MODES,
     medians,
@@ -35,7 +35,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--secret", default=os.environ.get("BENCH_SECRET", ""))
     p.add_argument("--xapi-version", default="2.0.0", choices=("1.0.3", "2.0.0"))
     p.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"),
-                   help="PostgreSQL of the LRS (baseline, ratio and ceiling modes)")  # fmt: skip
+                   help="PostgreSQL of the LRS (baseline, ratio, ceiling; CPU)")  # fmt: skip
     p.add_argument("--shape", default="realistic", choices=SHAPES,
                    help="statement shape (bench/README.md): realistic or simple")  # fmt: skip
     p.add_argument("--baseline", default="table", choices=("table", "lrs-tables"),
@@ -53,7 +53,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--write-share", type=float, default=0.2, help="mixed: share of writes")
     p.add_argument("--rounds", type=int, default=1, help="repeat and report medians")
     p.add_argument("--server-pid", type=int, default=None,
-                   help="sample this process tree's RSS (default: the local listener)")  # fmt: skip
+                   help="its tree's RSS and CPU (default: the local listener)")  # fmt: skip
+    p.add_argument("--database-pid", type=int, default=None,
+                   help="its tree's CPU (default: --database-url's, if local)")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print one JSON summary line")
     return p
 
@@ -75,11 +77,15 @@ async def _one_round(args: argparse.Namespace, options: Options) -> dict[str, An
         raise SystemExit("--database-url (or BENCH_DATABASE_URL) is needed for this mode")
     if args.mode == "baseline":
         return await run_baseline(options, args.database_url)
+    watched = Watched(
+        _server_pid(args),
+        args.database_pid if args.database_pid is not None else database_pid(args.database_url),
+    )
     if args.mode == "ratio":
-        return await run_ratio(target, options, args.database_url, _server_pid(args))
+        return await run_ratio(target, options, args.database_url, watched)
     if args.mode == "ceiling":
-        return await run_ceiling(target, options, args.database_url, _server_pid(args))
-    return await run_http(args.mode, target, options, _server_pid(args))
+        return await run_ceiling(target, options, args.database_url, watched)
+    return await run_http(args.mode, target, options, watched)
 
 
 def main(argv: list[str] | None = None) -> int:

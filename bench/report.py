@@ -1,8 +1,10 @@
-"""Measurements and their summary: throughput, latency percentiles, errors, server RSS.
+"""Measurements and their summary: throughput, latency percentiles, errors, server RSS and
+CPU.
 
 A `Recorder` collects one series (e.g. "POST batch" or "GET agent"); a `Report` holds the
-series of a run plus the server's peak resident memory when the server runs on this machine
-(sampled from ``/proc``: the listening process and its children).
+series of a run plus, when they run on this machine, the server's peak resident memory and
+the CPU the server and the database spent during the run (read from ``/proc``: a process
+and its descendants).
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ import os
 import resource
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import orjson
 
@@ -71,24 +74,44 @@ class Recorder:
         }
 
 
+@dataclass(frozen=True)
+class Watched:
+    """The server's and the database's processes, when they run on this machine: their RSS
+    and CPU are read from ``/proc`` during a run."""
+
+    server: int | None = None
+    database: int | None = None
+
+
 @dataclass
 class Report:
     mode: str
     series: dict[str, Recorder] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
     peak_rss_mb: float | None = None
+    # CPU seconds spent during the run, by "server" and "database" (those found on this machine)
+    cpu_s: dict[str, float] = field(default_factory=dict)
 
     def recorder(self, name: str) -> Recorder:
         return self.series.setdefault(name, Recorder())
 
     def as_dict(self) -> dict[str, Any]:
         usage = resource.getrusage(resource.RUSAGE_SELF)
+        items = sum(rec.items for rec in self.series.values())
+        cpu: dict[str, float | None] = {}
+        for side in ("server", "database"):
+            spent = self.cpu_s.get(side)
+            cpu[f"{side}_cpu_s"] = spent
+            cpu[f"{side}_cpu_ms_per_item"] = (
+                round(spent * 1000 / items, 4) if spent is not None and items else None
+            )
         return {
             "mode": self.mode,
             "series": {name: rec.summary() for name, rec in self.series.items()},
             **self.facts,
             "server_peak_rss_mb": self.peak_rss_mb,
             "client_cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+            **cpu,
         }
 
     def json_line(self) -> str:
@@ -108,6 +131,10 @@ class Report:
             lines.append(f"  {key}: {value}")
         rss = "n/a" if self.peak_rss_mb is None else f"{self.peak_rss_mb:.1f} MB"
         lines.append(f"  server peak RSS: {rss}   client CPU: {data['client_cpu_s']} s")
+        for side in ("server", "database"):
+            spent, per_item = data[f"{side}_cpu_s"], data[f"{side}_cpu_ms_per_item"]
+            shown = "n/a" if spent is None else f"{spent} s ({per_item} ms per item)"
+            lines.append(f"  {side} CPU: {shown}")
         return "\n".join(lines)
 
 
@@ -157,14 +184,18 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its descendants, in MB."""
-    total, todo = 0, [pid]
+def _tree(pid: int) -> Iterator[int]:
+    """A process and all its descendants."""
+    todo = [pid]
     while todo:
         current = todo.pop()
-        total += _rss_kb(current)
+        yield current
         todo.extend(_children(current))
-    return total / 1024
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants, in MB."""
+    return sum(_rss_kb(one) for one in _tree(pid)) / 1024
 
 
 @contextlib.asynccontextmanager
@@ -189,3 +220,50 @@ async def rss_sampler(report: Report, pid: int | None, every: float = 0.1) -> As
         with contextlib.suppress(asyncio.CancelledError):
             await task
         report.peak_rss_mb = round(max(peak, tree_rss_mb(pid)), 1)
+
+
+_TICKS_PER_S = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_ticks(pid: int) -> int:
+    """A process's CPU time, its reaped children's included (a database backend that ends
+    during a run is counted in its parent's), in clock ticks; 0 once it is gone."""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        # the fields after the command name, which may hold spaces and parentheses
+        fields = (PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+        return sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+    return 0
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time of a process and all its descendants, in seconds."""
+    return sum(_cpu_ticks(one) for one in _tree(pid)) / _TICKS_PER_S
+
+
+def database_pid(url: str | None) -> int | None:
+    """The postmaster of a PostgreSQL URL when it runs on this machine: from `postmaster.pid`
+    in the socket directory the URL names (the embedded server keeps it there), or the
+    process listening on a local TCP port; None when neither can be read."""
+    if not url:
+        return None
+    parts = urlsplit(url.replace("+asyncpg", ""))
+    directories = parse_qs(parts.query).get("host", [])
+    for directory in directories:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            return int((Path(directory) / "postmaster.pid").read_text().split()[0])
+    if not directories and parts.hostname in ("127.0.0.1", "localhost", "::1"):
+        return find_listening_pid(parts.port or 5432)
+    return None
+
+
+@contextlib.contextmanager
+def cpu_meter(report: Report, pids: dict[str, int | None]) -> Iterator[None]:
+    """Record on the report the CPU each named process tree spends while the block runs."""
+    known = {name: pid for name, pid in pids.items() if pid is not None}
+    before = {name: tree_cpu_seconds(pid) for name, pid in known.items()}
+    try:
+        yield
+    finally:
+        report.cpu_s = {
+            name: round(tree_cpu_seconds(pid) - before[name], 3) for name, pid in known.items()
+        }

@@ -10,7 +10,7 @@ from typing import Any
 from bench import baseline, baseline_lrs
 from bench.client import LeanClient, Target, TransportError, make_client
 from bench.modes import Options, documents, export, ingest, mixed, query
-from bench.report import Report, rss_sampler
+from bench.report import Report, Watched, cpu_meter, rss_sampler
 from bench.thin import thin_server
 
 Mode = Callable[[LeanClient, Report, Options], Awaitable[None]]
@@ -34,14 +34,13 @@ def round_options(mode: str, options: Options, index: int) -> Options:
     return options
 
 
-async def run_http(
-    mode: str, target: Target, options: Options, server_pid: int | None
-) -> dict[str, Any]:
+async def run_http(mode: str, target: Target, options: Options, watched: Watched) -> dict[str, Any]:
     report = Report(mode)
     await preflight(target)
     connections = options.concurrency + options.ingest_clients
-    async with make_client(target, connections) as client, rss_sampler(report, server_pid):
-        await MODES[mode](client, report, options)
+    async with make_client(target, connections) as client, rss_sampler(report, watched.server):
+        with cpu_meter(report, {"server": watched.server, "database": watched.database}):
+            await MODES[mode](client, report, options)
     return report.as_dict()
 
 
@@ -57,7 +56,7 @@ async def preflight(target: Target) -> None:
 
 
 async def run_ratio(
-    target: Target, options: Options, database_url: str, server_pid: int | None
+    target: Target, options: Options, database_url: str, watched: Watched
 ) -> dict[str, Any]:
     """A write target in one run: raw executemany in transactions of `batch` statements, then
     the LRS with POSTs of `batch` (a single statement object when `batch` is 1), same data."""
@@ -66,7 +65,7 @@ async def run_ratio(
     raw = await module.measure(database_url, data, method="executemany", chunk=options.batch)
     copy = await module.measure(database_url, data, method="copy", chunk=5000)
     mode = "single" if options.batch == 1 else "ingest"
-    lrs = await run_http(mode, target, options, server_pid)
+    lrs = await run_http(mode, target, options, watched)
     [series] = lrs["series"].values()
     return {
         **lrs,
@@ -79,14 +78,14 @@ async def run_ratio(
 
 
 async def run_ceiling(
-    target: Target, options: Options, database_url: str, server_pid: int | None
+    target: Target, options: Options, database_url: str, watched: Watched
 ) -> dict[str, Any]:
     """One statement per POST, in one run: the thinnest endpoint on the same stack (see
     `bench.thin_endpoint`), then the LRS, same statements, same clients."""
     with thin_server(database_url) as thin_url:
         thin_target = Target(thin_url, "", "", target.version)
-        thin = await run_http("single", thin_target, options, None)
-    lrs = await run_http("single", target, options, server_pid)
+        thin = await run_http("single", thin_target, options, Watched())
+    lrs = await run_http("single", target, options, watched)
     [thin_series] = thin["series"].values()
     [lrs_series] = lrs["series"].values()
     return {

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -17,7 +18,12 @@ import orjson
 import pytest
 from bench.__main__ import main as bench_main
 from bench.baseline import plain_dsn
-from bench.report import find_listening_pid, percentile
+from bench.report import (
+    database_pid,
+    find_listening_pid,
+    percentile,
+    tree_cpu_seconds,
+)
 
 from tests.conftest import ROOT, create_database, drop_database, free_port
 
@@ -100,6 +106,9 @@ def test_ingest_then_query_documents_mixed(
     _no_errors(ingest)
     assert ingest["series"]["POST x40"]["items"] == 120
     assert ingest["server_peak_rss_mb"] > 10
+    assert ingest["server_cpu_s"] > 0
+    assert ingest["server_cpu_ms_per_item"] == round(ingest["server_cpu_s"] * 1000 / 120, 4)
+    assert ingest["database_cpu_s"] is None  # no --database-url, no --database-pid
 
     single = _run(capsys, *_http(live, "single", "--count", "6", "--start", "120"))
     _no_errors(single)
@@ -160,6 +169,9 @@ def test_baseline_and_ratio(
     assert ratio["rounds"] == 2
     assert ratio["ratio_to_executemany"] > 0
     assert ratio["series"]["POST x100"]["errors"] == 0
+    if database_pid(bench_db) is not None:  # the database runs here and /proc shows it
+        assert ratio["database_cpu_s"] > 0
+        assert ratio["database_cpu_ms_per_item"] > 0
 
 
 def test_ceiling_runs_the_thin_endpoint_then_the_lrs(
@@ -193,6 +205,22 @@ def test_report_helpers(live: tuple[str, int]) -> None:
     url, pid = live
     port = int(url.rsplit(":", 1)[1].split("/")[0])
     assert find_listening_pid(port) == pid
+
+
+def test_cpu_and_database_process_helpers(tmp_path: Path) -> None:
+    """CPU of a process tree grows with work and is 0 for a process that is gone; the
+    database's postmaster is read from `postmaster.pid` in the URL's socket directory."""
+    before = tree_cpu_seconds(os.getpid())
+    deadline = time.process_time() + 0.05
+    while time.process_time() < deadline:
+        pass
+    assert tree_cpu_seconds(os.getpid()) >= before + 0.04
+    assert tree_cpu_seconds(2**22 + 1) == 0.0  # above the kernel's pid limit
+    (tmp_path / "postmaster.pid").write_text(f"4242\n{tmp_path}\n")
+    assert database_pid(f"postgresql+asyncpg://lrs@/lrs?host={tmp_path}") == 4242
+    assert database_pid("postgresql://lrs@/lrs?host=/nonexistent") is None
+    assert database_pid("postgresql://lrs@db.example.com/lrs") is None
+    assert database_pid(None) is None
 
 
 async def test_term_rows_writes_both_keyings_and_drops_its_schema(bench_db: str) -> None:
