@@ -170,8 +170,9 @@ def test_baseline_and_ratio(
     assert ratio["ratio_to_executemany"] > 0
     assert ratio["series"]["POST x100"]["errors"] == 0
     if database_pid(bench_db) is not None:  # the database runs here and /proc shows it
-        assert ratio["database_cpu_s"] > 0
-        assert ratio["database_cpu_ms_per_item"] > 0
+        # present; a run this small may take less than one clock tick of each backend
+        assert ratio["database_cpu_s"] >= 0
+        assert ratio["database_cpu_ms_per_item"] >= 0
 
 
 def test_ceiling_runs_the_thin_endpoint_then_the_lrs(
