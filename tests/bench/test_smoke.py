@@ -212,10 +212,10 @@ def test_cpu_and_database_process_helpers(tmp_path: Path) -> None:
     """CPU of a process tree grows with work and is 0 for a process that is gone; the
     database's postmaster is read from `postmaster.pid` in the URL's socket directory."""
     before = tree_cpu_seconds(os.getpid())
-    deadline = time.process_time() + 0.05
+    deadline = time.process_time() + 0.1
     while time.process_time() < deadline:
         pass
-    assert tree_cpu_seconds(os.getpid()) >= before + 0.04
+    assert tree_cpu_seconds(os.getpid()) - before > 0.05  # clock ticks: 10 ms apart
     assert tree_cpu_seconds(2**22 + 1) == 0.0  # above the kernel's pid limit
     (tmp_path / "postmaster.pid").write_text(f"4242\n{tmp_path}\n")
     assert database_pid(f"postgresql+asyncpg://lrs@/lrs?host={tmp_path}") == 4242
