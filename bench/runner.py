@@ -82,9 +82,10 @@ async def run_ceiling(
 ) -> dict[str, Any]:
     """One statement per POST, in one run: the thinnest endpoint on the same stack (see
     `bench.thin_endpoint`), then the LRS, same statements, same clients."""
-    with thin_server(database_url) as thin_url:
+    with thin_server(database_url) as (thin_url, thin_pid):
         thin_target = Target(thin_url, "", "", target.version)
-        thin = await run_http("single", thin_target, options, Watched())
+        thin_watched = Watched(thin_pid, watched.database)
+        thin = await run_http("single", thin_target, options, thin_watched)
     lrs = await run_http("single", target, options, watched)
     [thin_series] = thin["series"].values()
     [lrs_series] = lrs["series"].values()
@@ -94,6 +95,8 @@ async def run_ceiling(
         "thin_per_s": thin_series["items_per_s"],
         "thin_p95_ms": thin_series["p95_ms"],
         "thin_client_cpu_s": thin.get("client_cpu_s"),
+        "thin_server_cpu_ms_per_item": thin["server_cpu_ms_per_item"],
+        "thin_database_cpu_ms_per_item": thin["database_cpu_ms_per_item"],
         "lrs_per_s": lrs_series["items_per_s"],
         "ratio_to_thin": round(lrs_series["items_per_s"] / thin_series["items_per_s"], 3),
     }

@@ -23,8 +23,8 @@ def _free_port() -> int:
 
 
 @contextmanager
-def thin_server(database_url: str, timeout: float = 30.0) -> Iterator[str]:
-    """Run the thin endpoint against `database_url`; yields its xAPI base URL."""
+def thin_server(database_url: str, timeout: float = 30.0) -> Iterator[tuple[str, int]]:
+    """Run the thin endpoint against `database_url`; yields its xAPI base URL and pid."""
     port = _free_port()
     env = {**os.environ, "BENCH_THIN_DSN": plain_dsn(database_url)}
     command = [
@@ -44,7 +44,7 @@ def thin_server(database_url: str, timeout: float = 30.0) -> Iterator[str]:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit("the thin endpoint did not start")
             time.sleep(0.1)
-        yield url
+        yield url, process.pid
     finally:
         process.terminate()
         process.wait(timeout=timeout)
