@@ -48,10 +48,13 @@ def _current(connection: Connection) -> str | None:
     return revisions[0] if revisions else None
 
 
-def _upgrade(connection: Connection) -> None:
+def _migrate(connection: Connection, action: str, revision: str) -> None:
     config = _config()
     config.attributes["connection"] = connection
-    command.upgrade(config, "head")
+    getattr(command, action)(config, revision)
+
+
+_MIGRATION_LOCK = "SELECT pg_advisory_xact_lock(7242011)"
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:
@@ -93,13 +96,20 @@ _PREFER_LZ4_PAYLOADS = """
     """
 
 
-async def upgrade(engine: AsyncEngine) -> None:
-    """Bring the schema to head and the payloads' compression to lz4 where the server has
-    it; a lock keeps two processes from migrating at once."""
+async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+    """Bring the schema to `revision` (head) and the payloads' compression to lz4 where the
+    server has it; a lock keeps two processes from migrating at once."""
     async with engine.begin() as connection:
-        await connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7242011)")
-        await connection.run_sync(_upgrade)
+        await connection.exec_driver_sql(_MIGRATION_LOCK)
+        await connection.run_sync(_migrate, "upgrade", revision)
         await connection.exec_driver_sql(_PREFER_LZ4_PAYLOADS)
+
+
+async def downgrade(engine: AsyncEngine, revision: str) -> None:
+    """Take the schema back to `revision`, under the same lock (a migration's way back)."""
+    async with engine.begin() as connection:
+        await connection.exec_driver_sql(_MIGRATION_LOCK)
+        await connection.run_sync(_migrate, "downgrade", revision)
 
 
 async def is_at_head(engine: AsyncEngine) -> bool:

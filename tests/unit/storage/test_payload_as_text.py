@@ -11,14 +11,12 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lrs.errors import BadRequest
 from lrs.storage.database import make_engine
-from lrs.storage.migrate import migrations_dir, upgrade
+from lrs.storage.migrate import downgrade, upgrade
 from lrs.storage.statements import payload_text
 from tests.conftest import create_database, drop_database
 from tests.factories import make_statement
@@ -64,18 +62,6 @@ _INSERT = text(
 )
 
 
-def _migrate(connection: Connection, way: str, revision: str) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(migrations_dir()))
-    config.attributes["connection"] = connection
-    getattr(command, way)(config, revision)
-
-
-async def _to(engine: AsyncEngine, way: str, revision: str) -> None:
-    async with engine.begin() as connection:
-        await connection.run_sync(_migrate, way, revision)
-
-
 async def _views(engine: AsyncEngine) -> dict[str, list[tuple[Any, ...]]]:
     async with engine.connect() as conn:
         return {
@@ -107,7 +93,7 @@ async def old_database(server_url: str) -> AsyncIterator[tuple[AsyncEngine, str]
     engine = make_engine(url)
     role = f"bi_reader_{uuid.uuid4().hex[:8]}"
     try:
-        await _to(engine, "upgrade", _BEFORE)
+        await upgrade(engine, _BEFORE)
         async with engine.begin() as conn:
             await conn.execute(
                 _INSERT,
@@ -150,7 +136,7 @@ async def test_stored_statements_and_views_survive_the_migration_both_ways(
         )
     assert granted is True
 
-    await _to(old_engine, "downgrade", _BEFORE)
+    await downgrade(old_engine, _BEFORE)
     column_type, payload = await _payload(old_engine)
     assert column_type == "jsonb"
     assert payload == _STATEMENT
