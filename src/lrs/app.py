@@ -129,6 +129,9 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False) -> Fa
         default_response_class=JSONResponse,
         docs_url="/docs",
         redoc_url=None,
+        # FastAPI's native OpenTelemetry asks the global providers on every request (about
+        # 3 us, environment reads included); lrs reports through its own metrics and logs.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     install_error_handlers(app)
     install_console(app)

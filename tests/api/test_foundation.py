@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 
@@ -203,12 +205,23 @@ async def test_ready_reads_the_migration_scripts_once(anon_client: httpx.AsyncCl
     assert head_revision.cache_info().misses == before.misses
 
 
+def _sample(text: str, series: str) -> float:
+    line = next(line for line in text.splitlines() if line.startswith(series + " "))
+    return float(line.rsplit(" ", 1)[1])
+
+
 async def test_metrics_count_requests_and_pool(anon_client: httpx.AsyncClient) -> None:
     await anon_client.get("/xAPI/about")
     response = await anon_client.get("/metrics")
     assert response.status_code == 200
     text = response.text
-    assert 'lrs_http_requests_total{method="GET",route="/xAPI/about",status="200"}' in text
+    about = 'lrs_http_requests_total{method="GET",route="/xAPI/about",status="200"}'
+    assert about in text
+    # Every request counts, the series' first and later ones alike.
+    for _ in range(3):
+        await anon_client.get("/xAPI/about")
+    later = (await anon_client.get("/metrics")).text
+    assert _sample(later, about) == _sample(text, about) + 3
     assert "lrs_http_request_duration_seconds_bucket" in text
     assert "lrs_db_pool_connections_in_use" in text
     assert 'lrs_statement_groups_total{way="one_command"}' in text
@@ -217,3 +230,7 @@ async def test_metrics_count_requests_and_pool(anon_client: httpx.AsyncClient) -
 async def test_responses_carry_a_request_id(anon_client: httpx.AsyncClient) -> None:
     response = await anon_client.get("/health", headers={"X-Request-ID": "abc123"})
     assert response.headers["X-Request-ID"] == "abc123"
+    # Without one, each response gets its own: 32 hex digits, as a UUID's hex.
+    made = {(await anon_client.get("/health")).headers["X-Request-ID"] for _ in range(3)}
+    assert len(made) == 3
+    assert all(re.fullmatch(r"[0-9a-f]{32}", m) for m in made)

@@ -22,11 +22,19 @@ class RecordingTransport(asyncio.Transport):
     def __init__(self) -> None:
         super().__init__()
         self.writes: list[bytes] = []
+        self.pieces: list[list[bytes]] = []  # each write's pieces, as handed over
         self.closed = False
         self.aborted = False
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         self.writes.append(bytes(data))
+        self.pieces.append([bytes(data)])
+
+    def writelines(self, list_of_data: Any) -> None:
+        """One write of several pieces (uvloop's writev)."""
+        pieces = list(list_of_data)
+        self.writes.append(b"".join(pieces))
+        self.pieces.append(pieces)
 
     def close(self) -> None:
         self.closed = True
@@ -65,6 +73,20 @@ async def test_a_large_write_is_not_held() -> None:
     assert socket_side.writes == [b"head" + b"x" * FLUSH_BYTES]
     await asyncio.sleep(0)  # the scheduled flush finds nothing left
     assert len(socket_side.writes) == 1
+
+
+async def test_a_large_body_is_handed_over_without_a_copy() -> None:
+    """A page of statements is hundreds of KB: the head and the body go out in one write of
+    two pieces, the body the very object the response built."""
+    socket_side = RecordingTransport()
+    transport = CoalescingTransport(socket_side, asyncio.get_running_loop())
+    body = b"x" * (4 * FLUSH_BYTES)
+    transport.write(b"head")
+    transport.write(body)
+    assert len(socket_side.pieces) == 1
+    head, sent = socket_side.pieces[0]
+    assert head == b"head"
+    assert sent is body
 
 
 async def test_close_writes_what_is_held_first_and_abort_drops_it() -> None:

@@ -51,7 +51,13 @@ class CoalescingTransport(asyncio.Transport):
         self._held_bytes = 0
         if self._transport.is_closing():
             return  # the client went away since: nobody to write to (writing would raise)
-        self._transport.write(held[0] if len(held) == 1 else b"".join(held))
+        if len(held) == 1:
+            self._transport.write(held[0])
+        else:
+            # uvloop (what `lrs serve` runs) writes the pieces with one writev, without
+            # joining them: a page of statements is a few hundred KB, and a copy of it cost
+            # more than the system call it saves.
+            self._transport.writelines(held)
 
     def close(self) -> None:
         self.flush()

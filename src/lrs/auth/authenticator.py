@@ -66,6 +66,9 @@ class _Verified:
     secret_hash: str
     digest: bytes
     principal: Principal
+    # The same principal unconfirmed, built once: `dataclasses.replace` on every request
+    # that is answered from memory cost a few microseconds each.
+    unconfirmed: Principal
 
 
 class Authenticator:
@@ -84,7 +87,7 @@ class Authenticator:
         if confirm_later:
             known = self._verified.get(key)
             if known is not None and hmac.compare_digest(known.digest, digest):
-                return replace(known.principal, confirmed=False)
+                return known.unconfirmed
         async with autocommit(self._engine) as conn:
             row = await find_credential(conn, key)
         if row is None or row.revoked_at is not None:
@@ -108,7 +111,8 @@ class Authenticator:
         )
         if len(self._verified) >= _CACHE_LIMIT:
             self._verified.clear()
-        self._verified[key] = _Verified(row.secret_hash, digest, principal)
+        unconfirmed = replace(principal, confirmed=False)
+        self._verified[key] = _Verified(row.secret_hash, digest, principal, unconfirmed)
         return principal
 
     async def reconfirm(self, principal: Principal, header: str | None) -> Principal:

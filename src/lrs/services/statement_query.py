@@ -328,4 +328,11 @@ def render_body(
     rendered = render_rows(page.rows, request.presentation, page.canonical, languages)
     if isinstance(request, SingleRequest):
         return rendered[0]
-    return b'{"statements":[' + b",".join(rendered) + b'],"more":' + orjson.dumps(page.more) + b"}"
+    # One join: the page is hundreds of KB, and each `+` would copy it again.
+    parts = [b'{"statements":[']
+    for n, statement in enumerate(rendered):
+        if n:
+            parts.append(b",")
+        parts.append(statement)
+    parts += (b'],"more":', orjson.dumps(page.more), b"}")
+    return b"".join(parts)

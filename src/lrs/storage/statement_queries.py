@@ -71,7 +71,7 @@ async def get_statement(
     """The statement with this id, voided or not as asked (STR-R-001/002, ST-VOID-007/009)."""
     driver = await driver_connection(conn)
     row = await driver.fetchrow(_STATEMENT_BY_ID, statement_id, voided, authority_key)
-    return None if row is None else StoredRow(row[0], row[1], row[2])
+    return None if row is None else StoredRow._make(row)
 
 
 # The aliases are built once: a fresh alias per request rebuilds its column collection, which
@@ -331,7 +331,7 @@ async def find_page(conn: AsyncConnection, page: PageQuery) -> tuple[list[Stored
     sql, names = _page_sql(_shape(page))
     values = _values(page)
     driver = await driver_connection(conn)
-    rows = [StoredRow(*record) for record in await driver.fetch(sql, *map(values.get, names))]
+    rows = list(map(StoredRow._make, await driver.fetch(sql, *map(values.get, names))))
     return rows[: page.limit], len(rows) > page.limit
 
 

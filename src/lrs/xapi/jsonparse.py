@@ -123,8 +123,10 @@ def _loads_fast(data: bytes) -> Any:
     try:
         value = orjson.loads(data)
         padded: Any = value
-        for _ in range(_DEPTH_PADDING):
-            padded = [padded]
+        # Only a text with more than MAX_DEPTH brackets can nest deeper than MAX_DEPTH.
+        if data.count(b"[") + data.count(b"{") > MAX_DEPTH:
+            for _ in range(_DEPTH_PADDING):
+                padded = [padded]
         canonical = orjson.dumps(padded)
     except (orjson.JSONDecodeError, orjson.JSONEncodeError):
         return _UNDECIDED_VALUE
