@@ -9,6 +9,7 @@ import asyncio
 import json
 import threading
 import time
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -20,7 +21,7 @@ from fastapi import FastAPI
 
 from lrs.auth.scopes import Scope
 from tests.conftest import ScopedClients, basic
-from tests.factories import make_attachment, make_statement
+from tests.factories import make_activity, make_attachment, make_statement
 from tests.reliability.receiver import Receiver
 
 FWD = "/xAPI/extensions/forwarding"
@@ -166,6 +167,34 @@ async def test_webhook_gets_signed_batches_filtered_in_order(
         await asyncio.sleep(0.5)
     assert f'lrs_forwarding_lag_seconds{{target="{target["id"]}"}} 0.0' in metrics
     assert SECRET not in metrics
+
+
+async def test_activity_type_filter_reads_the_statement_then_the_known_definition(
+    admin: httpx.AsyncClient, receiver: Receiver
+) -> None:
+    """The type a filter sees is the object's own definition type, else the type the LRS
+    holds for that Activity; a statement whose object has neither is filtered out."""
+    course = "http://adlnet.gov/expapi/activities/course"
+    known_id = f"http://example.com/activities/known-{uuid.uuid4()}"
+    # the definition becomes known before any target exists (nothing is queued for it)
+    learned = make_statement(object=make_activity(known_id, definition={"type": course}))
+    assert (await admin.post("/xAPI/statements", json=learned)).status_code == 200
+    filters = {"activity_type": [course]}
+    target = (
+        await admin.post(f"{FWD}/targets", json=webhook(receiver.url, filters=filters))
+    ).json()
+    own = make_statement(object=make_activity(definition={"type": course}))
+    by_known = make_statement(object={"objectType": "Activity", "id": known_id})
+    other_type = make_statement(
+        object=make_activity(definition={"type": "http://example.com/types/other"})
+    )
+    no_type = make_statement(object={"objectType": "Agent", "mbox": "mailto:b@example.com"})
+    batch = [own, other_type, by_known, no_type]
+    assert (await admin.post("/xAPI/statements", json=batch)).status_code == 200
+    ids = await asyncio.to_thread(receiver.wait_for, 2)
+    assert ids == [own["id"], by_known["id"]]
+    done = await wait_status(admin, target["id"], "filtered", 2)
+    assert done["delivered"] == 2
 
 
 async def test_pause_keeps_statements_queued_until_resume(

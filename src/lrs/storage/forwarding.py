@@ -8,7 +8,7 @@ an expired lease (a dead process) is taken over; acknowledgements check the leas
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,7 +18,7 @@ from sqlalchemy import ARRAY, BigInteger, Text, bindparam, select, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from lrs.ext.storage.sql import DOCUMENT, EFFECTIVE_TAGS
+from lrs.ext.storage.sql import EFFECTIVE_TAGS
 from lrs.storage.statements import InsertStep
 from lrs.storage.tables import fwd_targets
 
@@ -230,14 +230,14 @@ class Outgoing:
     role: str | None
 
 
+# The object's own definition type is read from the payload once it is parsed here (the
+# statement is sent as that parsed payload); the stored definition's stands in when the
+# statement carries none.
 _STATEMENTS = text(
     f"""
     SELECT s.seq, s.payload, s.version, s.verb_id, s.object_activity_id,
-           coalesce(sp.doc->'object'->'definition'->>'type', a.definition->>'type')
-               AS activity_type,
-           tag.door, tag.role
+           a.definition->>'type' AS known_type, tag.door, tag.role
     FROM statements s
-         {DOCUMENT}
          LEFT JOIN activities a ON a.activity_id = s.object_activity_id
          {EFFECTIVE_TAGS}
     WHERE s.seq = ANY(:seqs)
@@ -246,22 +246,35 @@ _STATEMENTS = text(
 ).bindparams(bindparam("seqs", type_=_BIGINTS))
 
 
+def _own_activity_type(statement: Mapping[str, Any]) -> str | None:
+    """`object.definition.type` of a statement, when it has one."""
+    target = statement.get("object")
+    definition = target.get("definition") if isinstance(target, Mapping) else None
+    kind = definition.get("type") if isinstance(definition, Mapping) else None
+    return kind if isinstance(kind, str) else None
+
+
 async def statements_for(conn: AsyncConnection, seqs: Sequence[int]) -> list[Outgoing]:
     """The statements to send, in stored order, with what the filters look at."""
     rows = await conn.execute(_STATEMENTS, {"seqs": list(seqs)})
-    return [
-        Outgoing(
-            r.seq,
-            orjson.loads(r.payload),
-            r.version,
-            r.verb_id,
-            r.object_activity_id,
-            r.activity_type,
-            r.door,
-            r.role,
+    outgoing = []
+    for r in rows:
+        payload = orjson.loads(r.payload)
+        own = _own_activity_type(payload)
+        activity_type = r.known_type if own is None else own
+        outgoing.append(
+            Outgoing(
+                r.seq,
+                payload,
+                r.version,
+                r.verb_id,
+                r.object_activity_id,
+                activity_type,
+                r.door,
+                r.role,
+            )
         )
-        for r in rows
-    ]
+    return outgoing
 
 
 _ACK = text("DELETE FROM fwd_queue WHERE target_id = :id AND id = ANY(:ids)").bindparams(
