@@ -145,7 +145,13 @@ def serve(
 
     from lrs.api.http_limits import bounded_protocol
     from lrs.app import create_app, prepare_database
-    from lrs.cli_serve import Startup, announce, on_port_bound, secret_stream
+    from lrs.cli_serve import (
+        Startup,
+        announce,
+        on_port_bound,
+        raise_open_files_limit,
+        secret_stream,
+    )
     from lrs.logs import configure_logging
 
     configure_logging("INFO")  # so that a settings error is a log line too
@@ -168,13 +174,18 @@ def serve(
         on_port_bound(lambda: announce(startup))
         served = settings.model_copy(update={"database_url": url})
         _exit_cleanly_on_signals()
+        raise_open_files_limit()
         common: dict[str, Any] = {
             "host": settings.host,
             "port": settings.port,
             "log_config": None,
             "timeout_graceful_shutdown": 30,
             "server_header": False,
-            "http": bounded_protocol(settings.max_header_bytes),
+            "http": bounded_protocol(
+                settings.max_header_bytes,
+                header_timeout=settings.header_timeout_seconds,
+                body_timeout=settings.body_timeout_seconds,
+            ),
         }
         if settings.worker_count == 1:
             uvicorn.run(create_app(served), **common)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import resource
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,6 +50,23 @@ def secret_stream() -> TextIO | None:
     if (out.st_dev, out.st_ino) == (err.st_dev, err.st_ino):
         return None
     return sys.stdout
+
+
+def raise_open_files_limit() -> int:
+    """Raise this process's soft limit on open files to its hard limit, and return it.
+
+    Every connection holds a file descriptor; many systems start a process with a soft limit
+    of 1,024, which a few hundred slow clients and the database pool would use up (new
+    connections are then refused). The hard limit is what the operator allows."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 1_048_576)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        except (ValueError, OSError):
+            return soft
+        return wanted
+    return soft
 
 
 def on_port_bound(callback: Callable[[], None]) -> None:

@@ -79,6 +79,20 @@ class Settings(BaseSettings):
         ge=1024,
         description="largest request line plus headers; a bigger head is answered 431",
     )
+    header_timeout_seconds: float = Field(
+        default=20.0,
+        gt=0,
+        le=3600,
+        description="time a request line and headers may take to arrive (from the "
+        "connection, for its first request); past it the client gets 408",
+    )
+    body_timeout_seconds: float = Field(
+        default=20.0,
+        gt=0,
+        le=3600,
+        description="time a request body may take to arrive, plus one second per 500 bytes "
+        "it has delivered; past it the client gets 408",
+    )
     statement_timeout_ms: int = Field(
         default=30_000,
         ge=0,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import csv
 import hashlib
 import io
@@ -452,3 +453,94 @@ async def test_13_aborted_uploads_are_not_errors(served: Served) -> None:
     ]
     assert errors == []
     assert "Traceback" not in served.log_text()[log_before:]
+
+
+# 14. -----------------------------------------------------------------------------------------
+SLOW_TIMEOUT = 1.0  # LRS_HEADER_TIMEOUT_SECONDS and LRS_BODY_TIMEOUT_SECONDS of `slow_served`
+
+
+@pytest.fixture(scope="module")
+def slow_served(attack_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """A second server on the same database, with short read timeouts (the defaults, 20 s,
+    would make the test wait as long)."""
+    log = Path(tmp_path_factory.mktemp("attack_slow")) / "serve.log"
+    env = {
+        "LRS_HEADER_TIMEOUT_SECONDS": str(SLOW_TIMEOUT),
+        "LRS_BODY_TIMEOUT_SECONDS": str(SLOW_TIMEOUT),
+    }
+    yield from serve(attack_db, log, env)
+
+
+def _stalled(port: int, kind: str) -> socket.socket:
+    """A connection that sends nothing, half a request head, or a head and part of a body."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+    if kind == "head":
+        sock.sendall(b"GET /xAPI/statements HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+    elif kind == "body":
+        auth = basic("attack-admin", served_secret())
+        sock.sendall(
+            b"POST /xAPI/statements HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            + f"Authorization: {auth}\r\nX-Experience-API-Version: 2.0.0\r\n".encode()
+            + b"Content-Length: 5000\r\n\r\n["
+            + b" " * 99
+        )
+    return sock
+
+
+def _answer(sock: socket.socket) -> bytes:
+    data = b""
+    with contextlib.suppress(ConnectionResetError):
+        while chunk := sock.recv(65536):
+            data += chunk
+    sock.close()
+    return data
+
+
+async def test_14_stalled_connections_are_timed_out_and_hold_nothing(
+    slow_served: Served,
+) -> None:
+    """Slowloris: 600 connections that send nothing, half a head, or a head and part of a
+    body. Others are answered meanwhile; each stalled one is answered 408 (nothing, for
+    those that sent nothing) and closed once its timeout has passed, and none is an error."""
+    kinds = ["idle", "head", "body"] * 200
+    async with Probes(slow_served).running() as probes:
+        socks = await asyncio.to_thread(
+            lambda: [_stalled(slow_served.port, kind) for kind in kinds]
+        )
+        started = time.monotonic()
+        answers = await asyncio.gather(*(asyncio.to_thread(_answer, sock) for sock in socks))
+        waited = time.monotonic() - started
+    probes.assert_responsive()
+    assert waited < SLOW_TIMEOUT + 10, waited
+    for kind, answer in zip(kinds, answers, strict=True):
+        if kind == "idle":
+            assert answer == b"", answer[:200]
+            continue
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 408 "), (kind, answer[:200])
+        error = orjson.loads(body)["error"]
+        setting = "LRS_HEADER_TIMEOUT_SECONDS" if kind == "head" else "LRS_BODY_TIMEOUT_SECONDS"
+        assert error["status"] == 408, error
+        assert setting in error["message"], error
+    async with slow_served.client() as client:
+        after = (await client.get("/metrics")).text
+    timed_out = [
+        line
+        for line in after.splitlines()
+        if line.startswith("lrs_http_requests_total")
+        and 'status="408"' in line
+        and "/xAPI/statements" in line
+    ]
+    assert timed_out, after
+    assert timed_out[0].endswith(" 200.0"), timed_out  # the 200 stalled bodies
+    assert 'status="499"' not in after
+    assert "Traceback" not in slow_served.log_text()
+
+
+def test_15_the_open_files_limit_is_raised_to_what_the_system_allows(served: Served) -> None:
+    """Every connection holds a file descriptor: `lrs serve` does not stop at a soft 1,024."""
+    assert served.process is not None
+    limits = Path(f"/proc/{served.process.pid}/limits").read_text().splitlines()
+    line = next(line for line in limits if line.startswith("Max open files"))
+    soft, hard = line.split()[3:5]
+    assert soft == hard, line

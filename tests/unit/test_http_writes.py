@@ -138,7 +138,9 @@ async def _app(scope: dict[str, Any], receive: Any, send: Any) -> None:
 @pytest.fixture(scope="module")
 def served() -> Iterator[int]:
     """The test app on uvicorn with the protocol `lrs serve` uses."""
-    with threaded_server(_app, lifespan="off", http=bounded_protocol(65536)) as url:
+    with threaded_server(
+        _app, lifespan="off", http=bounded_protocol(65536, header_timeout=20, body_timeout=20)
+    ) as url:
         yield int(url.rsplit(":", 1)[1])
 
 

@@ -1,47 +1,85 @@
-"""A bound on the request line and headers, below the ASGI app (where no middleware can see
-an oversized head: the HTTP parser has buffered it by then).
+"""Bounds on what a connection may make the server hold while it reads a request, below the
+ASGI app (where no middleware can see an oversized head or a stalled one: the HTTP parser
+has buffered or awaited it by then).
 
-uvicorn's httptools protocol accumulates a request head without limit (a 52 MB header line
-was answered 200, and 40 such connections took the server past 1.4 GiB). This protocol
+Size: uvicorn's httptools protocol accumulates a request head without limit (a 52 MB header
+line was answered 200, and 40 such connections took the server past 1.4 GiB). This protocol
 counts the bytes a connection sends between the start of a request and the end of its
 headers and answers 431 and closes once they pass ``LRS_MAX_HEADER_BYTES``, so a connection
 holds at most that much (plus one read) however it is fed.
+
+Time: uvicorn waits for a request's head and body as long as the client keeps the connection
+open (a connection that sends nothing, or a byte now and then, was held for good, and each
+holds a file descriptor). Here a request head must be complete within
+``LRS_HEADER_TIMEOUT_SECONDS`` of its first byte (of the connection, for the first request),
+and a body must keep coming: it has ``LRS_BODY_TIMEOUT_SECONDS``, plus one second for every
+`BODY_MIN_RATE` bytes it has delivered. Past that the client gets 408 (or, if nothing of a
+request has come, the connection is closed as an idle keep-alive one is). Waits that are the
+server's doing (reading paused while the app is busy, a `100 Continue` not yet sent) do not
+count. A request that arrives in one read, as nearly all do, arms no timer.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import uuid
+import os
 from typing import Any
 
 import orjson
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from lrs.api.http_writes import CoalescingTransport
+from lrs.api.middleware import READ_TIMED_OUT
+from lrs.logs import log_access
 
-STATUS = b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
+HEAD_TOO_LARGE = b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
+REQUEST_TIMEOUT = b"HTTP/1.1 408 Request Timeout\r\n"
+# Bytes a second a slow body must average to keep its connection past the body timeout
+# (Apache's mod_reqtimeout default): a 1 MB body has 2,000 s more.
+BODY_MIN_RATE = 500
 
 
 class _HeadTooLarge(Exception):
     """Stops the parser once the head is refused (uvicorn then skips its own 400)."""
 
 
-class BoundedHeadProtocol(HttpToolsProtocol):
-    """HttpToolsProtocol with a limit on the size of each request head."""
+class BoundedRequestProtocol(HttpToolsProtocol):
+    """HttpToolsProtocol with a limit on the size of each request head and on the time a
+    request's head and body may take to arrive."""
 
-    def __init__(self, *args: Any, max_head_bytes: int, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        max_head_bytes: int,
+        header_timeout: float,
+        body_timeout: float,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._max_head_bytes = max_head_bytes
+        self._header_timeout = header_timeout
+        self._body_timeout = body_timeout
         self._head_bytes = 0
         self._in_head = True
+        self._in_message = False
         self._exact_head = 0
+        self._body_bytes = 0
         self._refused = False
+        self._clock_started = 0.0
+        self._deadline: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         # Only the writes go through the wrapper: flow control keeps the socket's transport.
         self.transport = CoalescingTransport(transport, asyncio.get_running_loop())
+        # The first request's head is timed from the connection: one that sends nothing
+        # is not held either.
+        self._start_clock(self._header_timeout)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_clock()
+        super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
         # Counted before parsing, checked after: one read may carry a whole small request
@@ -54,12 +92,17 @@ class BoundedHeadProtocol(HttpToolsProtocol):
         super().data_received(data)
         if self._in_head and self._head_bytes > self._max_head_bytes:
             self._refuse()
+        elif self._in_message and self._deadline is None and not self.transport.is_closing():
+            # A request left incomplete by this read: from now on it is timed.
+            self._start_clock(self._header_timeout if self._in_head else self._body_timeout)
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._in_head = True
+        self._in_message = True
         self._head_bytes = 0
         self._exact_head = 0
+        self._body_bytes = 0
 
     def on_url(self, url: bytes) -> None:
         self._exact_head += len(url)
@@ -71,42 +114,115 @@ class BoundedHeadProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._in_head = False
+        # The head's clock stops; a body still to come gets its own once this read is done.
+        self._stop_clock()
         if self._exact_head > self._max_head_bytes:
             # The whole head came in one read: still too large.
             self._refuse()
             raise _HeadTooLarge
         super().on_headers_complete()
 
+    def on_body(self, body: bytes) -> None:
+        self._body_bytes += len(body)
+        super().on_body(body)
+
+    def on_message_complete(self) -> None:
+        self._in_message = False
+        self._stop_clock()
+        super().on_message_complete()
+
     def send_400_response(self, msg: str) -> None:
         if not self._refused:
             super().send_400_response(msg)
+
+    def _start_clock(self, seconds: float) -> None:
+        self._clock_started = self.loop.time()
+        self._deadline = self.loop.call_later(seconds, self._check_clock)
+
+    def _stop_clock(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _allowed(self) -> float:
+        """Seconds the request in progress may take from its clock's start."""
+        if self._in_head or not self._in_message:
+            return self._header_timeout
+        return self._body_timeout + self._body_bytes / BODY_MIN_RATE
+
+    def _check_clock(self) -> None:
+        self._deadline = None
+        if self._refused or self.transport.is_closing():
+            return
+        now = self.loop.time()
+        cycle = self.cycle
+        if self.flow.read_paused or (
+            not self._in_head and cycle is not None and cycle.waiting_for_100_continue
+        ):
+            # Waiting on the server, not on the client: the clock starts again.
+            self._start_clock(self._allowed())
+            return
+        left = self._clock_started + self._allowed() - now
+        if left > 0:
+            self._deadline = self.loop.call_later(left, self._check_clock)
+            return
+        self._time_out(now - self._clock_started)
+
+    def _time_out(self, waited: float) -> None:
+        if not self._in_message:
+            # Nothing of a request has come: closed as an idle keep-alive connection is.
+            self.transport.close()
+            return
+        part, setting = (
+            ("head", "LRS_HEADER_TIMEOUT_SECONDS")
+            if self._in_head
+            else ("body", "LRS_BODY_TIMEOUT_SECONDS")
+        )
+        message = f"request {part} not received in time (limit {setting})"
+        if self._in_head:
+            log_access("-", "-", 408, round(waited * 1000, 2))
+        elif self.cycle is not None:
+            # The app is waiting for the body: its access line says 408, not 499.
+            self.cycle.scope[READ_TIMED_OUT] = True  # type: ignore[literal-required]
+            if self.cycle.response_started:
+                self.transport.close()
+                return
+        self._in_head = False
+        self._in_message = False
+        self._answer_and_close(REQUEST_TIMEOUT, 408, message)
 
     def _refuse(self) -> None:
         self._in_head = False
         if self._refused or self.transport.is_closing():
             return
-        self._refused = True
-        body = orjson.dumps(
-            {
-                "error": {
-                    "status": 431,
-                    "message": f"request line and headers larger than the limit of "
-                    f"{self._max_head_bytes} bytes (LRS_MAX_HEADER_BYTES)",
-                }
-            }
+        self._stop_clock()
+        self._answer_and_close(
+            HEAD_TOO_LARGE,
+            431,
+            f"request line and headers larger than the limit of {self._max_head_bytes} "
+            "bytes (LRS_MAX_HEADER_BYTES)",
         )
+
+    def _answer_and_close(self, status_line: bytes, status: int, message: str) -> None:
+        self._refused = True
+        body = orjson.dumps({"error": {"status": status, "message": message}})
         head = [
-            STATUS,
+            status_line,
             b"content-type: application/json\r\n",
             b"content-length: " + str(len(body)).encode() + b"\r\n",
-            b"x-request-id: " + uuid.uuid4().hex.encode() + b"\r\n",
+            b"x-request-id: " + os.urandom(16).hex().encode() + b"\r\n",
             b"connection: close\r\n\r\n",
         ]
         self.transport.write(b"".join(head) + body)
         self.transport.close()
 
 
-def bounded_protocol(max_head_bytes: int) -> Any:
-    """What `uvicorn.run(http=...)` takes: a protocol factory with the limit bound (a
+def bounded_protocol(max_head_bytes: int, *, header_timeout: float, body_timeout: float) -> Any:
+    """What `uvicorn.run(http=...)` takes: a protocol factory with the limits bound (a
     partial of a module-level class, so it also reaches `--workers` processes)."""
-    return functools.partial(BoundedHeadProtocol, max_head_bytes=max_head_bytes)
+    return functools.partial(
+        BoundedRequestProtocol,
+        max_head_bytes=max_head_bytes,
+        header_timeout=header_timeout,
+        body_timeout=body_timeout,
+    )

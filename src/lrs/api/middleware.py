@@ -20,6 +20,10 @@ ABOUT_PATH = "/xAPI/about"
 EXTENSIONS_PREFIX = "/xAPI/extensions/"
 # nginx's status for "the client closed the request": logged and counted, never as a 500.
 CLIENT_CLOSED = 499
+REQUEST_TIMEOUT = 408
+# Set in a request's scope by the server's protocol (`lrs.api.http_limits`) when it answered
+# 408 because the body stopped coming: the app then sees the client as gone.
+READ_TIMED_OUT = "lrs.read_timed_out"
 
 
 def _new_request_id() -> str:
@@ -59,7 +63,8 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         except ClientDisconnect:
-            status = CLIENT_CLOSED  # the client went away mid-request: nothing to answer
+            # The client went away mid-request, or stalled and was answered 408 for it.
+            status = REQUEST_TIMEOUT if scope.get(READ_TIMED_OUT) else CLIENT_CLOSED
         except Exception as error:
             # Answered here, inside the request context, rather than by Starlette's outermost
             # handler: the 500 then carries X-Request-ID and the version, the log line its

@@ -1,0 +1,215 @@
+"""The read deadlines of `lrs serve`'s HTTP protocol (`lrs.api.http_limits`): a request head
+must arrive within the header timeout, a body within the body timeout plus a second per 500
+bytes delivered; the server's own waits do not count, and a connection idle between requests
+is left to the keep-alive timeout."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+import pytest
+
+from lrs.api.http_limits import BODY_MIN_RATE, bounded_protocol
+from lrs.api.middleware import READ_TIMED_OUT
+from tests.conftest import threaded_server
+
+TIMEOUT = 0.6  # seconds, for both the head and the body
+SEEN: list[dict[str, Any]] = []  # what the app saw of each request
+
+
+async def _app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """Echoes the size of the body it read; waits first when asked (`/slow`)."""
+    if scope["path"] == "/slow":
+        await asyncio.sleep(2 * TIMEOUT)
+    body, event = b"", {"more_body": True}
+    while event.get("more_body"):
+        event = await receive()
+        if event["type"] == "http.disconnect":
+            SEEN.append({"path": scope["path"], "disconnected": True, "scope": scope})
+            return
+        body += event.get("body", b"")
+    SEEN.append({"path": scope["path"], "disconnected": False, "scope": scope})
+    answer = orjson.dumps({"read": len(body)})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(answer)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": answer})
+
+
+@pytest.fixture(scope="module")
+def port() -> Iterator[int]:
+    protocol = bounded_protocol(65536, header_timeout=TIMEOUT, body_timeout=TIMEOUT)
+    with threaded_server(_app, lifespan="off", http=protocol) as url:
+        yield int(url.rsplit(":", 1)[1])
+
+
+def _connect(port: int) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
+
+
+def _read_all(sock: socket.socket) -> tuple[bytes, float]:
+    """Everything the server sends until it closes, and when it closed."""
+    data = b""
+    try:
+        while chunk := sock.recv(65536):
+            data += chunk
+    except ConnectionResetError:
+        pass  # closed with our bytes unread: what came before is still the answer
+    return data, time.monotonic()
+
+
+def _response(port: int, request: bytes) -> bytes:
+    with _connect(port) as sock:
+        sock.sendall(request)  # its last request asks to close
+        return _read_all(sock)[0]
+
+
+def _post(path: str, body: bytes, extra: bytes = b"") -> tuple[bytes, bytes]:
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n".encode()
+        + extra
+        + b"\r\n"
+    )
+    return head, body
+
+
+def _error(reply: bytes) -> dict[str, Any]:
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408 "), reply[:300]
+    assert b"connection: close" in head.lower()
+    assert b"x-request-id: " in head.lower()
+    error: dict[str, Any] = orjson.loads(body)["error"]
+    assert error["status"] == 408
+    return error
+
+
+def test_a_connection_that_sends_nothing_is_closed(port: int) -> None:
+    with _connect(port) as sock:
+        opened = time.monotonic()
+        reply, closed = _read_all(sock)
+    assert reply == b""  # nothing of a request came: no answer, as for an idle keep-alive
+    assert TIMEOUT * 0.9 <= closed - opened < TIMEOUT + 2
+
+
+def test_a_stalled_head_is_answered_408(port: int) -> None:
+    with _connect(port) as sock:
+        sock.sendall(b"GET /x HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        reply, _ = _read_all(sock)
+    assert "LRS_HEADER_TIMEOUT_SECONDS" in _error(reply)["message"]
+
+
+def test_a_head_sent_a_byte_at_a_time_gets_no_more_time(port: int) -> None:
+    """The head's limit is for all of it, not between reads."""
+    head = b"GET /x HTTP/1.1\r\nHost: x\r\nX-Drip: " + b"a" * 200
+    with _connect(port) as sock:
+        started = time.monotonic()
+        sent = 0
+        try:
+            for byte in head:
+                sock.sendall(bytes([byte]))
+                sent += 1
+                time.sleep(TIMEOUT / 10)
+        except OSError:
+            pass  # closed on us: what the test wants
+        reply, closed = _read_all(sock)
+    assert sent < len(head)
+    assert closed - started < TIMEOUT + 2
+    assert "LRS_HEADER_TIMEOUT_SECONDS" in _error(reply)["message"]
+
+
+def test_a_stalled_body_is_answered_408_and_the_app_sees_the_client_gone(port: int) -> None:
+    SEEN.clear()
+    head, body = _post("/stall", b"x" * 1000)
+    with _connect(port) as sock:
+        sock.sendall(head + body[:100])
+        reply, _ = _read_all(sock)
+    assert "LRS_BODY_TIMEOUT_SECONDS" in _error(reply)["message"]
+    deadline = time.monotonic() + 5
+    while not SEEN and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert SEEN
+    assert SEEN[0]["disconnected"]
+    assert SEEN[0]["scope"].get(READ_TIMED_OUT) is True
+
+
+def test_a_slow_body_that_keeps_coming_is_read(port: int) -> None:
+    """Past the body timeout a body may go on at BODY_MIN_RATE bytes a second or faster."""
+    chunk = BODY_MIN_RATE // 2
+    payload = b"y" * (chunk * 8)  # 2 s at twice the minimum rate: past the timeout
+    head, body = _post("/slow-body", payload, b"Connection: close\r\n")
+    with _connect(port) as sock:
+        sock.sendall(head)
+        for start in range(0, len(body), chunk):
+            sock.sendall(body[start : start + chunk])
+            time.sleep(chunk / (2 * BODY_MIN_RATE))
+        reply, _ = _read_all(sock)
+    assert reply.startswith(b"HTTP/1.1 200"), reply[:300]
+    assert orjson.loads(reply.partition(b"\r\n\r\n")[2]) == {"read": len(payload)}
+
+
+def test_a_body_slower_than_the_minimum_rate_is_answered_408(port: int) -> None:
+    chunk = BODY_MIN_RATE // 10
+    head, body = _post("/drip", b"d" * (chunk * 100))  # a third of the minimum rate
+    with _connect(port) as sock:
+        sock.sendall(head)
+        started = time.monotonic()
+        try:
+            for start in range(0, len(body), chunk):
+                sock.sendall(body[start : start + chunk])
+                time.sleep(chunk / (BODY_MIN_RATE / 3))
+        except OSError:
+            pass  # closed on us
+        reply, closed = _read_all(sock)
+    assert closed - started < 3 * TIMEOUT + 2
+    assert "LRS_BODY_TIMEOUT_SECONDS" in _error(reply)["message"]
+
+
+def test_idle_time_between_requests_is_not_a_slow_head(port: int) -> None:
+    """After a request the keep-alive timeout (5 s) governs, not the head's."""
+    request = b"GET /x HTTP/1.1\r\nHost: x\r\n\r\n"
+    with _connect(port) as sock:
+        sock.sendall(request)
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+        time.sleep(2 * TIMEOUT)
+        sock.sendall(request)
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+        # A head started then stalled on the same connection is timed from its first byte.
+        sock.sendall(b"GET /x HTTP/1.1\r\n")
+        started = time.monotonic()
+        reply, closed = _read_all(sock)
+    assert closed - started < TIMEOUT + 2
+    assert "LRS_HEADER_TIMEOUT_SECONDS" in _error(reply)["message"]
+
+
+def test_the_servers_own_wait_for_100_continue_does_not_count(port: int) -> None:
+    """The app waits past the body timeout before reading; the client, asked to wait for
+    `100 Continue`, sends its body only then, and is answered."""
+    head, body = _post("/slow", b"z" * 300, b"Expect: 100-continue\r\n")
+    with _connect(port) as sock:
+        sock.sendall(head)
+        interim = sock.recv(65536)
+        assert interim.startswith(b"HTTP/1.1 100"), interim
+        sock.sendall(body)
+        reply = sock.recv(65536)
+    assert reply.startswith(b"HTTP/1.1 200"), reply[:300]
+
+
+def test_a_whole_request_in_one_read_and_pipelined_ones_are_answered(port: int) -> None:
+    one = b"GET /x HTTP/1.1\r\nHost: x\r\n\r\n"
+    head, body = _post("/y", b"{}", b"Connection: close\r\n")
+    reply = _response(port, one + one + head + body)
+    assert reply.count(b"HTTP/1.1 200") == 3, reply
