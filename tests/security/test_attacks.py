@@ -471,7 +471,7 @@ def slow_served(attack_db: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     yield from serve(attack_db, log, env)
 
 
-def _stalled(port: int, kind: str) -> socket.socket:
+def _stalled(port: int, kind: str, number: int) -> socket.socket:
     """A connection that sends nothing, half a request head, or a head and part of a body."""
     sock = socket.create_connection(("127.0.0.1", port), timeout=30)
     if kind == "head":
@@ -481,6 +481,7 @@ def _stalled(port: int, kind: str) -> socket.socket:
         sock.sendall(
             b"POST /xAPI/statements HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
             + f"Authorization: {auth}\r\nX-Experience-API-Version: 2.0.0\r\n".encode()
+            + f"X-Request-ID: stalled-{number}\r\n".encode()
             + b"Content-Length: 5000\r\n\r\n["
             + b" " * 99
         )
@@ -505,14 +506,14 @@ async def test_14_stalled_connections_are_timed_out_and_hold_nothing(
     kinds = ["idle", "head", "body"] * 200
     async with Probes(slow_served).running() as probes:
         socks = await asyncio.to_thread(
-            lambda: [_stalled(slow_served.port, kind) for kind in kinds]
+            lambda: [_stalled(slow_served.port, kind, n) for n, kind in enumerate(kinds)]
         )
         started = time.monotonic()
         answers = await asyncio.gather(*(asyncio.to_thread(_answer, sock) for sock in socks))
         waited = time.monotonic() - started
     probes.assert_responsive()
     assert waited < SLOW_TIMEOUT + 10, waited
-    for kind, answer in zip(kinds, answers, strict=True):
+    for number, (kind, answer) in enumerate(zip(kinds, answers, strict=True)):
         if kind == "idle":
             assert answer == b"", answer[:200]
             continue
@@ -522,6 +523,8 @@ async def test_14_stalled_connections_are_timed_out_and_hold_nothing(
         setting = "LRS_HEADER_TIMEOUT_SECONDS" if kind == "head" else "LRS_BODY_TIMEOUT_SECONDS"
         assert error["status"] == 408, error
         assert setting in error["message"], error
+        if kind == "body":  # the request's own id, as on its access line
+            assert f"x-request-id: stalled-{number}\r\n".encode() in head.lower(), head
     async with slow_served.client() as client:
         after = (await client.get("/metrics")).text
     timed_out = [

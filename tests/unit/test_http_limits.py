@@ -6,6 +6,8 @@ is left to the keep-alive timeout."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import socket
 import time
 from collections.abc import Iterator
@@ -105,11 +107,17 @@ def test_a_connection_that_sends_nothing_is_closed(port: int) -> None:
     assert TIMEOUT * 0.9 <= closed - opened < TIMEOUT + 2
 
 
-def test_a_stalled_head_is_answered_408(port: int) -> None:
+def test_a_stalled_head_is_answered_408_and_logged(
+    port: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="lrs.access")
     with _connect(port) as sock:
         sock.sendall(b"GET /x HTTP/1.1\r\nHost: x\r\nX-Slow: ")
         reply, _ = _read_all(sock)
     assert "LRS_HEADER_TIMEOUT_SECONDS" in _error(reply)["message"]
+    lines = [r for r in caplog.records if r.name == "lrs.access"]
+    assert [r.getMessage() for r in lines] == ["- - 408"]
+    assert lines[0].duration_ms >= TIMEOUT * 900
 
 
 def test_a_head_sent_a_byte_at_a_time_gets_no_more_time(port: int) -> None:
@@ -213,3 +221,17 @@ def test_a_whole_request_in_one_read_and_pipelined_ones_are_answered(port: int) 
     head, body = _post("/y", b"{}", b"Connection: close\r\n")
     reply = _response(port, one + one + head + body)
     assert reply.count(b"HTTP/1.1 200") == 3, reply
+
+
+def test_a_head_too_large_is_answered_431_and_logged(
+    port: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="lrs.access")
+    request = b"GET /x HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 70_000 + b"\r\n\r\n"
+    with _connect(port) as sock:
+        with contextlib.suppress(OSError):  # closed on us
+            sock.sendall(request)
+        reply, _ = _read_all(sock)
+    assert reply.startswith(b"HTTP/1.1 431 "), reply[:200]
+    lines = [r for r in caplog.records if r.name == "lrs.access"]
+    assert [r.getMessage() for r in lines] == ["- - 431"]

@@ -30,8 +30,8 @@ import orjson
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from lrs.api.http_writes import CoalescingTransport
-from lrs.api.middleware import READ_TIMED_OUT
-from lrs.logs import log_access
+from lrs.api.middleware import READ_TIMED_OUT, REQUEST_ID
+from lrs.logs import log_access, request_id_var
 
 HEAD_TOO_LARGE = b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
 REQUEST_TIMEOUT = b"HTTP/1.1 408 Request Timeout\r\n"
@@ -179,42 +179,60 @@ class BoundedRequestProtocol(HttpToolsProtocol):
             else ("body", "LRS_BODY_TIMEOUT_SECONDS")
         )
         message = f"request {part} not received in time (limit {setting})"
+        request_id = os.urandom(16).hex()
         if self._in_head:
-            log_access("-", "-", 408, round(waited * 1000, 2))
+            _log_unrouted(408, request_id, waited)
         elif self.cycle is not None:
             # The app is waiting for the body: its access line says 408, not 499.
-            self.cycle.scope[READ_TIMED_OUT] = True  # type: ignore[literal-required]
+            scope: dict[str, Any] = self.cycle.scope  # type: ignore[assignment]
+            scope[READ_TIMED_OUT] = True
+            request_id = scope.get(REQUEST_ID, request_id)
             if self.cycle.response_started:
                 self.transport.close()
                 return
         self._in_head = False
         self._in_message = False
-        self._answer_and_close(REQUEST_TIMEOUT, 408, message)
+        self._answer_and_close(REQUEST_TIMEOUT, 408, message, request_id)
 
     def _refuse(self) -> None:
         self._in_head = False
         if self._refused or self.transport.is_closing():
             return
         self._stop_clock()
+        request_id = os.urandom(16).hex()
+        _log_unrouted(431, request_id, 0.0)
         self._answer_and_close(
             HEAD_TOO_LARGE,
             431,
             f"request line and headers larger than the limit of {self._max_head_bytes} "
             "bytes (LRS_MAX_HEADER_BYTES)",
+            request_id,
         )
 
-    def _answer_and_close(self, status_line: bytes, status: int, message: str) -> None:
+    def _answer_and_close(
+        self, status_line: bytes, status: int, message: str, request_id: str
+    ) -> None:
         self._refused = True
         body = orjson.dumps({"error": {"status": status, "message": message}})
         head = [
             status_line,
             b"content-type: application/json\r\n",
             b"content-length: " + str(len(body)).encode() + b"\r\n",
-            b"x-request-id: " + os.urandom(16).hex().encode() + b"\r\n",
+            b"x-request-id: " + request_id.encode() + b"\r\n",
             b"connection: close\r\n\r\n",
         ]
         self.transport.write(b"".join(head) + body)
         self.transport.close()
+
+
+def _log_unrouted(status: int, request_id: str, seconds: float) -> None:
+    """The access line of an answer given before a request reached the app (its method and
+    path unknown or not trusted)."""
+    token = request_id_var.set(request_id)
+    try:
+        log_access("-", "-", status, round(seconds * 1000, 2))
+    finally:
+        request_id_var.reset(token)
 
 
 def bounded_protocol(max_head_bytes: int, *, header_timeout: float, body_timeout: float) -> Any:

@@ -24,6 +24,8 @@ REQUEST_TIMEOUT = 408
 # Set in a request's scope by the server's protocol (`lrs.api.http_limits`) when it answered
 # 408 because the body stopped coming: the app then sees the client as gone.
 READ_TIMED_OUT = "lrs.read_timed_out"
+# The request's id, in its scope for the same protocol's 408 (the id of its access line).
+REQUEST_ID = "lrs.request_id"
 
 
 def _new_request_id() -> str:
@@ -44,6 +46,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         request_id = Headers(scope=scope).get("x-request-id") or _new_request_id()
+        scope[REQUEST_ID] = request_id
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
