@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -27,6 +28,12 @@ from tests.conftest import basic, free_port
 KEY = "attack-admin"
 SECRET = "attack-secret-" + uuid.uuid4().hex
 VERSION = {"X-Experience-API-Version": "2.0.0"}
+
+
+def _typical_open_files_limit() -> None:
+    """Start the server as many systems do, with a soft limit of 1,024 open files."""
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(1024, hard), hard))
 
 
 class Served:
@@ -58,6 +65,7 @@ class Served:
                 env=env,
                 stdout=log,
                 stderr=log,
+                preexec_fn=_typical_open_files_limit,
             )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

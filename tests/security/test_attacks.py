@@ -541,9 +541,40 @@ async def test_14_stalled_connections_are_timed_out_and_hold_nothing(
 
 
 def test_15_the_open_files_limit_is_raised_to_what_the_system_allows(served: Served) -> None:
-    """Every connection holds a file descriptor: `lrs serve` does not stop at a soft 1,024."""
+    """Every connection holds a file descriptor: `lrs serve`, started with a soft limit of
+    1,024 (`live_serve`), does not stop there."""
     assert served.process is not None
     limits = Path(f"/proc/{served.process.pid}/limits").read_text().splitlines()
     line = next(line for line in limits if line.startswith("Max open files"))
     soft, hard = line.split()[3:5]
     assert soft == hard, line
+
+
+# 16. -----------------------------------------------------------------------------------------
+def _tiny_chunks(port: int) -> bytes:
+    """POST /xAPI/statements with a chunked body of 1-byte chunks, up to 20 MB of it."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+    auth = basic("attack-admin", served_secret())
+    sock.sendall(
+        b"POST /xAPI/statements HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        + f"Authorization: {auth}\r\nX-Experience-API-Version: 2.0.0\r\n".encode()
+        + b"Transfer-Encoding: chunked\r\n\r\n"
+    )
+    with contextlib.suppress(OSError):  # closed on us, as it should be
+        for _ in range(2000):
+            sock.sendall(b"1\r\n \r\n" * 10_000)
+    return _answer(sock)
+
+
+async def test_16_a_body_in_one_byte_chunks_is_refused_without_stalling_others(
+    served: Served,
+) -> None:
+    """Each chunk was a call into Python: four such uploads held other clients 350 ms."""
+    async with Probes(served).running() as probes:
+        answers = await asyncio.gather(
+            *(asyncio.to_thread(_tiny_chunks, served.port) for _ in range(4))
+        )
+    probes.assert_responsive(bound=0.25)
+    for answer in answers:
+        assert answer.startswith(b"HTTP/1.1 400 "), answer[:200]
+        assert b"too many small chunks" in answer

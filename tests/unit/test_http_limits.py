@@ -16,8 +16,13 @@ from typing import Any
 import orjson
 import pytest
 
-from lrs.api.http_limits import BODY_MIN_RATE, bounded_protocol
-from lrs.api.middleware import READ_TIMED_OUT
+from lrs.api.http_limits import (
+    BODY_MIN_RATE,
+    MIN_CHUNK_BYTES,
+    SMALL_CHUNKS_ALLOWED,
+    bounded_protocol,
+)
+from lrs.api.middleware import ANSWERED_STATUS
 from tests.conftest import threaded_server
 
 TIMEOUT = 0.6  # seconds, for both the head and the body
@@ -117,7 +122,7 @@ def test_a_stalled_head_is_answered_408_and_logged(
     assert "LRS_HEADER_TIMEOUT_SECONDS" in _error(reply)["message"]
     lines = [r for r in caplog.records if r.name == "lrs.access"]
     assert [r.getMessage() for r in lines] == ["- - 408"]
-    assert lines[0].duration_ms >= TIMEOUT * 900
+    assert lines[0].__dict__["duration_ms"] >= TIMEOUT * 900
 
 
 def test_a_head_sent_a_byte_at_a_time_gets_no_more_time(port: int) -> None:
@@ -151,7 +156,7 @@ def test_a_stalled_body_is_answered_408_and_the_app_sees_the_client_gone(port: i
         time.sleep(0.02)
     assert SEEN
     assert SEEN[0]["disconnected"]
-    assert SEEN[0]["scope"].get(READ_TIMED_OUT) is True
+    assert SEEN[0]["scope"].get(ANSWERED_STATUS) == 408
 
 
 def test_a_slow_body_that_keeps_coming_is_read(port: int) -> None:
@@ -235,3 +240,45 @@ def test_a_head_too_large_is_answered_431_and_logged(
     assert reply.startswith(b"HTTP/1.1 431 "), reply[:200]
     lines = [r for r in caplog.records if r.name == "lrs.access"]
     assert [r.getMessage() for r in lines] == ["- - 431"]
+
+
+def _chunked(sizes: list[int]) -> bytes:
+    """A chunked POST whose body is chunks of these sizes; it asks to close after."""
+    head = b"POST /chunks HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+    body = b"".join(b"%x\r\n" % size + b"c" * size + b"\r\n" for size in sizes)
+    return head + b"Connection: close\r\n\r\n" + body + b"0\r\n\r\n"
+
+
+def test_a_body_in_tiny_chunks_is_answered_400_and_the_app_sees_why(port: int) -> None:
+    SEEN.clear()
+    with _connect(port) as sock:
+        with contextlib.suppress(OSError):  # closed on us
+            sock.sendall(_chunked([1] * 100_000))
+        reply, _ = _read_all(sock)
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 "), reply[:300]
+    error = orjson.loads(body)["error"]
+    assert error["status"] == 400
+    assert f"one per {MIN_CHUNK_BYTES} bytes" in error["message"]
+    deadline = time.monotonic() + 5
+    while not SEEN and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert SEEN
+    assert SEEN[0]["disconnected"]
+    assert SEEN[0]["scope"].get(ANSWERED_STATUS) == 400
+
+
+@pytest.mark.parametrize(
+    "sizes",
+    [
+        [1] * SMALL_CHUNKS_ALLOWED,  # tiny, but few enough
+        [MIN_CHUNK_BYTES] * (4 * SMALL_CHUNKS_ALLOWED),  # many, but large enough
+        [1] * SMALL_CHUNKS_ALLOWED + [MIN_CHUNK_BYTES * 2] * SMALL_CHUNKS_ALLOWED,
+        [70_000, 3, 70_000],
+    ],
+    ids=["few-tiny", "many-at-the-minimum", "tiny-then-large", "large"],
+)
+def test_chunked_bodies_clients_send_are_read_whole(port: int, sizes: list[int]) -> None:
+    reply = _response(port, _chunked(sizes))
+    assert reply.startswith(b"HTTP/1.1 200"), reply[:300]
+    assert orjson.loads(reply.partition(b"\r\n\r\n")[2]) == {"read": sum(sizes)}

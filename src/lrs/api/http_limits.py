@@ -17,6 +17,13 @@ and a body must keep coming: it has ``LRS_BODY_TIMEOUT_SECONDS``, plus one secon
 request has come, the connection is closed as an idle keep-alive one is). Waits that are the
 server's doing (reading paused while the app is busy, a `100 Continue` not yet sent) do not
 count. A request that arrives in one read, as nearly all do, arms no timer.
+
+Work: the parser calls back once per chunk of a chunked body, so a body sent in 1-byte
+chunks cost the event loop a Python call per byte (one client held everyone else's answers
+70 ms, four 350 ms). Chunks are gathered and handed on once per read, and a chunked body
+may come in at most `SMALL_CHUNKS_ALLOWED` pieces plus one per `MIN_CHUNK_BYTES` of it: past
+that it is answered 400 (no client needs to split a body that finely; the parser's work then
+stays in proportion to the bytes, as for any other body).
 """
 
 from __future__ import annotations
@@ -30,18 +37,21 @@ import orjson
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from lrs.api.http_writes import CoalescingTransport
-from lrs.api.middleware import READ_TIMED_OUT, REQUEST_ID
+from lrs.api.middleware import ANSWERED_STATUS, REQUEST_ID
 from lrs.logs import log_access, request_id_var
 
 HEAD_TOO_LARGE = b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
 REQUEST_TIMEOUT = b"HTTP/1.1 408 Request Timeout\r\n"
+BAD_REQUEST = b"HTTP/1.1 400 Bad Request\r\n"
+MIN_CHUNK_BYTES = 64
+SMALL_CHUNKS_ALLOWED = 1024
 # Bytes a second a slow body must average to keep its connection past the body timeout
 # (Apache's mod_reqtimeout default): a 1 MB body has 2,000 s more.
 BODY_MIN_RATE = 500
 
 
-class _HeadTooLarge(Exception):
-    """Stops the parser once the head is refused (uvicorn then skips its own 400)."""
+class _Refused(Exception):
+    """Stops the parser once the request is refused (uvicorn then skips its own 400)."""
 
 
 class BoundedRequestProtocol(HttpToolsProtocol):
@@ -65,6 +75,9 @@ class BoundedRequestProtocol(HttpToolsProtocol):
         self._in_message = False
         self._exact_head = 0
         self._body_bytes = 0
+        self._chunks = 0
+        self._chunked = False
+        self._body_pieces: list[bytes] = []
         self._refused = False
         self._clock_started = 0.0
         self._deadline: asyncio.TimerHandle | None = None
@@ -90,6 +103,8 @@ class BoundedRequestProtocol(HttpToolsProtocol):
         if self._in_head:
             self._head_bytes += len(data)
         super().data_received(data)
+        if self._body_pieces:
+            self._hand_on_body()
         if self._in_head and self._head_bytes > self._max_head_bytes:
             self._refuse()
         elif self._in_message and self._deadline is None and not self.transport.is_closing():
@@ -103,6 +118,8 @@ class BoundedRequestProtocol(HttpToolsProtocol):
         self._head_bytes = 0
         self._exact_head = 0
         self._body_bytes = 0
+        self._chunks = 0
+        self._chunked = False
 
     def on_url(self, url: bytes) -> None:
         self._exact_head += len(url)
@@ -110,6 +127,8 @@ class BoundedRequestProtocol(HttpToolsProtocol):
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self._exact_head += len(name) + len(value) + 4
+        if len(name) == 17 and name.lower() == b"transfer-encoding":
+            self._chunked = True
         super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
@@ -119,16 +138,38 @@ class BoundedRequestProtocol(HttpToolsProtocol):
         if self._exact_head > self._max_head_bytes:
             # The whole head came in one read: still too large.
             self._refuse()
-            raise _HeadTooLarge
+            raise _Refused
         super().on_headers_complete()
 
     def on_body(self, body: bytes) -> None:
+        # Called once per chunk: kept to a count and an append, handed on once per read.
         self._body_bytes += len(body)
-        super().on_body(body)
+        self._chunks += 1
+        self._body_pieces.append(body)
+        if (
+            self._chunked
+            and self._chunks > SMALL_CHUNKS_ALLOWED
+            and self._chunks > SMALL_CHUNKS_ALLOWED + self._body_bytes // MIN_CHUNK_BYTES
+        ):
+            self._body_pieces.clear()
+            self._answer_for_app(
+                BAD_REQUEST,
+                400,
+                f"chunked request body split into too many small chunks (more than "
+                f"{SMALL_CHUNKS_ALLOWED} plus one per {MIN_CHUNK_BYTES} bytes)",
+            )
+            raise _Refused
+
+    def _hand_on_body(self) -> None:
+        pieces = self._body_pieces
+        self._body_pieces = []
+        super().on_body(pieces[0] if len(pieces) == 1 else b"".join(pieces))
 
     def on_message_complete(self) -> None:
         self._in_message = False
         self._stop_clock()
+        if self._body_pieces:
+            self._hand_on_body()
         super().on_message_complete()
 
     def send_400_response(self, msg: str) -> None:
@@ -179,20 +220,32 @@ class BoundedRequestProtocol(HttpToolsProtocol):
             else ("body", "LRS_BODY_TIMEOUT_SECONDS")
         )
         message = f"request {part} not received in time (limit {setting})"
-        request_id = os.urandom(16).hex()
         if self._in_head:
+            request_id = os.urandom(16).hex()
             _log_unrouted(408, request_id, waited)
-        elif self.cycle is not None:
-            # The app is waiting for the body: its access line says 408, not 499.
+            self._in_head = False
+            self._in_message = False
+            self._answer_and_close(REQUEST_TIMEOUT, 408, message, request_id)
+        else:
+            self._answer_for_app(REQUEST_TIMEOUT, 408, message)
+
+    def _answer_for_app(self, status_line: bytes, status: int, message: str) -> None:
+        """Refuse the request whose body is being read (the app has started on its head):
+        the app then sees the client gone, and its access line gives `status` (not 499),
+        with the request's own id, which the answer carries too. If the app has answered
+        already, the connection is only closed."""
+        self._in_message = False
+        self._stop_clock()
+        request_id = os.urandom(16).hex()
+        if self.cycle is not None:
             scope: dict[str, Any] = self.cycle.scope  # type: ignore[assignment]
-            scope[READ_TIMED_OUT] = True
+            scope[ANSWERED_STATUS] = status
             request_id = scope.get(REQUEST_ID, request_id)
             if self.cycle.response_started:
+                self._refused = True
                 self.transport.close()
                 return
-        self._in_head = False
-        self._in_message = False
-        self._answer_and_close(REQUEST_TIMEOUT, 408, message, request_id)
+        self._answer_and_close(status_line, status, message, request_id)
 
     def _refuse(self) -> None:
         self._in_head = False

@@ -20,10 +20,10 @@ ABOUT_PATH = "/xAPI/about"
 EXTENSIONS_PREFIX = "/xAPI/extensions/"
 # nginx's status for "the client closed the request": logged and counted, never as a 500.
 CLIENT_CLOSED = 499
-REQUEST_TIMEOUT = 408
 # Set in a request's scope by the server's protocol (`lrs.api.http_limits`) when it answered
-# 408 because the body stopped coming: the app then sees the client as gone.
-READ_TIMED_OUT = "lrs.read_timed_out"
+# the request itself while its body was being read (408 for a body that stopped coming, 400
+# for one in too many tiny chunks): the app then sees the client as gone.
+ANSWERED_STATUS = "lrs.answered_status"
 # The request's id, in its scope for the same protocol's 408 (the id of its access line).
 REQUEST_ID = "lrs.request_id"
 
@@ -66,8 +66,8 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         except ClientDisconnect:
-            # The client went away mid-request, or stalled and was answered 408 for it.
-            status = REQUEST_TIMEOUT if scope.get(READ_TIMED_OUT) else CLIENT_CLOSED
+            # The client went away mid-request, or was answered by the protocol for it.
+            status = scope.get(ANSWERED_STATUS, CLIENT_CLOSED)
         except Exception as error:
             # Answered here, inside the request context, rather than by Starlette's outermost
             # handler: the 500 then carries X-Request-ID and the version, the log line its
