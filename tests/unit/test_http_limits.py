@@ -104,6 +104,17 @@ def _error(reply: bytes) -> dict[str, Any]:
     return error
 
 
+def _assert_the_app_saw_the_client_gone(answered: int) -> None:
+    """The app, reading the body, was told the client left, and its scope says the status
+    the protocol answered with (what its access line reports)."""
+    deadline = time.monotonic() + 5
+    while not SEEN and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert SEEN
+    assert SEEN[0]["disconnected"]
+    assert SEEN[0]["scope"].get(ANSWERED_STATUS) == answered
+
+
 def test_a_connection_that_sends_nothing_is_closed(port: int) -> None:
     with _connect(port) as sock:
         opened = time.monotonic()
@@ -151,12 +162,7 @@ def test_a_stalled_body_is_answered_408_and_the_app_sees_the_client_gone(port: i
         sock.sendall(head + body[:100])
         reply, _ = _read_all(sock)
     assert "LRS_BODY_TIMEOUT_SECONDS" in _error(reply)["message"]
-    deadline = time.monotonic() + 5
-    while not SEEN and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert SEEN
-    assert SEEN[0]["disconnected"]
-    assert SEEN[0]["scope"].get(ANSWERED_STATUS) == 408
+    _assert_the_app_saw_the_client_gone(answered=408)
 
 
 def test_a_slow_body_that_keeps_coming_is_read(port: int) -> None:
@@ -260,12 +266,7 @@ def test_a_body_in_tiny_chunks_is_answered_400_and_the_app_sees_why(port: int) -
     error = orjson.loads(body)["error"]
     assert error["status"] == 400
     assert f"one per {MIN_CHUNK_BYTES} bytes" in error["message"]
-    deadline = time.monotonic() + 5
-    while not SEEN and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert SEEN
-    assert SEEN[0]["disconnected"]
-    assert SEEN[0]["scope"].get(ANSWERED_STATUS) == 400
+    _assert_the_app_saw_the_client_gone(answered=400)
 
 
 @pytest.mark.parametrize(
