@@ -11,6 +11,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from lrs import __version__
 from lrs.api.alternate import AlternateRequestMiddleware
+from lrs.api.body_budget import ByteBudget
 from lrs.api.console_deps import install_console
 from lrs.api.context import AppContext
 from lrs.api.errors import install_error_handlers
@@ -137,7 +138,11 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False) -> Fa
     install_console(app)
     for router in resource_routers():
         app.include_router(router)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        budget=ByteBudget(settings.body_memory_bytes),
+    )
     app.add_middleware(XapiVersionMiddleware, primary=XapiVersion(settings.primary_xapi_version))
     # Outside the version middleware: the version may come from the form (ALT-004).
     app.add_middleware(

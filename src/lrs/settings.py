@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     bootstrap_key: str | None = None
     bootstrap_secret: str | None = None
     max_body_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    body_memory_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=1024 * 1024,
+        description="bytes of request bodies over 1 MiB a worker processes at once; a body "
+        "that would pass it waits, read, until others are done",
+    )
     max_batch_statements: int = Field(default=1000, ge=1)
     max_query_limit: int = Field(default=500, ge=1, le=10000)
     max_document_bytes: int = Field(default=10 * 1024 * 1024, ge=1)

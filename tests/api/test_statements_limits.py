@@ -7,7 +7,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import httpx
@@ -27,23 +27,29 @@ MAX_BATCH = 3
 MAX_BODY = 8 * 1024
 
 
+@asynccontextmanager
+async def client_of_app_with(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """An admin client of a second app, started with `settings`."""
+    other = create_app(settings)
+    async with other.router.lifespan_context(other):
+        headers = {
+            "Authorization": basic(ADMIN_KEY, ADMIN_SECRET),
+            "X-Experience-API-Version": "2.0.0",
+        }
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=other), base_url="http://lrs.test", headers=headers
+        ) as client:
+            yield client
+
+
 @pytest.fixture(scope="module")
 async def small_client(app: FastAPI, database_url: str) -> AsyncIterator[httpx.AsyncClient]:
     """A second app on the same database with tiny limits."""
     settings = Settings(
         database_url=database_url, max_batch_statements=MAX_BATCH, max_body_bytes=MAX_BODY
     )
-    small = create_app(settings)
-    async with small.router.lifespan_context(small):
-        transport = httpx.ASGITransport(app=small)
-        headers = {
-            "Authorization": basic(ADMIN_KEY, ADMIN_SECRET),
-            "X-Experience-API-Version": "2.0.0",
-        }
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://lrs.test", headers=headers
-        ) as client:
-            yield client
+    async with client_of_app_with(settings) as client:
+        yield client
 
 
 async def test_batch_over_limit_is_413(small_client: httpx.AsyncClient) -> None:
@@ -211,3 +217,30 @@ async def test_a_known_nameless_agent_upserted_again_keeps_an_empty_name_list(
     assert person.status_code == 200, person.text
     assert person.json()["mbox"] == [ifi["mbox"]]
     assert "name" not in person.json() or person.json()["name"] == []
+
+
+async def test_large_batches_at_once_within_a_small_body_budget_are_all_stored(
+    database_url: str,
+) -> None:
+    """LRS_BODY_MEMORY_BYTES at its minimum (1 MiB): five batches of about 1.5 MB at once
+    are processed one after the other, and every one is stored."""
+    settings = Settings(database_url=database_url, body_memory_bytes=1024 * 1024)
+    filler = "f" * 15_000
+    batches = [
+        [
+            make_statement(context={"extensions": {"http://example.com/filler": filler}})
+            for _ in range(100)
+        ]
+        for _ in range(5)
+    ]
+    async with client_of_app_with(settings) as client:
+        bodies = [json.dumps(batch).encode() for batch in batches]
+        assert all(len(body) > 1024 * 1024 for body in bodies)
+        answers = await asyncio.wait_for(
+            asyncio.gather(*(client.post(URL, content=body) for body in bodies)), 60
+        )
+        assert [answer.status_code for answer in answers] == [200] * 5
+        for batch, answer in zip(batches, answers, strict=True):
+            assert answer.json() == [statement["id"] for statement in batch]
+        some = batches[4][99]["id"]
+        assert (await client.get(URL, params={"statementId": some})).status_code == 200

@@ -9,6 +9,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from lrs.api.body_budget import SMALL_BODY_BYTES, ByteBudget
 from lrs.api.errors import error_response, unexpected_response
 from lrs.api.metrics import Metrics
 from lrs.errors import LRSError, PayloadTooLarge
@@ -131,11 +132,14 @@ class XapiVersionMiddleware:
 
 
 class BodyLimitMiddleware:
-    """413 for request bodies past LRS_MAX_BODY_BYTES, announced or streamed (ERR-011)."""
+    """413 for request bodies past LRS_MAX_BODY_BYTES, announced or streamed (ERR-011); a
+    large body, once read whole, is processed within the worker's LRS_BODY_MEMORY_BYTES
+    (`lrs.api.body_budget`)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, budget: ByteBudget) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.budget = budget
 
     def _too_large(self) -> PayloadTooLarge:
         return PayloadTooLarge(
@@ -151,14 +155,21 @@ class BodyLimitMiddleware:
             await error_response(self._too_large())(scope, receive, send)
             return
         received = 0
+        held = 0
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, held
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
                     raise self._too_large()
+                if received > SMALL_BODY_BYTES and not held and not message.get("more_body"):
+                    held = await self.budget.acquire(received)
             return message
 
-        await self.app(scope, limited_receive, send)
+        try:
+            await self.app(scope, limited_receive, send)
+        finally:
+            if held:
+                self.budget.release(held)
