@@ -1,5 +1,5 @@
 """Hostile clients against any LRS, and what other clients get meanwhile
-(python -m bench.hostile stall|chunks|bodies).
+(python -m bench.hostile stall|headers|chunks|bodies).
 
 Each mode runs its attack while one well-behaved client probes the server four times a
 second (`GET /xAPI/about` on a new connection, then an authenticated
@@ -10,6 +10,8 @@ second (`GET /xAPI/about` on a new connection, then an authenticated
   nothing, a third half a request head, a third a head announcing 100,000 bytes and 5,000
   of them), for up to `--hold` seconds: when (and with what status) the server closed them,
   and whether new connections were still accepted;
+- `headers`: `--clients` clients, each sending requests of 10,000 tiny header fields (50 KB)
+  for `--hold` seconds, one per connection: the answers;
 - `chunks`: `--clients` uploads of a `--megabytes` JSON batch in chunks of `--chunk-bytes`
   (chunked transfer encoding): each upload's status and how much of it was sent;
 - `bodies`: `--clients` batches of `--statements` large realistic statements (about 19 KB
@@ -140,6 +142,31 @@ async def stall(target: Target, args: argparse.Namespace) -> None:
     print(summary(series))
 
 
+async def headers(target: Target, args: argparse.Namespace) -> None:
+    host, port = _address(target)
+    fields = b"a:b\r\n" * 10_000  # within 64 KiB, as the server counts a head
+    request = _head(target, "GET", "/xAPI/about", fields.decode())
+    deadline = time.perf_counter() + args.hold
+    outcomes: Counter[str] = Counter()
+
+    async def one() -> None:
+        while time.perf_counter() < deadline:
+            reader, writer = await asyncio.open_connection(host, port)
+            try:
+                writer.write(request)
+                await writer.drain()
+                outcomes[await _answer(reader)] += 1
+            except OSError:
+                outcomes["reset"] += 1
+            writer.close()
+
+    async with probing(target) as series:
+        await asyncio.gather(*(one() for _ in range(args.clients)))
+    print(f"headers: {args.clients} clients, requests of {len(fields) // 5:,} header fields")
+    print(f"  answers: {dict(outcomes)}")
+    print(summary(series))
+
+
 async def chunks(target: Target, args: argparse.Namespace) -> None:
     host, port = _address(target)
     auth = _authorization(target)
@@ -216,6 +243,7 @@ async def bodies(target: Target, args: argparse.Namespace) -> None:
 
 MODES: dict[str, Callable[[Target, argparse.Namespace], Coroutine[Any, Any, None]]] = {
     "stall": stall,
+    "headers": headers,
     "chunks": chunks,
     "bodies": bodies,
 }

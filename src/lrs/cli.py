@@ -183,6 +183,7 @@ def serve(
             "server_header": False,
             "http": bounded_protocol(
                 settings.max_header_bytes,
+                max_header_fields=settings.max_header_fields,
                 header_timeout=settings.header_timeout_seconds,
                 body_timeout=settings.body_timeout_seconds,
             ),

@@ -85,6 +85,12 @@ class Settings(BaseSettings):
         ge=1024,
         description="largest request line plus headers; a bigger head is answered 431",
     )
+    max_header_fields: int = Field(
+        default=100,
+        ge=10,
+        le=10_000,
+        description="most header fields in one request; more are answered 431",
+    )
     header_timeout_seconds: float = Field(
         default=20.0,
         gt=0,

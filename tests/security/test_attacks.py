@@ -148,16 +148,22 @@ async def test_2_slow_export_readers_are_bounded_and_hold_no_connection(served: 
 # 3. ------------------------------------------------------------------------------------------
 def _send_huge_header(port: int, size: int) -> tuple[int, bytes]:
     """Send a request whose one header is `size` bytes; how much went out, what came back."""
+    start = b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: "
+    return _send_head(port, start, b"a" * (256 * 1024), size, b"\r\n\r\n")
+
+
+def _send_head(port: int, start: bytes, piece: bytes, size: int, end: bytes) -> tuple[int, bytes]:
+    """Send a request head: `start`, `piece` until `size` bytes of it went out, `end`; how
+    much went out, what came back."""
     sock = socket.create_connection(("127.0.0.1", port))
     sock.settimeout(10)
     sent = 0
     try:
-        sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ")
-        chunk = b"a" * (256 * 1024)
+        sock.sendall(start)
         while sent < size:
-            sock.sendall(chunk)
-            sent += len(chunk)
-        sock.sendall(b"\r\n\r\n")
+            sock.sendall(piece)
+            sent += len(piece)
+        sock.sendall(end)
     except OSError:
         pass  # the server closed on us: what it answered is still readable, or reset
     reply = b""
@@ -187,6 +193,13 @@ async def test_3_request_heads_are_bounded(served: Served) -> None:
     assert b"LRS_MAX_HEADER_BYTES" in reply
     async with served.client() as client:  # ordinary headers still work
         assert (await client.get("/health", headers={"X-Fine": "a" * 8000})).status_code == 200
+        many = {f"X-Fine-{n}": "v" for n in range(90)}  # with httpx's own, under 100
+        assert (await client.get("/health", headers=many)).status_code == 200
+    # 10,000 tiny fields (50 KB, within the byte limit): 431 at the 101st field.
+    start, fields = b"GET /health HTTP/1.1\r\nHost: x\r\n", b"a:b\r\n" * 10_000
+    _, reply = await asyncio.to_thread(_send_head, served.port, start, fields, 1, b"\r\n")
+    assert reply.startswith(b"HTTP/1.1 431"), reply[:200]
+    assert b"more than 100 header fields (LRS_MAX_HEADER_FIELDS)" in reply
 
 
 # 4. ------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from lrs.api.middleware import ANSWERED_STATUS
 from tests.conftest import threaded_server
 
 TIMEOUT = 0.6  # seconds, for both the head and the body
+MAX_FIELDS = 20
 SEEN: list[dict[str, Any]] = []  # what the app saw of each request
 
 
@@ -57,7 +58,9 @@ async def _app(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
 @pytest.fixture(scope="module")
 def port() -> Iterator[int]:
-    protocol = bounded_protocol(65536, header_timeout=TIMEOUT, body_timeout=TIMEOUT)
+    protocol = bounded_protocol(
+        65536, max_header_fields=MAX_FIELDS, header_timeout=TIMEOUT, body_timeout=TIMEOUT
+    )
     with threaded_server(_app, lifespan="off", http=protocol) as url:
         yield int(url.rsplit(":", 1)[1])
 
@@ -244,6 +247,38 @@ def test_a_head_too_large_is_answered_431_and_logged(
             sock.sendall(request)
         reply, _ = _read_all(sock)
     assert reply.startswith(b"HTTP/1.1 431 "), reply[:200]
+    lines = [r for r in caplog.records if r.name == "lrs.access"]
+    assert [r.getMessage() for r in lines] == ["- - 431"]
+
+
+def _with_fields(count: int) -> bytes:
+    """A request with `count` header fields, Host included; it asks to close after."""
+    fields = b"".join(b"X-F%d: v\r\n" % n for n in range(count - 2))
+    return b"GET /x HTTP/1.1\r\nHost: x\r\n" + fields + b"Connection: close\r\n\r\n"
+
+
+def test_a_head_at_the_header_field_limit_is_answered(port: int) -> None:
+    reply = _response(port, _with_fields(MAX_FIELDS))
+    assert reply.startswith(b"HTTP/1.1 200"), reply[:300]
+
+
+@pytest.mark.parametrize("count", [MAX_FIELDS + 1, 3_000])
+def test_more_header_fields_than_allowed_are_answered_431_and_logged(
+    port: int, count: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    """3,000 fields fit in 64 KiB; each costs the parser a call into Python."""
+    caplog.set_level(logging.INFO, logger="lrs.access")
+    with _connect(port) as sock:
+        with contextlib.suppress(OSError):  # closed on us
+            sock.sendall(_with_fields(count))
+        reply, _ = _read_all(sock)
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 431 "), reply[:300]
+    error = orjson.loads(body)["error"]
+    assert error == {
+        "status": 431,
+        "message": f"more than {MAX_FIELDS} header fields (LRS_MAX_HEADER_FIELDS)",
+    }
     lines = [r for r in caplog.records if r.name == "lrs.access"]
     assert [r.getMessage() for r in lines] == ["- - 431"]
 

@@ -139,7 +139,9 @@ async def _app(scope: dict[str, Any], receive: Any, send: Any) -> None:
 def served() -> Iterator[int]:
     """The test app on uvicorn with the protocol `lrs serve` uses."""
     with threaded_server(
-        _app, lifespan="off", http=bounded_protocol(65536, header_timeout=20, body_timeout=20)
+        _app,
+        lifespan="off",
+        http=bounded_protocol(65536, max_header_fields=100, header_timeout=20, body_timeout=20),
     ) as url:
         yield int(url.rsplit(":", 1)[1])
 

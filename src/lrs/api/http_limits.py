@@ -6,7 +6,9 @@ Size: uvicorn's httptools protocol accumulates a request head without limit (a 5
 line was answered 200, and 40 such connections took the server past 1.4 GiB). This protocol
 counts the bytes a connection sends between the start of a request and the end of its
 headers and answers 431 and closes once they pass ``LRS_MAX_HEADER_BYTES``, so a connection
-holds at most that much (plus one read) however it is fed.
+holds at most that much (plus one read) however it is fed. A head may also hold at most
+``LRS_MAX_HEADER_FIELDS`` header fields (Apache's `LimitRequestFields`): the parser calls
+into Python once per field, and 12,000 tiny ones fit in 64 KiB.
 
 Time: uvicorn waits for a request's head and body as long as the client keeps the connection
 open (a connection that sends nothing, or a byte now and then, was held for good, and each
@@ -62,12 +64,15 @@ class BoundedRequestProtocol(HttpToolsProtocol):
         self,
         *args: Any,
         max_head_bytes: int,
+        max_header_fields: int,
         header_timeout: float,
         body_timeout: float,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self._max_head_bytes = max_head_bytes
+        self._max_header_fields = max_header_fields
+        self._header_fields = 0
         self._header_timeout = header_timeout
         self._body_timeout = body_timeout
         self._head_bytes = 0
@@ -106,7 +111,7 @@ class BoundedRequestProtocol(HttpToolsProtocol):
         if self._body_pieces:
             self._hand_on_body()
         if self._in_head and self._head_bytes > self._max_head_bytes:
-            self._refuse()
+            self._refuse(self._too_large_message())
         elif self._in_message and self._deadline is None and not self.transport.is_closing():
             # A request left incomplete by this read: from now on it is timed.
             self._start_clock(self._header_timeout if self._in_head else self._body_timeout)
@@ -117,6 +122,7 @@ class BoundedRequestProtocol(HttpToolsProtocol):
         self._in_message = True
         self._head_bytes = 0
         self._exact_head = 0
+        self._header_fields = 0
         self._body_bytes = 0
         self._chunks = 0
         self._chunked = False
@@ -127,6 +133,12 @@ class BoundedRequestProtocol(HttpToolsProtocol):
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self._exact_head += len(name) + len(value) + 4
+        self._header_fields += 1
+        if self._header_fields > self._max_header_fields:
+            self._refuse(
+                f"more than {self._max_header_fields} header fields (LRS_MAX_HEADER_FIELDS)"
+            )
+            raise _Refused
         if len(name) == 17 and name.lower() == b"transfer-encoding":
             self._chunked = True
         super().on_header(name, value)
@@ -137,7 +149,7 @@ class BoundedRequestProtocol(HttpToolsProtocol):
         self._stop_clock()
         if self._exact_head > self._max_head_bytes:
             # The whole head came in one read: still too large.
-            self._refuse()
+            self._refuse(self._too_large_message())
             raise _Refused
         super().on_headers_complete()
 
@@ -247,20 +259,21 @@ class BoundedRequestProtocol(HttpToolsProtocol):
                 return
         self._answer_and_close(status_line, status, message, request_id)
 
-    def _refuse(self) -> None:
+    def _too_large_message(self) -> str:
+        return (
+            f"request line and headers larger than the limit of {self._max_head_bytes} "
+            "bytes (LRS_MAX_HEADER_BYTES)"
+        )
+
+    def _refuse(self, message: str) -> None:
+        """Answer 431 for a request head past a limit, and close."""
         self._in_head = False
         if self._refused or self.transport.is_closing():
             return
         self._stop_clock()
         request_id = os.urandom(16).hex()
         _log_unrouted(431, request_id, 0.0)
-        self._answer_and_close(
-            HEAD_TOO_LARGE,
-            431,
-            f"request line and headers larger than the limit of {self._max_head_bytes} "
-            "bytes (LRS_MAX_HEADER_BYTES)",
-            request_id,
-        )
+        self._answer_and_close(HEAD_TOO_LARGE, 431, message, request_id)
 
     def _answer_and_close(
         self, status_line: bytes, status: int, message: str, request_id: str
@@ -288,12 +301,19 @@ def _log_unrouted(status: int, request_id: str, seconds: float) -> None:
         request_id_var.reset(token)
 
 
-def bounded_protocol(max_head_bytes: int, *, header_timeout: float, body_timeout: float) -> Any:
+def bounded_protocol(
+    max_head_bytes: int,
+    *,
+    max_header_fields: int,
+    header_timeout: float,
+    body_timeout: float,
+) -> Any:
     """What `uvicorn.run(http=...)` takes: a protocol factory with the limits bound (a
     partial of a module-level class, so it also reaches `--workers` processes)."""
     return functools.partial(
         BoundedRequestProtocol,
         max_head_bytes=max_head_bytes,
+        max_header_fields=max_header_fields,
         header_timeout=header_timeout,
         body_timeout=body_timeout,
     )
