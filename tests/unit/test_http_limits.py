@@ -18,6 +18,7 @@ import pytest
 
 from lrs.api.http_limits import (
     BODY_MIN_RATE,
+    LINGER_SECONDS,
     MIN_CHUNK_BYTES,
     SMALL_CHUNKS_ALLOWED,
     bounded_protocol,
@@ -154,7 +155,8 @@ def test_a_head_sent_a_byte_at_a_time_gets_no_more_time(port: int) -> None:
             pass  # closed on us: what the test wants
         reply, closed = _read_all(sock)
     assert sent < len(head)
-    assert closed - started < TIMEOUT + 2
+    # Answered at the timeout, then closed once the client stopped sending (it did not).
+    assert closed - started < TIMEOUT + LINGER_SECONDS + 1
     assert "LRS_HEADER_TIMEOUT_SECONDS" in _error(reply)["message"]
 
 
@@ -302,6 +304,19 @@ def test_a_body_in_tiny_chunks_is_answered_400_and_the_app_sees_why(port: int) -
     assert error["status"] == 400
     assert f"one per {MIN_CHUNK_BYTES} bytes" in error["message"]
     _assert_the_app_saw_the_client_gone(answered=400)
+
+
+def test_a_refused_client_still_sending_gets_the_answer_not_a_reset(port: int) -> None:
+    """Refused early, the client goes on sending 600 KB: the server reads and drops it
+    (lingering close), so the client's sending succeeds and it reads the answer whole."""
+    with _connect(port) as sock:
+        sock.sendall(_chunked([1] * 100_000))  # raises if the connection was reset
+        reply = b""
+        while chunk := sock.recv(65536):  # raises if the connection was reset
+            reply += chunk
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 "), reply[:300]
+    assert orjson.loads(body)["error"]["status"] == 400
 
 
 @pytest.mark.parametrize(

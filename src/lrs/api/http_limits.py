@@ -26,6 +26,10 @@ chunks cost the event loop a Python call per byte (one client held everyone else
 may come in at most `SMALL_CHUNKS_ALLOWED` pieces plus one per `MIN_CHUNK_BYTES` of it: past
 that it is answered 400 (no client needs to split a body that finely; the parser's work then
 stays in proportion to the bytes, as for any other body).
+
+A request refused here is answered, then the server's side of the connection is shut and
+what the client still sends is read and dropped for up to `LINGER_SECONDS` (a lingering
+close), so that a client refused in mid-upload reads the answer rather than a reset.
 """
 
 from __future__ import annotations
@@ -47,6 +51,10 @@ REQUEST_TIMEOUT = b"HTTP/1.1 408 Request Timeout\r\n"
 BAD_REQUEST = b"HTTP/1.1 400 Bad Request\r\n"
 MIN_CHUNK_BYTES = 64
 SMALL_CHUNKS_ALLOWED = 1024
+# How long a refused request's connection stays open for the client to stop sending and read
+# the answer (Apache's lingering close): closed with its bytes unread, the kernel would reset
+# it, and the client could lose the answer.
+LINGER_SECONDS = 2.0
 # Bytes a second a slow body must average to keep its connection past the body timeout
 # (Apache's mod_reqtimeout default): a 1 MB body has 2,000 s more.
 BODY_MIN_RATE = 500
@@ -288,7 +296,24 @@ class BoundedRequestProtocol(HttpToolsProtocol):
             b"connection: close\r\n\r\n",
         ]
         self.transport.write(b"".join(head) + body)
-        self.transport.close()
+        self._linger()
+
+    def _linger(self) -> None:
+        """Close the connection once the client has read the answer and stopped sending, or
+        after `LINGER_SECONDS`: the answer goes out with the end of what the server sends,
+        and whatever the client still sends is read and dropped meanwhile."""
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete:
+            cycle.disconnected = True  # the app, reading the body, sees the client gone
+            cycle.message_event.set()
+        self._stop_clock()
+        if not self.transport.can_write_eof():
+            self.transport.close()
+            return
+        self.transport.write_eof()
+        self.flow.resume_reading()
+        # The client's end (eof_received) closes the transport before this, as a rule.
+        self._deadline = self.loop.call_later(LINGER_SECONDS, self.transport.close)
 
 
 def _log_unrouted(status: int, request_id: str, seconds: float) -> None:
