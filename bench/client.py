@@ -246,11 +246,16 @@ class LeanClient:
             yield parsed.status, lines()
 
 
-def make_client(target: Target, concurrency: int) -> LeanClient:
+def basic_authorization(target: Target) -> str:
+    """The Authorization header's value for the target's credentials."""
     token = base64.b64encode(f"{target.key}:{target.secret}".encode()).decode()
+    return f"Basic {token}"
+
+
+def make_client(target: Target, concurrency: int) -> LeanClient:
     return LeanClient(
         target.base,
-        {"Authorization": f"Basic {token}", "X-Experience-API-Version": target.version},
+        {"Authorization": basic_authorization(target), "X-Experience-API-Version": target.version},
         concurrency,
     )
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import contextlib
 import time
 from collections import Counter
@@ -33,7 +32,7 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from bench.client import Target, make_client, timed
+from bench.client import Target, basic_authorization, make_client, timed
 from bench.generate import population, statement
 from bench.report import Recorder, Report, percentile, rss_sampler
 
@@ -43,7 +42,8 @@ FILLER_BYTES = 17_000
 
 @contextlib.asynccontextmanager
 async def probing(target: Target) -> AsyncIterator[dict[str, Recorder]]:
-    """Probe the server on one keep-alive connection while the block runs."""
+    """Probe the server while the block runs: `about` on a new connection each time, a query
+    on one kept connection."""
     series = {"about, new connection": Recorder(), "statements, kept connection": Recorder()}
     client = make_client(target, 1)
 
@@ -92,8 +92,7 @@ def _head(target: Target, method: str, path: str, extra: str = "") -> bytes:
 
 
 def _authorization(target: Target) -> str:
-    token = base64.b64encode(f"{target.key}:{target.secret}".encode()).decode()
-    return f"Authorization: Basic {token}\r\n"
+    return f"Authorization: {basic_authorization(target)}\r\n"
 
 
 async def _answer(reader: asyncio.StreamReader) -> str:

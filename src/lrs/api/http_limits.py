@@ -8,7 +8,7 @@ counts the bytes a connection sends between the start of a request and the end o
 headers and answers 431 and closes once they pass ``LRS_MAX_HEADER_BYTES``, so a connection
 holds at most that much (plus one read) however it is fed. A head may also hold at most
 ``LRS_MAX_HEADER_FIELDS`` header fields (Apache's `LimitRequestFields`): the parser calls
-into Python once per field, and 12,000 tiny ones fit in 64 KiB.
+into Python once per field, and 10,000 tiny ones fit in 64 KiB.
 
 Time: uvicorn waits for a request's head and body as long as the client keeps the connection
 open (a connection that sends nothing, or a byte now and then, was held for good, and each
