@@ -22,13 +22,15 @@ from lrs.api.responses import JSONResponse
 from lrs.api.routes import resource_routers
 from lrs.auth.authenticator import Authenticator
 from lrs.errors import LRSError
-from lrs.ext import start_extensions
+from lrs.ext import extension_hooks, start_extensions
 from lrs.heap import settle_heap
-from lrs.logs import configure_logging
+from lrs.logs import configure_logging, json_logging_active
+from lrs.services.batch_process import BatchProcess
 from lrs.services.credentials import ensure_bootstrap
 from lrs.services.forwarder import Forwarder
 from lrs.services.retention import start_retention, stop_retention
 from lrs.services.service_proof import ServiceProofHook
+from lrs.services.statements import IngestHook
 from lrs.settings import Settings, load_settings
 from lrs.storage.database import make_engine
 from lrs.storage.embedded import EmbeddedPostgres
@@ -76,6 +78,11 @@ async def prepare_database(settings: Settings, url: str, *, migrate: bool) -> No
         await engine.dispose()
 
 
+def ingest_hooks(settings: Settings) -> tuple[IngestHook, ...]:
+    """The work every statement write does in its transaction besides storing it."""
+    return (*extension_hooks(settings), ServiceProofHook())
+
+
 def create_app(settings: Settings | None = None, *, migrate: bool = False) -> FastAPI:
     """Build the app. Without LRS_DATABASE_URL the lifespan starts the embedded PostgreSQL
     (and migrates it); with one it checks the schema, migrating only when asked."""
@@ -99,12 +106,16 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False) -> Fa
             )
             if settings.bootstrap_key and settings.bootstrap_secret:
                 await ensure_bootstrap(engine, settings.bootstrap_key, settings.bootstrap_secret)
+            await start_extensions(engine, settings)
+            batches = BatchProcess(url, settings, ingest_hooks, json_logs=json_logging_active())
+            await batches.start()
             app.state.lrs = AppContext(
                 settings=settings,
                 engine=engine,
                 authenticator=Authenticator(engine),
                 metrics=metrics,
-                ingest_hooks=(*await start_extensions(engine, settings), ServiceProofHook()),
+                ingest_hooks=ingest_hooks(settings),
+                batch_process=batches,
             )
             settle_heap()
             retention = start_retention(engine, settings.retention_days)
@@ -116,6 +127,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False) -> Fa
             finally:
                 await forwarder.stop()
                 await stop_retention(retention)
+                await batches.stop()
                 await app.state.lrs.close()
                 await engine.dispose()
         finally:

@@ -29,11 +29,23 @@ class LRSError(Exception):
         self.message = message
         self.path = path
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickled whole (path and an instance's own status included): the batch process
+        sends errors back to the server (`lrs.services.batch_process`)."""
+        return (_rebuilt, (type(self), self.message, dict(self.__dict__)))
+
     def to_dict(self) -> dict[str, object]:
         body: dict[str, object] = {"status": self.status, "message": self.message}
         if self.path is not None:
             body["path"] = self.path
         return {"error": body}
+
+
+def _rebuilt(kind: type[LRSError], message: str, state: dict[str, object]) -> LRSError:
+    error = kind.__new__(kind)
+    Exception.__init__(error, message)
+    error.__dict__.update(state)
+    return error
 
 
 class BadRequest(LRSError):

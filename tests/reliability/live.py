@@ -95,7 +95,7 @@ class LiveServer:
         self.process.wait(timeout=30)
         for pid in workers:
             _kill_quietly(pid)
-        _wait_gone(workers)
+        wait_gone(workers)
 
     def terminate(self, timeout: float = 60.0) -> int:
         """SIGTERM and wait for the exit code."""
@@ -113,10 +113,21 @@ class LiveServer:
             self.kill()
 
     def worker_pids(self) -> list[int]:
-        """The uvicorn worker processes (children running multiprocessing's spawn_main)."""
+        """The children running multiprocessing's spawn_main: the uvicorn workers, or with
+        one worker the batch process (`lrs.services.batch_process`)."""
         if self.process is None:
             return []
         return [pid for pid in children_of(self.process.pid) if b"spawn_main" in _cmdline(pid)]
+
+    def batch_process_pid(self, timeout: float = 30.0) -> int:
+        """The batch process of a one-worker server."""
+        assert self.workers == 1
+        deadline = time.monotonic() + timeout
+        while not (pids := self.worker_pids()):
+            assert time.monotonic() < deadline, "no batch process"
+            time.sleep(0.05)
+        [pid] = pids
+        return pid
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -169,7 +180,7 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def _wait_gone(pids: list[int], timeout: float = 30.0) -> None:
+def wait_gone(pids: list[int], timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while any(_alive(pid) for pid in pids):
         if time.monotonic() > deadline:
@@ -203,9 +214,9 @@ class Cluster:
         pid = self.postmaster_pid()
         assert pid is not None, "no postmaster"
         os.kill(pid, sig)
-        _wait_gone([pid], timeout=60)
+        wait_gone([pid], timeout=60)
         pgdata = (self.data_dir / "pgdata").resolve()
-        _wait_gone([p for p in _all_pids() if _cwd(p) == pgdata], timeout=30)
+        wait_gone([p for p in _all_pids() if _cwd(p) == pgdata], timeout=30)
 
     def close(self) -> None:
         for handle in reversed(self._handles):

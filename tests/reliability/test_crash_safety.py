@@ -13,6 +13,7 @@ import re
 import signal
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,19 +21,23 @@ import httpx
 import pytest
 
 from tests.reliability.conftest import Spawn
-from tests.reliability.live import Cluster, LiveServer
+from tests.reliability.live import Cluster, LiveServer, wait_gone
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("cluster")]
 
 BATCH = 20
+# Batches of this many statements padded to about 1.2 KB are above 64 KiB: the batch process
+# handles them (`lrs.services.batch_process`).
+LARGE_BATCH = 100
+PADDING = "p" * 1000
 WRITERS = 4
 ACKED_BEFORE_KILL = 6
 INGEST_TIMEOUT = 40.0
 
 
-def _statement(registration: str, index: int) -> dict[str, Any]:
+def _statement(registration: str, index: int, padding: str) -> dict[str, Any]:
     """Statements of every batch share agents and activities, so batches contend."""
-    return {
+    statement = {
         "id": str(uuid.uuid4()),
         "actor": {"mbox": f"mailto:learner{index % 5}@example.com", "name": "Learner"},
         "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
@@ -42,6 +47,9 @@ def _statement(registration: str, index: int) -> dict[str, Any]:
         },
         "context": {"registration": registration},
     }
+    if padding:
+        statement["result"] = {"response": padding}
+    return statement
 
 
 @dataclass
@@ -50,6 +58,10 @@ class Ingest:
     statements a POST (one: a statement object, not an array)."""
 
     size: int = BATCH
+    padding: str = ""
+    # An answer with this status is expected for batches in flight (not a refusal).
+    expected_failure: int | None = None
+    interrupted: list[str] = field(default_factory=list)
     sent: dict[str, list[str]] = field(default_factory=dict)
     acked: dict[str, list[str]] = field(default_factory=dict)
     pending: set[str] = field(default_factory=set)
@@ -59,7 +71,7 @@ class Ingest:
     async def writer(self, client: httpx.AsyncClient) -> None:
         while not self.stop.is_set():
             registration = str(uuid.uuid4())
-            batch = [_statement(registration, i) for i in range(self.size)]
+            batch = [_statement(registration, i, self.padding) for i in range(self.size)]
             ids = [s["id"] for s in batch]
             self.sent[registration] = ids
             self.pending.add(registration)
@@ -74,6 +86,8 @@ class Ingest:
             if response.status_code == 200:
                 assert response.json() == ids
                 self.acked[registration] = ids
+            elif response.status_code == self.expected_failure:
+                self.interrupted.append(response.text[:300])
             else:
                 self.refused.append(f"{response.status_code} {response.text[:300]}")
 
@@ -87,7 +101,7 @@ class Ingest:
 
 async def _stored(client: httpx.AsyncClient, registration: str) -> set[str]:
     response = await client.get(
-        "/xAPI/statements", params={"registration": registration, "limit": BATCH * 2}
+        "/xAPI/statements", params={"registration": registration, "limit": LARGE_BATCH * 2}
     )
     assert response.status_code == 200, response.text
     body = response.json()
@@ -118,10 +132,16 @@ async def _writer_owning(client: httpx.AsyncClient, ingest: Ingest) -> None:
         await ingest.writer(client)
 
 
-async def test_kill_9_of_the_server_loses_no_acknowledged_batch(spawn: Spawn) -> None:
-    """Kill -9 mid-ingest, restart: acknowledged batches all there, none half stored."""
+@pytest.mark.parametrize(
+    ("size", "padding"), [(BATCH, ""), (LARGE_BATCH, PADDING)], ids=["batches", "large batches"]
+)
+async def test_kill_9_of_the_server_loses_no_acknowledged_batch(
+    spawn: Spawn, size: int, padding: str
+) -> None:
+    """Kill -9 mid-ingest, restart: acknowledged batches all there, none half stored; with
+    large batches, the ones the batch process holds are in flight."""
     server = spawn()
-    ingest = Ingest()
+    ingest = Ingest(size=size, padding=padding)
     tasks = await _run_writers(server, ingest)
     try:
         await ingest.until_acked(ACKED_BEFORE_KILL)
@@ -169,20 +189,29 @@ async def test_kill_9_of_one_worker_loses_no_acknowledged_batch(
     server = spawn(workers=2)
     workers = await _wait_for_workers(server, 2)
     ingest = Ingest()
-    tasks = await _run_writers(server, ingest)
-    try:
-        await ingest.until_acked(ACKED_BEFORE_KILL)
-        in_flight = set(ingest.pending)
-        os.kill(workers[0], signal.SIGKILL)
-        await ingest.until_acked(len(ingest.acked) + ACKED_BEFORE_KILL)
-    finally:
-        ingest.stop.set()
-        await asyncio.gather(*tasks)
+    in_flight = await _kill_mid_ingest(server, ingest, lambda: workers[0])
     assert in_flight, "the kill should land while batches are being written"
     assert not ingest.refused, ingest.refused
     assert server.process is not None
     assert server.process.poll() is None
     await _check_all_or_nothing(server, ingest)
+
+
+async def _kill_mid_ingest(
+    server: LiveServer, ingest: Ingest, victim: Callable[[], int]
+) -> set[str]:
+    """Kill -9 the process `victim` names once batches are acknowledged, and go on until as
+    many more are; returns the registrations that were in flight at the kill."""
+    tasks = await _run_writers(server, ingest)
+    try:
+        await ingest.until_acked(ACKED_BEFORE_KILL)
+        in_flight = set(ingest.pending)
+        os.kill(victim(), signal.SIGKILL)
+        await ingest.until_acked(len(ingest.acked) + ACKED_BEFORE_KILL)
+    finally:
+        ingest.stop.set()
+        await asyncio.gather(*tasks)
+    return in_flight
 
 
 async def _wait_for_workers(server: LiveServer, count: int) -> list[int]:
@@ -191,3 +220,30 @@ async def _wait_for_workers(server: LiveServer, count: int) -> list[int]:
         assert time.monotonic() < deadline, f"workers: {pids}"
         await asyncio.sleep(0.1)
     return pids
+
+
+async def test_kill_9_of_the_batch_process_loses_no_acknowledged_batch(spawn: Spawn) -> None:
+    """The batch process killed mid-ingest: the batches it held are answered 503 (at most
+    one per writer), the server keeps answering with a new one, and every acknowledged
+    batch is whole, every other whole or absent."""
+    server = spawn()
+    ingest = Ingest(size=LARGE_BATCH, padding=PADDING, expected_failure=503)
+    killed = server.batch_process_pid()
+    in_flight = await _kill_mid_ingest(server, ingest, lambda: killed)
+    assert in_flight, "the kill should land while batches are being written"
+    assert not ingest.refused, ingest.refused
+    assert len(ingest.interrupted) <= WRITERS, ingest.interrupted
+    assert all("send it again" in text for text in ingest.interrupted), ingest.interrupted
+    assert server.batch_process_pid() != killed
+    await _check_all_or_nothing(server, ingest)
+
+
+async def test_the_batch_process_ends_when_the_server_is_killed(spawn: Spawn) -> None:
+    """Orphaned by a kill -9 of the server, the batch process finishes and exits by itself
+    (its socket to the server is closed): nothing is left holding database connections."""
+    server = spawn()
+    child = server.batch_process_pid()
+    assert server.process is not None
+    server.process.send_signal(signal.SIGKILL)
+    server.process.wait(timeout=30)
+    await asyncio.to_thread(wait_gone, [child], 30.0)

@@ -21,7 +21,9 @@ from lrs.api.responses import JSONResponse
 from lrs.auth.principal import Principal, StaleCredential
 from lrs.auth.scopes import Access
 from lrs.errors import BadRequest, LRSError
+from lrs.logs import request_id_var
 from lrs.services import statement_query as reads
+from lrs.services.batch_process import BATCH_BYTES, BatchJob, BatchProcess
 from lrs.services.paging import token_codec
 from lrs.services.statement_input import StatementInput, read_statement_input
 from lrs.services.statements import Attachment, WriteResult
@@ -89,11 +91,11 @@ async def _call(request: Request, access: Access) -> _Call:
 
 
 async def _read_body(
-    request: Request, context: AppContext, version: XapiVersion, *, single: bool
+    request: Request, body: bytes, context: AppContext, version: XapiVersion, *, single: bool
 ) -> StatementInput:
     """The PUT or POST body as validated statements and their attachments."""
     return await read_statement_input(
-        await request.body(),
+        body,
         request.headers.get("content-type"),
         version,
         single=single,
@@ -145,7 +147,7 @@ async def put_statement(request: Request) -> Response:
             request.query_params.multi_items(), ("statementId",), ("statementId",)
         )
         statement_id = parse_uuid_param(values["statementId"], name="statementId")
-        data = await _read_body(request, context, version, single=True)
+        data = await _read_body(request, await request.body(), context, version, single=True)
         statement = data.statements[0]
         if "id" in statement and str(statement["id"]).lower() != statement_id:
             raise BadRequest(
@@ -158,16 +160,45 @@ async def put_statement(request: Request) -> Response:
     return Response(status_code=204, headers=_through_header(result.consistent_through))
 
 
+async def _store_in_batch_process(
+    request: Request,
+    batches: BatchProcess,
+    principal: Principal,
+    body: bytes,
+    version: XapiVersion,
+) -> WriteResult:
+    """A large body parsed, validated and stored by the batch process; when it could not
+    confirm a principal taken from memory (nothing was stored), authenticate again and send
+    the body once more."""
+
+    def job(principal: Principal) -> BatchJob:
+        return BatchJob(
+            body, request.headers.get("content-type"), version, principal, request_id_var.get()
+        )
+
+    try:
+        return await batches.store(job(principal))
+    except StaleCredential:
+        principal = await reconfirmed(request, principal, Access.STATEMENTS_WRITE)
+        return await batches.store(job(principal))
+
+
 @router.post("/xAPI/statements", openapi_extra={"parameters": STATEMENT_POST})
 async def post_statements(request: Request) -> JSONResponse:
-    """Store one statement or a batch, all or nothing; answer the ids in order (STR-W-007/008)."""
+    """Store one statement or a batch, all or nothing; answer the ids in order (STR-W-007/008).
+    Bodies above `BATCH_BYTES` are handled by the batch process (`lrs.services.batch_process`)."""
     context, version, principal = await _call(request, Access.STATEMENTS_WRITE)
     async with _answering_confirmed(request, principal, Access.STATEMENTS_WRITE):
         query_values(request.query_params.multi_items(), ())
-        data = await _read_body(request, context, version, single=False)
-        result = await _store(
-            request, context, principal, data.statements, version, data.attachments
-        )
+        body = await request.body()
+        batches = context.batches
+        if batches is not None and len(body) > BATCH_BYTES:
+            result = await _store_in_batch_process(request, batches, principal, body, version)
+        else:
+            data = await _read_body(request, body, context, version, single=False)
+            result = await _store(
+                request, context, principal, data.statements, version, data.attachments
+            )
     return JSONResponse(result.ids, headers=_through_header(result.consistent_through))
 
 

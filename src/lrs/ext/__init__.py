@@ -16,6 +16,6 @@ explicit > statement > roster.
 
 from __future__ import annotations
 
-from lrs.ext.services.startup import start_extensions
+from lrs.ext.services.startup import extension_hooks, start_extensions
 
-__all__ = ["start_extensions"]
+__all__ = ["extension_hooks", "start_extensions"]

@@ -38,8 +38,14 @@ async def store_bi_config(engine: AsyncEngine, settings: Settings) -> None:
         )
 
 
+def extension_hooks(settings: Settings) -> tuple[IngestHook, ...]:
+    """The extension's ingest hooks (built from the settings alone: the batch process builds
+    its own, `lrs.services.batch_process`)."""
+    return (TaggingHook(settings.door_extension, settings.role_extension), OutboxHook())
+
+
 async def start_extensions(engine: AsyncEngine, settings: Settings) -> tuple[IngestHook, ...]:
     """Prepare the extension and return the ingest hooks to register."""
     await ensure_pseudonym_key(engine, settings.pseudonym_key)
     await store_bi_config(engine, settings)
-    return (TaggingHook(settings.door_extension, settings.role_extension), OutboxHook())
+    return extension_hooks(settings)
