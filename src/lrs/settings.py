@@ -14,8 +14,8 @@ from lrs.errors import LRSError
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 
-# At most this many workers by default: each holds up to 2 x LRS_POOL_SIZE connections (and
-# its batch process 2 more), and the embedded PostgreSQL accepts 100.
+# At most this many workers by default: each holds up to 2 x LRS_POOL_SIZE connections (its
+# batch process 4 more, its forwarder 2), and the embedded PostgreSQL accepts 120.
 MAX_DEFAULT_WORKERS = 4
 
 

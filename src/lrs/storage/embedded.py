@@ -60,7 +60,8 @@ SOCKET_PATH_MAX = 100  # sun_path is 108 bytes on Linux, 104 on macOS
 SERVER_SETTINGS = {
     "listen_addresses": "",  # unix socket only
     "shared_buffers": "128MB",
-    "max_connections": "100",
+    # lrs serve's default at most: 4 workers x (2 x 10 pool + 4 batch process + 2 forwarder).
+    "max_connections": "120",
     "fsync": "on",  # an acknowledged write must survive a crash
     "synchronous_commit": "on",
     "full_page_writes": "on",
