@@ -22,15 +22,14 @@ from lrs.api.responses import JSONResponse
 from lrs.api.routes import resource_routers
 from lrs.auth.authenticator import Authenticator
 from lrs.errors import LRSError
-from lrs.ext import extension_hooks, start_extensions
+from lrs.ext import start_extensions
 from lrs.heap import settle_heap
+from lrs.hooks import ingest_hooks
 from lrs.logs import configure_logging, json_logging_active
 from lrs.services.batch_process import BatchProcess
 from lrs.services.credentials import ensure_bootstrap
 from lrs.services.forwarder import Forwarder
 from lrs.services.retention import start_retention, stop_retention
-from lrs.services.service_proof import ServiceProofHook
-from lrs.services.statements import IngestHook
 from lrs.settings import Settings, load_settings
 from lrs.storage.database import make_engine
 from lrs.storage.embedded import EmbeddedPostgres
@@ -76,11 +75,6 @@ async def prepare_database(settings: Settings, url: str, *, migrate: bool) -> No
             )
     finally:
         await engine.dispose()
-
-
-def ingest_hooks(settings: Settings) -> tuple[IngestHook, ...]:
-    """The work every statement write does in its transaction besides storing it."""
-    return (*extension_hooks(settings), ServiceProofHook())
 
 
 def create_app(settings: Settings | None = None, *, migrate: bool = False) -> FastAPI:

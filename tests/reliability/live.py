@@ -113,21 +113,23 @@ class LiveServer:
             self.kill()
 
     def worker_pids(self) -> list[int]:
-        """The children running multiprocessing's spawn_main: the uvicorn workers, or with
-        one worker the batch process (`lrs.services.batch_process`)."""
-        if self.process is None:
-            return []
-        return [pid for pid in children_of(self.process.pid) if b"spawn_main" in _cmdline(pid)]
+        """The uvicorn worker processes (children running multiprocessing's spawn_main)."""
+        return self._children_running(b"spawn_main")
 
     def batch_process_pid(self, timeout: float = 30.0) -> int:
-        """The batch process of a one-worker server."""
+        """The batch process of a one-worker server (`lrs.services.batch_process`)."""
         assert self.workers == 1
         deadline = time.monotonic() + timeout
-        while not (pids := self.worker_pids()):
+        while not (pids := self._children_running(b"lrs.services.batch_process")):
             assert time.monotonic() < deadline, "no batch process"
             time.sleep(0.05)
         [pid] = pids
         return pid
+
+    def _children_running(self, command_part: bytes) -> list[int]:
+        if self.process is None:
+            return []
+        return [pid for pid in children_of(self.process.pid) if command_part in _cmdline(pid)]
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

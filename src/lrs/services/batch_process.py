@@ -18,19 +18,21 @@ ST-PROC-015) and the next batch starts a new child. The child ignores SIGINT (a 
 Ctrl-C reaches the whole process group; the server stops it after draining) and exits when
 the server's end of their socket closes, the server having gone for whatever reason.
 
-Messages are pickled, each framed by its length: to the child (number, BatchJob), back
-(number, WriteResult or the exception to raise).
+Messages are pickled, each framed by its length: to the child its arguments (the database
+URL, the settings, the function building the ingest hooks, whether logs are JSON), then
+(number, BatchJob) for each body; back "ready", then (number, WriteResult or the exception
+to raise).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
 import pickle
 import signal
 import socket
 import struct
+import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -101,7 +103,7 @@ class BatchProcess:
         self, url: str, settings: Settings, hooks: HooksFactory, *, json_logs: bool
     ) -> None:
         self._arguments = (url, settings, hooks, json_logs)
-        self._process: multiprocessing.process.BaseProcess | None = None
+        self._process: asyncio.subprocess.Process | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._receiver: asyncio.Task[None] | None = None
         self._pending: dict[int, asyncio.Future[WriteResult]] = {}
@@ -122,18 +124,26 @@ class BatchProcess:
                 await self._spawn()
 
     async def _spawn(self) -> None:
+        """`python -m lrs.services.batch_process FD`, the socket's other end as FD; its
+        arguments go over the socket (a plain interpreter: multiprocessing's spawn would
+        import the server's main module, the whole CLI, into the child too)."""
         ours, theirs = socket.socketpair()
-        process = multiprocessing.get_context("spawn").Process(
-            target=run_child, args=(theirs, *self._arguments), name="lrs-batches", daemon=True
-        )
         try:
-            await asyncio.to_thread(process.start)
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                __name__,
+                str(theirs.fileno()),
+                pass_fds=(theirs.fileno(),),
+                stdin=asyncio.subprocess.DEVNULL,
+            )
         except BaseException:
             ours.close()
             raise
         finally:
             theirs.close()
         reader, writer = await asyncio.open_connection(sock=ours)
+        writer.write(_frame(self._arguments))
         try:
             ready = await asyncio.wait_for(_read_message(reader), START_TIMEOUT_SECONDS)
         except TimeoutError:
@@ -202,23 +212,20 @@ class BatchProcess:
             await receiver
 
 
-async def _ended(process: multiprocessing.process.BaseProcess, *, within: float) -> None:
+async def _ended(process: asyncio.subprocess.Process, *, within: float) -> None:
     """Wait for `process` to exit; kill it when it does not `within` seconds."""
-    await asyncio.to_thread(process.join, within)
-    if process.exitcode is None:
+    try:
+        await asyncio.wait_for(process.wait(), within)
+    except TimeoutError:
         process.kill()
-        await asyncio.to_thread(process.join, 5.0)
+        await process.wait()
 
 
-def run_child(
-    sock: socket.socket, url: str, settings: Settings, hooks: HooksFactory, json_logs: bool
-) -> None:
-    """The batch process's body (the target of the spawned process)."""
+def run_child(fd: int) -> None:
+    """The batch process's body: its arguments, then jobs, come over the socket `fd`."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if json_logs:
-        configure_logging(settings.log_level)
     with asyncio.Runner(loop_factory=_loop_factory()) as runner:
-        runner.run(_serve(sock, url, settings, tuple(hooks(settings))))
+        runner.run(_serve(socket.socket(fileno=fd)))
 
 
 def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
@@ -229,13 +236,18 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     return uvloop.new_event_loop
 
 
-async def _serve(
-    sock: socket.socket, url: str, settings: Settings, hooks: tuple[IngestHook, ...]
-) -> None:
+async def _serve(sock: socket.socket) -> None:
+    reader, writer = await asyncio.open_connection(sock=sock)
+    arguments = await _read_message(reader)
+    if arguments is None:
+        return
+    url, settings, hooks_factory, json_logs = arguments
+    if json_logs:
+        configure_logging(settings.log_level)
+    hooks = tuple(hooks_factory(settings))
     engine = make_engine(
         url, pool_size=BATCHES_AT_ONCE // 2, statement_timeout_ms=settings.statement_timeout_ms
     )
-    reader, writer = await asyncio.open_connection(sock=sock)
     settle_heap()  # as the server does: a batch in flight is not walked again and again
     writer.write(_frame(_READY))
     child = _Child(engine, settings, hooks, writer)
@@ -307,3 +319,9 @@ async def _outcome(write: Awaitable[WriteResult]) -> object:
 
 
 __all__ = ["BATCH_BYTES", "BatchJob", "BatchProcess", "run_child"]
+
+if __name__ == "__main__":
+    # Run as `python -m`: use the module under its own name, the one pickled jobs refer to.
+    from lrs.services.batch_process import run_child as _run
+
+    _run(int(sys.argv[1]))
