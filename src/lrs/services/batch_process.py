@@ -56,8 +56,11 @@ log = logging.getLogger("lrs.batch_process")
 BATCH_BYTES = 64 * 1024
 # Batches the child handles at once (more wait in arrival order): enough to overlap one's
 # parsing with another's round trips (4 clients posting batches: 2,928/s against 2,750/s
-# with 2); its pool holds as many connections.
+# with 2); its pool keeps as many connections open, one for each (with overflow connections
+# a batch often opened one, a new PostgreSQL backend, and closed it at the end).
 BATCHES_AT_ONCE = 4
+# What PostgreSQL shows for the child's connections (pg_stat_activity.application_name).
+APPLICATION_NAME = "lrs batch process"
 # How long the child may take to start (import and connect) before the server gives up.
 START_TIMEOUT_SECONDS = 60.0
 # How long a stopping child may take to finish the batches it holds.
@@ -246,7 +249,11 @@ async def _serve(sock: socket.socket) -> None:
         configure_logging(settings.log_level)
     hooks = tuple(hooks_factory(settings))
     engine = make_engine(
-        url, pool_size=BATCHES_AT_ONCE // 2, statement_timeout_ms=settings.statement_timeout_ms
+        url,
+        pool_size=BATCHES_AT_ONCE,
+        max_overflow=0,
+        statement_timeout_ms=settings.statement_timeout_ms,
+        application_name=APPLICATION_NAME,
     )
     settle_heap()  # as the server does: a batch in flight is not walked again and again
     writer.write(_frame(_READY))
@@ -318,7 +325,14 @@ async def _outcome(write: Awaitable[WriteResult]) -> object:
         return LRSError("internal error; the request id in the logs tells more")
 
 
-__all__ = ["BATCH_BYTES", "BatchJob", "BatchProcess", "run_child"]
+__all__ = [
+    "APPLICATION_NAME",
+    "BATCHES_AT_ONCE",
+    "BATCH_BYTES",
+    "BatchJob",
+    "BatchProcess",
+    "run_child",
+]
 
 if __name__ == "__main__":
     # Run as `python -m`: use the module under its own name, the one pickled jobs refer to.

@@ -89,7 +89,9 @@ class Forwarder:
     never competes with requests for connections (nor they with it)."""
 
     def __init__(self, url: str, settings: Settings, publish: Publish | None = None):
-        self.engine: AsyncEngine = make_engine(url, pool_size=1)  # connects on first use
+        self.engine: AsyncEngine = make_engine(  # connects on first use
+            url, pool_size=1, application_name="lrs forwarder"
+        )
         self.settings = settings
         self.publish = publish
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"

@@ -42,16 +42,30 @@ _UNAVAILABLE = (
 _SERVER_SETTINGS = {"plan_cache_mode": "force_custom_plan", "jit": "off"}
 
 
-def make_engine(url: str, *, pool_size: int = 10, statement_timeout_ms: int = 0) -> AsyncEngine:
-    """The pool. No pre-ping (a round trip per checkout): a connection found dead raises a
-    disconnect error, is discarded by the pool, and the request gets 503; the next works.
+def make_engine(
+    url: str,
+    *,
+    pool_size: int = 10,
+    max_overflow: int | None = None,
+    statement_timeout_ms: int = 0,
+    application_name: str = "lrs",
+) -> AsyncEngine:
+    """The pool: `pool_size` connections kept open, `max_overflow` (as many by default)
+    more opened when they are all in use and closed as soon as they are given back. No
+    pre-ping (a round trip per checkout): a connection found dead raises a disconnect
+    error, is discarded by the pool, and the request gets 503; the next works.
     `statement_timeout_ms` (LRS_STATEMENT_TIMEOUT_MS) bounds every query; a cancelled one
-    and a pool that stays exhausted are 503s, never 500s."""
-    server_settings = {**_SERVER_SETTINGS, "statement_timeout": str(statement_timeout_ms)}
+    and a pool that stays exhausted are 503s, never 500s. `application_name` is what
+    PostgreSQL shows for the connections (pg_stat_activity, the server log)."""
+    server_settings = {
+        **_SERVER_SETTINGS,
+        "statement_timeout": str(statement_timeout_ms),
+        "application_name": application_name,
+    }
     return create_async_engine(
         url,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=pool_size if max_overflow is None else max_overflow,
         pool_timeout=10,
         connect_args={
             "command_timeout": 60,
