@@ -61,7 +61,7 @@ class Settings(BaseSettings):
         "that would pass it waits, read, until others are done",
     )
     max_batch_statements: int = Field(default=1000, ge=1)
-    max_query_limit: int = Field(default=500, ge=1, le=10000)
+    max_query_limit: int = Field(default=100, ge=1, le=10000)
     max_document_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["*"])
     log_level: LogLevel = "INFO"
