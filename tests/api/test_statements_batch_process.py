@@ -49,9 +49,16 @@ def batch_process(app: FastAPI) -> BatchProcess:
 
 
 async def _registration_ids(client: httpx.AsyncClient, registration: str) -> set[str]:
-    response = await client.get(URL, params={"registration": registration, "limit": 500})
-    assert response.status_code == 200, response.text
-    return {s["id"] for s in response.json()["statements"]}
+    """Every stored id of the registration, following `more` to the end."""
+    response = await client.get(URL, params={"registration": registration})
+    ids: set[str] = set()
+    while True:
+        assert response.status_code == 200, response.text
+        body = response.json()
+        ids.update(s["id"] for s in body["statements"])
+        if not body["more"]:
+            return ids
+        response = await client.get(body["more"])
 
 
 async def test_a_large_batch_is_stored_by_the_batch_process(

@@ -100,13 +100,16 @@ class Ingest:
 
 
 async def _stored(client: httpx.AsyncClient, registration: str) -> set[str]:
-    response = await client.get(
-        "/xAPI/statements", params={"registration": registration, "limit": LARGE_BATCH * 2}
-    )
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert body.get("more", "") == ""
-    return {s["id"] for s in body["statements"]}
+    """Every stored id of the registration, following `more` to the end."""
+    response = await client.get("/xAPI/statements", params={"registration": registration})
+    ids: set[str] = set()
+    while True:
+        assert response.status_code == 200, response.text
+        body = response.json()
+        ids.update(s["id"] for s in body["statements"])
+        if not body.get("more"):
+            return ids
+        response = await client.get(body["more"])
 
 
 async def _check_all_or_nothing(server: LiveServer, ingest: Ingest) -> None:
