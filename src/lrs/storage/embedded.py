@@ -44,6 +44,7 @@ from typing import IO, Any
 from urllib.parse import quote
 
 from lrs.errors import LRSError
+from lrs.storage.embedded_memory import memory_limit_bytes, shared_buffers_mb
 
 __all__ = ["EmbeddedPostgres", "EmbeddedPostgresError"]
 
@@ -59,7 +60,6 @@ LOG_ROTATE_BYTES = 10 * 1024 * 1024
 SOCKET_PATH_MAX = 100  # sun_path is 108 bytes on Linux, 104 on macOS
 SERVER_SETTINGS = {
     "listen_addresses": "",  # unix socket only
-    "shared_buffers": "128MB",
     # lrs serve's default at most: 4 workers x (2 x 10 pool + 4 batch process + 2 forwarder).
     "max_connections": "120",
     "fsync": "on",  # an acknowledged write must survive a crash
@@ -210,7 +210,13 @@ class EmbeddedPostgres:
             self._initdb(run_as)
         self._check_version()
         socket_dir = self._socket_dir(run_as)
-        settings = {**SERVER_SETTINGS, "unix_socket_directories": socket_dir, "port": PORT}
+        settings = {
+            **SERVER_SETTINGS,
+            # chosen from the machine (lrs.storage.embedded_memory)
+            "shared_buffers": f"{shared_buffers_mb(memory_limit_bytes())}MB",
+            "unix_socket_directories": socket_dir,
+            "port": PORT,
+        }
         options = " ".join(shlex.quote(f"--{key}={value}") for key, value in settings.items())
         logger.info("starting embedded PostgreSQL in %s", self.pgdata)
         # pg_ctl detaches the server (own session, not our child): Ctrl-C on lrs does not reach

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 import lrs
 from lrs.storage.embedded import EmbeddedPostgres, EmbeddedPostgresError
+from lrs.storage.embedded_memory import memory_limit_bytes, shared_buffers_mb
 
 SRC = str(Path(lrs.__file__).resolve().parents[1])
 HOLDER = """
@@ -154,6 +155,10 @@ async def test_first_start_creates_lrs_database_and_data_survives_restart(data_d
         url, "SELECT current_setting('fsync'), current_setting('listen_addresses')"
     )
     assert settings == [("on", "")]
+    cache_mb = await fetch(
+        url, "SELECT setting::bigint * 8 / 1024 FROM pg_settings WHERE name = 'shared_buffers'"
+    )
+    assert cache_mb == [(shared_buffers_mb(memory_limit_bytes()),)]
     first_pid = postmaster_pid(data_dir)
     assert first_pid is not None
 
