@@ -35,6 +35,8 @@ async def _app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     """Echoes the size of the body it read; waits first when asked (`/slow`)."""
     if scope["path"] == "/slow":
         await asyncio.sleep(2 * TIMEOUT)
+    elif scope["path"] == "/nearly-slow":  # reads just before the clock's second check
+        await asyncio.sleep(2 * TIMEOUT - TIMEOUT / 6)
     body, event = b"", {"more_body": True}
     while event.get("more_body"):
         event = await receive()
@@ -227,6 +229,21 @@ def test_the_servers_own_wait_for_100_continue_does_not_count(port: int) -> None
         sock.sendall(head)
         interim = sock.recv(65536)
         assert interim.startswith(b"HTTP/1.1 100"), interim
+        sock.sendall(body)
+        reply = sock.recv(65536)
+    assert reply.startswith(b"HTTP/1.1 200"), reply[:300]
+
+
+def test_the_body_clock_starts_when_100_continue_is_sent(port: int) -> None:
+    """`100 Continue` sent just before a check of the clock: the client, which sends its body
+    half a timeout later, is within its time (the clock starts again at that check rather
+    than running on from the one before, which would leave it a sixth of a timeout)."""
+    head, body = _post("/nearly-slow", b"z" * 300, b"Expect: 100-continue\r\n")
+    with _connect(port) as sock:
+        sock.sendall(head)
+        interim = sock.recv(65536)
+        assert interim.startswith(b"HTTP/1.1 100"), interim
+        time.sleep(TIMEOUT / 2)
         sock.sendall(body)
         reply = sock.recv(65536)
     assert reply.startswith(b"HTTP/1.1 200"), reply[:300]

@@ -93,6 +93,8 @@ class BoundedRequestProtocol(HttpToolsProtocol):
         self._body_pieces: list[bytes] = []
         self._refused = False
         self._clock_started = 0.0
+        # The last check found the server, not the client, holding the request up.
+        self._server_was_waiting = False
         self._deadline: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -126,6 +128,7 @@ class BoundedRequestProtocol(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
+        self._server_was_waiting = False
         self._in_head = True
         self._in_message = True
         self._head_bytes = 0
@@ -217,10 +220,14 @@ class BoundedRequestProtocol(HttpToolsProtocol):
             return
         now = self.loop.time()
         cycle = self.cycle
-        if self.flow.read_paused or (
+        server_waiting = self.flow.read_paused or (
             not self._in_head and cycle is not None and cycle.waiting_for_100_continue
-        ):
-            # Waiting on the server, not on the client: the clock starts again.
+        )
+        if server_waiting or self._server_was_waiting:
+            # Waiting on the server, not on the client: the clock starts again. So it does
+            # once more when the wait has ended since the last check (reading resumed, or
+            # `100 Continue` sent only now): the client's time starts then, not at that check.
+            self._server_was_waiting = server_waiting
             self._start_clock(self._allowed())
             return
         left = self._clock_started + self._allowed() - now
