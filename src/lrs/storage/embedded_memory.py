@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["memory_limit_bytes", "shared_buffers_mb"]
+__all__ = ["memory_limit_bytes", "parse_limit", "shared_buffers_mb"]
 
 MIB = 1024 * 1024
 MIN_SHARED_BUFFERS_MB = 128
