@@ -15,6 +15,7 @@ from lrs.ext.rules.pseudonyms import pseudonym_from_pads
 from lrs.ext.storage.pseudonyms import load_pads
 from lrs.xapi.ifi import ifi_key
 from tests.conftest import ScopedClients
+from tests.paging import pages
 
 EXT = "/xAPI/extensions"
 
@@ -49,12 +50,5 @@ async def erase(admin: httpx.AsyncClient, **body: Any) -> dict[str, Any]:
 
 async def audit_entries(admin: httpx.AsyncClient, **params: str) -> list[dict[str, Any]]:
     """Every entry matching, following `more` links."""
-    entries: list[dict[str, Any]] = []
     response = await admin.get(f"{EXT}/audit", params=params)
-    while True:
-        assert response.status_code == 200, response.text
-        body = response.json()
-        entries += body["entries"]
-        if not body["more"]:
-            return entries
-        response = await admin.get(body["more"])
+    return [entry async for body in pages(admin, response) for entry in body["entries"]]

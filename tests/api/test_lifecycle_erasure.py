@@ -31,6 +31,7 @@ from tests.factories import (
     make_substatement,
     make_voiding,
 )
+from tests.paging import pages
 
 __all__ = ["admin", "ext_db"]
 
@@ -230,11 +231,10 @@ async def test_more_token_issued_before_shows_no_erased_rows(
     assert ext_first["more"]
     await erase(admin, agent=make_agent(who="erin"))
     seen: list[dict[str, Any]] = []
-    for link, key in ((first["more"], "statements"), (ext_first["more"], "statements")):
-        while link:
-            body = (await client.get(link)).json()
-            seen += body[key]
-            link = body["more"]
+    for link in (first["more"], ext_first["more"]):
+        seen += [
+            s async for body in pages(client, await client.get(link)) for s in body["statements"]
+        ]
     assert seen
     assert all("erin@" not in json.dumps(s) for s in seen)
 

@@ -28,6 +28,7 @@ from lrs.settings import Settings
 from tests.api.in_server import writes_in_the_server
 from tests.conftest import ADMIN_KEY
 from tests.factories import make_attachment, make_statement
+from tests.paging import statement_ids
 
 URL = "/xAPI/statements"
 PADDING = "x" * 1000
@@ -46,19 +47,6 @@ def batch_process(app: FastAPI) -> BatchProcess:
     batches = app.state.lrs.batch_process
     assert isinstance(batches, BatchProcess)
     return batches
-
-
-async def _registration_ids(client: httpx.AsyncClient, registration: str) -> set[str]:
-    """Every stored id of the registration, following `more` to the end."""
-    response = await client.get(URL, params={"registration": registration})
-    ids: set[str] = set()
-    while True:
-        assert response.status_code == 200, response.text
-        body = response.json()
-        ids.update(s["id"] for s in body["statements"])
-        if not body["more"]:
-            return ids
-        response = await client.get(body["more"])
 
 
 async def test_a_large_batch_is_stored_by_the_batch_process(
@@ -80,7 +68,7 @@ async def test_a_large_batch_is_stored_by_the_batch_process(
     assert ids[4:] == [s["id"] for s in batch[4:]]
     uuid.UUID(ids[3])
     assert "X-Experience-API-Consistent-Through" in response.headers
-    assert await _registration_ids(client, registration) == set(ids)
+    assert set(await statement_ids(client, registration=registration)) == set(ids)
     stored = (await client.get(URL, params={"statementId": ids[0]})).json()
     assert stored["authority"]["account"]["name"] == ADMIN_KEY
     assert stored["result"]["response"] == PADDING
@@ -161,7 +149,7 @@ async def test_a_large_batch_conflicting_with_a_stored_statement_is_409_and_stor
     assert batch_process(app).handled == handled + 1
     assert response.status_code == 409, response.text
     assert "STR-W-006" in response.json()["error"]["message"]
-    assert await _registration_ids(client, registration) == set()
+    assert set(await statement_ids(client, registration=registration)) == set()
 
 
 async def test_bad_json_and_content_type_in_a_large_body(
@@ -271,7 +259,7 @@ async def test_a_dead_batch_process_is_replaced(app: FastAPI, client: httpx.Asyn
     os.kill(old, signal.SIGKILL)
     answer = await held
     assert answer.status_code in (200, 503), answer.text
-    assert len(await _registration_ids(client, registration)) in (0, 400)
+    assert len(set(await statement_ids(client, registration=registration))) in (0, 400)
     for _ in range(3):
         response = await client.post(URL, json=large_batch())
         if response.status_code == 200:

@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from tests.factories import make_statement
+from tests.paging import statement_ids as walk
 
 URL = "/xAPI/statements"
 THROUGH = "X-Experience-API-Consistent-Through"
@@ -43,18 +44,6 @@ async def page(client: httpx.AsyncClient, **params: Any) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
-
-
-async def walk(client: httpx.AsyncClient, **params: Any) -> list[str]:
-    """Every id of a query, following `more` to the end."""
-    body = await page(client, **params)
-    ids = [s["id"] for s in body["statements"]]
-    while body["more"]:
-        response = await client.get(body["more"])
-        assert response.status_code == 200, response.text
-        body = response.json()
-        ids += [s["id"] for s in body["statements"]]
-    return ids
 
 
 def instant(value: str) -> datetime:

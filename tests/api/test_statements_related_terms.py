@@ -19,6 +19,7 @@ from lrs.storage.database import transaction
 from tests.api.test_statements_refs import ids_for as _ids
 from tests.api.test_statements_refs import post as _post
 from tests.factories import make_activity, make_agent, make_statement, make_statement_ref
+from tests.paging import statement_ids
 
 URL = "/xAPI/statements"
 
@@ -174,15 +175,7 @@ async def test_a_statement_with_both_spellings_is_answered_once_across_pages(
     ):
         assert await _ids(client, **params) == newest_first
         assert await _ids(client, **params, ascending="true") == ids
-        seen: list[str] = []
-        response = await client.get(URL, params={**params, "limit": 2})
-        while True:
-            body = response.json()
-            seen += [s["id"] for s in body["statements"]]
-            if not body["more"]:
-                break
-            response = await client.get(body["more"])
-        assert seen == newest_first
+        assert await statement_ids(client, **params, limit=2) == newest_first
         verb = "http://adlnet.gov/expapi/verbs/completed"
         assert await _ids(client, **params, verb=verb) == newest_first
 

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.paging import statement_ids
 from tests.reliability.conftest import Spawn
 from tests.reliability.live import Cluster, LiveServer, wait_gone
 
@@ -99,24 +100,11 @@ class Ingest:
             await asyncio.sleep(0.05)
 
 
-async def _stored(client: httpx.AsyncClient, registration: str) -> set[str]:
-    """Every stored id of the registration, following `more` to the end."""
-    response = await client.get("/xAPI/statements", params={"registration": registration})
-    ids: set[str] = set()
-    while True:
-        assert response.status_code == 200, response.text
-        body = response.json()
-        ids.update(s["id"] for s in body["statements"])
-        if not body.get("more"):
-            return ids
-        response = await client.get(body["more"])
-
-
 async def _check_all_or_nothing(server: LiveServer, ingest: Ingest) -> None:
     """Every acknowledged batch whole; every other batch whole or absent."""
     async with server.client() as client:
         for registration, ids in ingest.sent.items():
-            stored = await _stored(client, registration)
+            stored = set(await statement_ids(client, registration=registration))
             if registration in ingest.acked:
                 assert stored == set(ids), f"acknowledged batch {registration} lost statements"
             else:

@@ -15,6 +15,7 @@ from lrs.api.routes import resource_routers
 from lrs.auth.scopes import GRANTS, Scope
 from tests.conftest import ADMIN_KEY, ScopedClients, basic
 from tests.factories import make_agent, make_statement, make_voiding
+from tests.paging import statement_ids
 from tests.security.console_endpoints import CONSOLE_ROUTES
 from tests.security.endpoints import ENDPOINTS, EXPECTED_GRANTS, Endpoint
 
@@ -143,9 +144,9 @@ async def test_read_mine_sees_only_its_own_authoritys_statements(
         assert (await client.post("/xAPI/statements", json=voiding)).status_code == 200
 
         own_ids = {s["id"] for s in own}
-        seen = await _all_pages(mine, {"limit": "1"})
+        seen = set(await statement_ids(mine, limit=1))
         assert seen == own_ids
-        assert await _all_pages(mine, {"agent": json.dumps(actor)}) == own_ids
+        assert set(await statement_ids(mine, agent=json.dumps(actor))) == own_ids
         for other in others:
             single = await mine.get("/xAPI/statements", params={"statementId": other["id"]})
             assert single.status_code == 404
@@ -156,20 +157,8 @@ async def test_read_mine_sees_only_its_own_authoritys_statements(
         for statement_id in own_ids:
             single = await mine.get("/xAPI/statements", params={"statementId": statement_id})
             assert single.status_code == 200
-    everything = await _all_pages(client, {})
+    everything = set(await statement_ids(client))
     assert everything >= own_ids | {s["id"] for s in others[1:]} | {voiding["id"]}
-
-
-async def _all_pages(client: httpx.AsyncClient, params: dict[str, str]) -> set[str]:
-    ids: set[str] = set()
-    response = await client.get("/xAPI/statements", params=params)
-    while True:
-        assert response.status_code == 200, response.text
-        body = response.json()
-        ids |= {s["id"] for s in body["statements"]}
-        if not body.get("more"):
-            return ids
-        response = await client.get(body["more"])
 
 
 def test_scope_names_on_the_wire() -> None:
