@@ -98,6 +98,8 @@ class LeanClient:
     """Requests on up to `connections` persistent connections to one host (see the module)."""
 
     def __init__(self, base: str, headers: Mapping[str, str], connections: int) -> None:
+        self.base = base
+        self.headers = dict(headers)
         parts = urlsplit(base)
         if parts.scheme != "http" or not parts.hostname:
             raise ValueError(f"only http:// URLs are supported by the load generator: {base}")

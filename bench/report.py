@@ -91,6 +91,8 @@ class Report:
     peak_rss_mb: float | None = None
     # CPU seconds spent during the run, by "server" and "database" (those found on this machine)
     cpu_s: dict[str, float] = field(default_factory=dict)
+    # CPU seconds of the load generator's own child processes (`bench.background`)
+    child_cpu_s: float = 0.0
 
     def recorder(self, name: str) -> Recorder:
         return self.series.setdefault(name, Recorder())
@@ -110,7 +112,7 @@ class Report:
             "series": {name: rec.summary() for name, rec in self.series.items()},
             **self.facts,
             "server_peak_rss_mb": self.peak_rss_mb,
-            "client_cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+            "client_cpu_s": round(usage.ru_utime + usage.ru_stime + self.child_cpu_s, 2),
             **cpu,
         }
 

@@ -37,8 +37,10 @@ def round_options(mode: str, options: Options, index: int) -> Options:
 async def run_http(mode: str, target: Target, options: Options, watched: Watched) -> dict[str, Any]:
     report = Report(mode)
     await preflight(target)
-    connections = options.concurrency + options.ingest_clients
-    async with make_client(target, connections) as client, rss_sampler(report, watched.server):
+    async with (
+        make_client(target, options.concurrency) as client,
+        rss_sampler(report, watched.server),
+    ):
         with cpu_meter(report, {"server": watched.server, "database": watched.database}):
             await MODES[mode](client, report, options)
     return report.as_dict()

@@ -8,7 +8,8 @@ page 1 requested `repeat` times, then the walk to page N, then page N `repeat` t
 With ``--ingest-clients N`` that many clients POST batches of ``--batch`` of the seed's
 statements from ``--start`` without pause for as long as the filter series run, so the queries
 are measured while the store is written to (series ``POST xB (background)``). They are new
-only when ``--start`` is past what is stored: from a stored range they are resends.
+only when ``--start`` is past what is stored: from a stored range they are resends. The
+writers run in a process of their own (`bench.background`), as other programs would.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from itertools import count
 
 import orjson
 
-from bench.client import JSON, LeanClient, body_of, timed
-from bench.generate import ADL, VERBS, Population, batches, population
+from bench.background import writers_in_background
+from bench.client import LeanClient, timed
+from bench.generate import ADL, VERBS, Population, population
 from bench.modes import Options
 from bench.report import Recorder, Report
 
@@ -149,39 +151,11 @@ async def run_paging(client: LeanClient, report: Report, options: Options) -> No
     report.facts["page_ratio_p50"] = round(last_p50 / first_p50, 2) if first_p50 else None
 
 
-async def _ingest_until(
-    client: LeanClient, recorder: Recorder, options: Options, stop: asyncio.Event
-) -> None:
-    """Background writers: batches of fresh statements until `stop` is set."""
-    stream = batches(
-        options.seed, 10_000_000, options.batch, start=options.start, shape=options.shape
-    )
-
-    async def worker() -> None:
-        for batch in stream:
-            if stop.is_set():
-                return
-            await timed(
-                client, recorder, "POST", "/xAPI/statements",
-                content=body_of(batch), items=len(batch), headers=JSON,
-            )  # fmt: skip
-
-    recorder.restart()
-    await asyncio.gather(*(worker() for _ in range(options.ingest_clients)))
-    recorder.stop()
-
-
 async def run(client: LeanClient, report: Report, options: Options) -> None:
     if options.ingest_clients <= 0:
         await run_filters(client, report, options)
         await run_paging(client, report, options)
         return
-    stop = asyncio.Event()
-    recorder = report.recorder(f"POST x{options.batch} (background)")
-    writers = asyncio.create_task(_ingest_until(client, recorder, options, stop))
-    try:
+    async with writers_in_background(client, options, report):
         await run_filters(client, report, options)
-    finally:
-        stop.set()
-        await writers
     await run_paging(client, report, options)

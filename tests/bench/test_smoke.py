@@ -17,8 +17,13 @@ import httpx
 import orjson
 import pytest
 from bench.__main__ import main as bench_main
+from bench.background import writers_in_background
 from bench.baseline import plain_dsn
+from bench.client import Target, make_client
+from bench.generate import statements
+from bench.modes import Options
 from bench.report import (
+    Report,
     database_pid,
     find_listening_pid,
     percentile,
@@ -95,6 +100,28 @@ def _no_errors(summary: dict[str, Any]) -> None:
     for name, series in summary["series"].items():
         assert series["errors"] == {}, name
         assert series["requests"] > 0, name
+
+
+async def test_background_writers_run_in_a_process_of_their_own(live: tuple[str, int]) -> None:
+    """`query --ingest-clients`: the writers' first batch is stored before the block runs (the
+    queries are measured under ingest from their first request), in a process other than this
+    one; their series and their CPU come back into the report."""
+    url, _ = live
+    options = Options(batch=5, start=40_000, ingest_clients=2)
+    [first] = statements(options.seed, 1, start=options.start)
+    report = Report("query")
+    client = make_client(Target(url, KEY, SECRET), 1)
+    async with client, writers_in_background(client, options, report):
+        stored = await client.get("/xAPI/statements", params={"statementId": first["id"]})
+        assert stored.status_code == 200
+        assert report.series == {}  # nothing is recorded here while they run
+    series = report.series["POST x5 (background)"].summary()
+    assert series["requests"] >= 1
+    assert series["items"] == 5 * series["requests"]
+    assert series["errors"] == {}
+    assert series["seconds"] > 0
+    assert report.child_cpu_s > 0
+    assert report.as_dict()["client_cpu_s"] >= round(report.child_cpu_s, 2)
 
 
 def test_ingest_then_query_documents_mixed(
