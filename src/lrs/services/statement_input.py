@@ -16,7 +16,12 @@ from lrs.errors import BadRequest, PayloadTooLarge
 from lrs.services.statements import Attachment
 from lrs.xapi.equivalence import statements_equivalent
 from lrs.xapi.jsonparse import loads_strict
-from lrs.xapi.multipart import match_attachments, media_type, parse_multipart_statements
+from lrs.xapi.multipart import (
+    match_attachments,
+    media_type,
+    multipart_type_from_body,
+    parse_multipart_statements,
+)
 from lrs.xapi.signature import verify_signed_statements
 from lrs.xapi.validate import attachments_without_file_url, parse_statements_body
 from lrs.xapi.versions import XapiVersion
@@ -65,6 +70,10 @@ def parse_statement_input(
     max_statements: int,
 ) -> StatementInput:
     kind = media_type(content_type or "application/json")
+    if kind == "application/octet-stream":
+        # A multipart body whose Content-Type a client's HTTP library replaced (see there).
+        content_type = multipart_type_from_body(body) or content_type
+        kind = media_type(content_type or "")
     if kind == "multipart/mixed":
         return _multipart(body, content_type or "", version, single, max_statements)
     if kind != "application/json":

@@ -28,6 +28,7 @@ __all__ = [
     "iter_multipart_response",
     "match_attachments",
     "media_type",
+    "multipart_type_from_body",
     "parse_multipart_statements",
 ]
 
@@ -77,6 +78,29 @@ class MultipartRequest:
 def media_type(value: str) -> str:
     """The `type/subtype` of a Content-Type value, lowercased, without parameters (CT-006)."""
     return value.split(";", 1)[0].strip().lower()
+
+
+# RFC 2046's boundary: 1 to 70 of these characters, the last not a space.
+_BCHARS = rb"-0-9A-Za-z'()+_,./:=?"
+_BOUNDARY_LINE = re.compile(rb"--([" + _BCHARS + rb" ]{0,69}[" + _BCHARS + rb"])[ \t]*\r?\n")
+_HEADER_LINE = re.compile(rb"[!-9;-~]+:")
+
+
+def multipart_type_from_body(body: bytes) -> str | None:
+    """The `multipart/mixed` Content-Type a statement body sent as `application/octet-stream`
+    was built with, read from its first line; None when the body does not open as one.
+
+    @xapi/xapi (3.x) on Node.js builds an attachment request as a multipart/mixed body with
+    its boundary in the Content-Type it sets, but its HTTP library (axios) sends the body, a
+    Blob without a type, as `application/octet-stream` instead. The boundary is then only in
+    the body: its first line is the first delimiter, `--BOUNDARY`, and the statement part's
+    headers follow. Only a body that opens exactly so is taken as multipart; everything the
+    multipart rules check (ATT-001..013) is checked as for any multipart request.
+    """
+    delimiter = _BOUNDARY_LINE.match(body)
+    if delimiter is None or _HEADER_LINE.match(body, delimiter.end()) is None:
+        return None
+    return f'multipart/mixed; boundary="{delimiter.group(1).decode("ascii")}"'
 
 
 def parse_multipart_statements(body: bytes, content_type: str) -> MultipartRequest:

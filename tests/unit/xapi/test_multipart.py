@@ -19,6 +19,7 @@ from lrs.xapi.multipart import (
     iter_multipart_response,
     match_attachments,
     media_type,
+    multipart_type_from_body,
     parse_multipart_statements,
 )
 
@@ -498,3 +499,53 @@ def test_att014_streaming_variant_matches_whole_body() -> None:
     parsed = parse_multipart_statements(payload, content_type)
     assert parsed.statement_part == b"{}"
     assert parsed.parts[SHA].data == DATA
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (b"--0158137568346025\r\nContent-Type: application/json\r\n\r\n{}", "0158137568346025"),
+        (b"--" + BOUNDARY.encode() + b"\r\nContent-Type: application/json\r\n", BOUNDARY),
+        (b"--a b \t\r\nX: y\r\n", "a b"),  # transport padding after it
+        (b"--abc\nContent-Type: application/json\n", "abc"),  # bare LF framing
+        (b"--" + b"b" * 70 + b"\r\nX: y", "b" * 70),
+    ],
+)
+def test_a_body_opening_with_a_delimiter_names_its_boundary(body: bytes, expected: str) -> None:
+    content_type = multipart_type_from_body(body)
+    assert content_type == f'multipart/mixed; boundary="{expected}"'
+    assert media_type(content_type) == "multipart/mixed"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b'{"actor": {}}',
+        b"--",
+        b"--abc",  # no line end
+        b"--abc\r\n",  # nothing after it
+        b"--abc\r\n\r\n{}",  # no header line after it
+        b"--\r\nX: y",  # an empty boundary
+        b"--" + b"b" * 71 + b"\r\nX: y",  # longer than RFC 2046 allows
+        b"--{abc}\r\nX: y",  # characters a boundary cannot hold
+        b" --abc\r\nX: y",  # not at the very start
+        b"\r\n--abc\r\nX: y",  # a preamble: never sent without the header
+    ],
+)
+def test_anything_else_is_not_taken_for_multipart(body: bytes) -> None:
+    assert multipart_type_from_body(body) is None
+
+
+def test_the_named_boundary_parses_the_body() -> None:
+    """The Content-Type it gives reads the body as the same request sent labelled would."""
+    body = (
+        f"--{BOUNDARY}\r\nContent-Type: application/json\r\n\r\n".encode()
+        + STATEMENT
+        + f"\r\n--{BOUNDARY}\r\nX-Experience-API-Hash: {SHA}\r\n\r\n".encode()
+        + DATA
+        + f"\r\n--{BOUNDARY}--\r\n".encode()
+    )
+    content_type = multipart_type_from_body(body)
+    assert content_type is not None
+    assert parse_multipart_statements(body, content_type) == parse_multipart_statements(body, CT)
