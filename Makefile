@@ -8,7 +8,7 @@ DEV_KEY ?= dev
 DEV_SECRET ?= dev-secret
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-external lint format typecheck conformance bench openapi check clean
+.PHONY: help install run test test-external lint format typecheck conformance js-clients bench openapi check clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -50,6 +50,9 @@ typecheck: install ## mypy --strict over the package and its tests
 
 conformance: install ## run the conformance suite (1.0.3 and 2.0.0) against a fresh local lrs
 	PATH=$(abspath $(BIN)):$$PATH scripts/conformance-local.sh
+
+js-clients: install ## run @xapi/xapi and TinCanJS (needs Node.js and npm) against a fresh local lrs, or LRS_URL
+	PATH=$(abspath $(BIN)):$$PATH scripts/js-clients-local.sh
 
 bench: install ## a short benchmark run against a fresh local lrs (see bench/README.md)
 	$(BIN)/python -m bench --help
