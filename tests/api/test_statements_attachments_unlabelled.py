@@ -5,8 +5,9 @@ in its Content-Type header, but its HTTP library (axios) sends the body as
 `application/octet-stream`. The bodies below are the bytes it sends, captured from the
 library: a boundary of 16 digits, a `Content-Disposition` header on the statement part, the
 closing delimiter after a CRLF. With two payloads or more the library puts the next delimiter
-straight after a payload's last byte, with no CRLF before it, so the delimiter is part of the
-data to any multipart reader (RFC 2046): such a request is refused (ATT-008) and stores nothing.
+straight after a payload's last byte, with no CRLF before it (RFC 2046 wants one); such a body
+is read again with those delimiters, and taken only when every payload then hashes to what it
+declares (ATT-008).
 """
 
 from __future__ import annotations
@@ -108,20 +109,43 @@ async def test_a_large_body_goes_through_the_batch_process_the_same_way(
     assert read_multipart(got)[1][1] == data
 
 
-async def test_two_payloads_without_a_line_end_between_are_refused(
+async def test_two_payloads_without_a_line_end_between_are_stored(
     client: httpx.AsyncClient,
 ) -> None:
-    """ATT-008: the library's second delimiter runs on from the first payload's data, which
-    then does not hash to what it declares; 400 and nothing stored."""
-    first, second = b"first payload", b"second payload"
+    """The library's second delimiter runs on from the first payload's data: read again with
+    it, every payload hashes to what it declares, so the batch is stored with both payloads,
+    exactly as sent."""
+    first, second = b"first payload\r\n", b"\x00second payload"
     batch = [
         make_statement(attachments=[make_attachment(first)]),
         make_statement(attachments=[make_attachment(second)]),
     ]
     body = library_body(batch, (first, "text/plain"), (second, "text/plain"), boundary="42")
+    assert b"payload\r\n--42\r\n" in body  # the first payload's own CRLF, then no other
+    response = await client.post(URL, content=body, headers=OCTETS)
+    assert response.status_code == 200, response.text
+    for statement, data in zip(batch, (first, second), strict=True):
+        got = await client.get(URL, params={"statementId": statement["id"], "attachments": "true"})
+        assert read_multipart(got)[1][1] == data
+
+
+async def test_a_wrong_payload_among_run_on_delimiters_is_still_refused(
+    client: httpx.AsyncClient,
+) -> None:
+    """ATT-008: read either way, a payload that does not hash to what it declares is refused,
+    with the first reading's error, and nothing is stored."""
+    first, second = b"first payload", b"second payload"
+    batch = [
+        make_statement(attachments=[make_attachment(first)]),
+        make_statement(attachments=[make_attachment(second)]),
+    ]
+    body = library_body(batch, (first, "text/plain"), (b"tampered", "text/plain"), boundary="42")
+    body = body.replace(sha256(b"tampered").encode(), sha256(second).encode())
     response = await client.post(URL, content=body, headers=OCTETS)
     assert response.status_code == 400
-    assert "ATT-008" in response.json()["error"]["message"]
+    error = response.json()["error"]
+    assert "ATT-008" in error["message"]
+    assert error["path"] == "multipart:part[1]"
     for statement in batch:
         missing = await client.get(URL, params={"statementId": statement["id"]})
         assert missing.status_code == 404

@@ -114,15 +114,45 @@ def parse_multipart_statements(body: bytes, content_type: str) -> MultipartReque
     ATT-004: the first part must be `application/json` (parameters allowed, CT-006).
     ATT-005..008, ATT-013: every later part declares its hash, is binary unless it says
     base64, and its bytes must hash to what it declares. A repeated payload is kept once.
+
+    A body whose payloads do not hash to what they declare is read once more with delimiters
+    that may run on from the data before them, without the line ending RFC 2046 puts there:
+    @xapi/xapi (3.x) writes every payload but the last so. A line ending before a delimiter
+    then belongs to the data or to the delimiter, whichever makes the payload hash to what it
+    declares. That reading is taken only when every payload does; otherwise the first
+    reading's error stands.
     """
     boundary = _boundary(content_type)
-    raw_parts = _split(body, boundary)
+    parts, line_end = _split(body, boundary)
+    try:
+        return _request(parts)
+    except _HashMismatch as error:
+        try:
+            return _request(_split(body, boundary, run_on=True)[0], loose_end=line_end)
+        except BadRequest:
+            raise error from None
+
+
+def _request(
+    raw_parts: list[tuple[dict[str, str], bytes]], *, loose_end: bytes = b""
+) -> MultipartRequest:
+    """The statement part and the attachment parts; with `loose_end`, a payload that ends with
+    it is also tried without it."""
     statement_ct, statement_part = _statement_part(raw_parts[0])
     parts: dict[str, AttachmentPart] = {}
     for index, (headers, payload) in enumerate(raw_parts[1:], start=1):
-        part = _attachment_part(index, headers, payload)
+        try:
+            part = _attachment_part(index, headers, payload)
+        except _HashMismatch:
+            if not loose_end or not payload.endswith(loose_end):
+                raise
+            part = _attachment_part(index, headers, payload[: -len(loose_end)])
         parts.setdefault(part.sha2, part)
     return MultipartRequest(statement_part, statement_ct, parts)
+
+
+class _HashMismatch(BadRequest):
+    """A payload that does not hash to its declared sha2 (ATT-008)."""
 
 
 def _boundary(content_type: str) -> str:
@@ -149,14 +179,19 @@ def _boundary(content_type: str) -> str:
     return boundary
 
 
-def _split(body: bytes, boundary: str) -> list[tuple[dict[str, str], bytes]]:
+def _split(
+    body: bytes, boundary: str, *, run_on: bool = False
+) -> tuple[list[tuple[dict[str, str], bytes]], bytes]:
+    """The parts between the delimiters, and the line ending of the framing. With `run_on` a
+    delimiter need not start a line, and the data before it is kept whole, a line ending at
+    its end included (see `parse_multipart_statements`)."""
     dash = b"--" + boundary.encode("ascii")
     pos, nl = _first_delimiter(body, dash)
-    delimiter = nl + dash
+    delimiter = dash if run_on else nl + dash
     chunks: list[bytes] = []
     while True:
         # The line ending just consumed may also open the next delimiter (an empty part).
-        search = pos - len(nl)
+        search = pos if run_on else pos - len(nl)
         while True:
             found = body.find(delimiter, search)
             if found < 0:
@@ -171,7 +206,7 @@ def _split(body: bytes, boundary: str) -> list[tuple[dict[str, str], bytes]]:
         pos, closed = after
         if closed:
             break
-    return [_headers_and_payload(i, chunk, nl) for i, chunk in enumerate(chunks)]
+    return [_headers_and_payload(i, chunk, nl) for i, chunk in enumerate(chunks)], nl
 
 
 def _first_delimiter(body: bytes, dash: bytes) -> tuple[int, bytes]:
@@ -270,7 +305,7 @@ def _attachment_part(index: int, headers: dict[str, str], payload: bytes) -> Att
     _check_content_length(path, headers, payload)
     data = _decode(index, headers, payload)
     if hashlib.new(algorithm, data).hexdigest() != declared:
-        raise BadRequest(
+        raise _HashMismatch(
             f"attachment data does not hash to its {HASH_HEADER} {declared} (ATT-008)", path=path
         )
     return AttachmentPart(headers.get("content-type", ""), data, declared, headers, index)

@@ -549,3 +549,36 @@ def test_the_named_boundary_parses_the_body() -> None:
     content_type = multipart_type_from_body(body)
     assert content_type is not None
     assert parse_multipart_statements(body, content_type) == parse_multipart_statements(body, CT)
+
+
+def _run_on_body(payloads: list[bytes]) -> bytes:
+    """A body as @xapi/xapi writes it: each payload but the last runs on into the next
+    delimiter, with no line ending between them."""
+    body = f"--{BOUNDARY}\r\nContent-Type: application/json\r\n\r\n".encode() + STATEMENT
+    body += b"\r\n"
+    for data in payloads:
+        digest = hashlib.sha256(data).hexdigest()
+        body += f"--{BOUNDARY}\r\nX-Experience-API-Hash: {digest}\r\n\r\n".encode() + data
+    return body + f"\r\n--{BOUNDARY}--\r\n".encode()
+
+
+@pytest.mark.parametrize(
+    "payloads",
+    [
+        [b"first", b"second"],
+        [b"ends with its own line end\r\n", b"second"],  # the CRLF stays in the data
+        [b"a\r\n", b"b\r\n", b"c"],
+    ],
+)
+def test_delimiters_running_on_from_the_data_are_read_by_the_hashes(payloads: list[bytes]) -> None:
+    request = parse_multipart_statements(_run_on_body(payloads), CT)
+    assert json.loads(request.statement_part) == json.loads(STATEMENT)
+    assert sorted(part.data for part in request.parts.values()) == sorted(payloads)
+
+
+def test_a_wrong_payload_keeps_the_first_readings_error() -> None:
+    body = _run_on_body([b"first", b"second"]).replace(b"second", b"tampered")
+    with pytest.raises(BadRequest) as caught:
+        parse_multipart_statements(body, CT)
+    assert "ATT-008" in str(caught.value)
+    assert caught.value.path == "multipart:part[1]"
