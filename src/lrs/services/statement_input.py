@@ -70,10 +70,10 @@ def parse_statement_input(
     max_statements: int,
 ) -> StatementInput:
     kind = media_type(content_type or "application/json")
-    if kind == "application/octet-stream":
-        # A multipart body whose Content-Type a client's HTTP library replaced (see there).
-        content_type = multipart_type_from_body(body) or content_type
-        kind = media_type(content_type or "")
+    # A multipart body whose Content-Type a client's HTTP library replaced (see there).
+    sniffed = multipart_type_from_body(body) if kind == "application/octet-stream" else None
+    if sniffed is not None:
+        content_type, kind = sniffed, "multipart/mixed"
     if kind == "multipart/mixed":
         return _multipart(body, content_type or "", version, single, max_statements)
     if kind != "application/json":
