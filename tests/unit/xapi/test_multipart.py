@@ -582,3 +582,20 @@ def test_a_wrong_payload_keeps_the_first_readings_error() -> None:
         parse_multipart_statements(body, CT)
     assert "ATT-008" in str(caught.value)
     assert caught.value.path == "multipart:part[1]"
+
+
+def test_many_near_delimiters_inside_data_stay_data() -> None:
+    """ATT-002: text that only starts like a delimiter (the boundary followed by more text, or
+    by padding and no line end) is data, however often it occurs."""
+    data = b"\r\n--" + BOUNDARY.encode() + b"x" + b"\r\n--" + BOUNDARY.encode() + b"  y"
+    data *= 2000
+    digest = hashlib.sha256(data).hexdigest()
+    body = (
+        f"--{BOUNDARY}\r\nContent-Type: application/json\r\n\r\n".encode()
+        + STATEMENT
+        + f"\r\n--{BOUNDARY}\r\nX-Experience-API-Hash: {digest}\r\n\r\n".encode()
+        + data
+        + f"\r\n--{BOUNDARY}--\r\n".encode()
+    )
+    [part] = parse_multipart_statements(body, CT).parts.values()
+    assert part.data == data
