@@ -11,6 +11,7 @@ import copy
 import json
 import uuid
 from collections import Counter
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -18,6 +19,7 @@ import pytest
 from fastapi import FastAPI
 
 from tests.factories import make_activity, make_agent, make_statement
+from tests.paging import pages
 
 pytestmark = pytest.mark.usefixtures("clean_db")
 
@@ -176,3 +178,67 @@ async def test_conditional_read_modify_write_loses_no_increment(
     final = await client.get(STATE, params=params)
     assert final.json() == {"n": writers * increments}
     assert sum(conflicts) > 0, "the writers never raced; the test proves nothing"
+
+
+async def _write_one_by_one(client: httpx.AsyncClient, registration: str, count: int) -> None:
+    for _ in range(count):
+        body = make_statement(context={"registration": registration})
+        answer = await client.post("/xAPI/statements", json=body)
+        assert answer.status_code == 200, answer.text
+
+
+async def _write_batches(client: httpx.AsyncClient, registration: str, count: int) -> None:
+    for _ in range(count):
+        batch = [make_statement(context={"registration": registration}) for _ in range(5)]
+        answer = await client.post("/xAPI/statements", json=batch)
+        assert answer.status_code == 200, answer.text
+
+
+async def _observe(
+    client: httpx.AsyncClient, registration: str, writing: asyncio.Future[Any]
+) -> list[tuple[datetime, set[str]]]:
+    """(Consistent-Through of the first page, ids over all pages) for each read while the
+    writers run; later pages can only add statements."""
+    seen = []
+    while not writing.done():
+        first = await client.get("/xAPI/statements", params={"registration": registration})
+        assert first.status_code == 200, first.text
+        through = datetime.fromisoformat(first.headers["X-Experience-API-Consistent-Through"])
+        returned = {s["id"] async for body in pages(client, first) for s in body["statements"]}
+        seen.append((through, returned))
+    return seen
+
+
+async def _stored(client: httpx.AsyncClient, registration: str) -> dict[str, datetime]:
+    first = await client.get("/xAPI/statements", params={"registration": registration})
+    return {
+        s["id"]: datetime.fromisoformat(s["stored"])
+        async for body in pages(client, first)
+        for s in body["statements"]
+    }
+
+
+async def test_consistent_through_is_never_ahead_of_a_racing_write(
+    client: httpx.AsyncClient,
+) -> None:
+    """ORD-008, STR-R-008/009: while single-statement writers (grouped into shared commits)
+    and batch writers race, every read's Consistent-Through is behind every statement it
+    did not return; and it keeps up with the writes (recent, not stuck at the start)."""
+    registration = str(uuid.uuid4())
+    writers = [_write_one_by_one(client, registration, 40) for _ in range(6)]
+    writers += [_write_batches(client, registration, 8) for _ in range(2)]
+    writing = asyncio.ensure_future(asyncio.gather(*writers))
+    observations = await asyncio.gather(
+        *(_observe(client, registration, writing) for _ in range(3))
+    )
+    await writing
+    stored = await _stored(client, registration)
+    assert len(stored) == 6 * 40 + 2 * 8 * 5
+    reads = [read for reader in observations for read in reader]
+    assert len(reads) >= 10
+    for through, returned in reads:
+        missed = [sid for sid, at in stored.items() if at < through and sid not in returned]
+        assert not missed, f"stored before {through} but not returned: {missed}"
+    # Recent: the last reads' Consistent-Through covers most of what was written.
+    latest = max(through for through, _ in reads)
+    assert sum(at < latest for at in stored.values()) >= len(stored) // 2

@@ -15,7 +15,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lrs.storage.database import driver_connection
-from lrs.storage.statements import CONSISTENCY_MARGIN, INGEST_LOCK_KEY
+from lrs.storage.statements import INGEST_LOCK_KEY
 
 _WRITE_GROUP = """
     SELECT written, through_at, seqs_json
@@ -102,9 +102,7 @@ async def write_group(
     )
     if not result["written"]:
         return None
-    return GroupWritten(
-        orjson.loads(result["seqs_json"]), result["through_at"] - CONSISTENCY_MARGIN
-    )
+    return GroupWritten(orjson.loads(result["seqs_json"]), result["through_at"])
 
 
 _ACTIVITY_VERSIONS = """

@@ -37,7 +37,7 @@ from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from lrs.storage.database import driver_connection
-from lrs.storage.statements import CONSISTENCY_MARGIN, StoredRow
+from lrs.storage.statements import StoredRow
 from lrs.storage.tables import statement_terms, statements
 from lrs.xapi.terms import RELATED_AGENT, VERB, authority_of, spellings
 
@@ -352,4 +352,5 @@ async def read_start(conn: AsyncConnection, key: str, version: str) -> tuple[dat
     """`consistent_through`, and whether credential `key` is unrevoked at `version`."""
     driver = await driver_connection(conn)  # an autocommit connection (see the callers)
     row = await driver.fetchrow(_READ_START, key, version)
-    return row["through_at"] - CONSISTENCY_MARGIN, bool(row["confirmed"])
+    through: datetime = row["through_at"]
+    return through, bool(row["confirmed"])

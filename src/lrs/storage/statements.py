@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, NamedTuple
 
 import orjson
@@ -60,10 +60,6 @@ _EXISTING = text(
     "SELECT id::text AS id, payload FROM statements WHERE id = ANY(CAST(:ids AS uuid[]))"
 ).bindparams(bindparam("ids", type_=_TEXTS))
 
-# A transaction publishes its start in pg_stat_activity a moment after taking the timestamp;
-# a few milliseconds cover that gap and keep Consistent-Through recent (ORD-008, STR-R-009).
-CONSISTENCY_MARGIN = timedelta(milliseconds=5)
-
 # Every write holds this advisory lock (shared) from its first command to its end. A writer
 # that must not interleave with statement ingest (the door/role roster of `lrs.ext`, whose
 # re-tagging must see every statement an ingest tags without it) takes it exclusively.
@@ -72,11 +68,16 @@ INGEST_LOCK_KEY = 7_300_103
 # The first command of a write, `lrs_begin_write` (migration 0012) and its plan settings.
 # `through`: no other transaction open now started earlier, and any transaction starting
 # later takes a later `stored`, so once this one commits every statement stored before
-# `through` is queryable (ORD-008). `referenced`: which of the batch's ids stored statements
-# already point at (StatementRef objects), and whether one of those is a voiding statement,
-# so that voiding (ST-VOID-006) and StatementRef terms (STR-Q-025) are applied only when
-# they can apply. `confirmed`: which remembered credentials are unrevoked and unchanged
-# (`lrs.auth.authenticator`). All of it costs one round trip.
+# `through` is queryable (ORD-008). It needs no safety margin, so it stays as recent as it
+# can be (STR-R-009): a writer's start is published in pg_stat_activity when its transaction
+# starts, before it takes `stored` (`clock_timestamp()` inside the write), and is cleared
+# only after its commit is visible. A reader that does not see a writer's start therefore
+# either sees its commit or read the activity before that writer took `stored`, that is
+# after the reader's own `now()`, which bounds `through`. `referenced`: which of the batch's
+# ids stored statements already point at (StatementRef objects), and whether one of those
+# is a voiding statement, so that voiding (ST-VOID-006) and StatementRef terms (STR-Q-025)
+# are applied only when they can apply. `confirmed`: which remembered credentials are
+# unrevoked and unchanged (`lrs.auth.authenticator`). All of it costs one round trip.
 #
 # The function keeps its own query's plan (generic, planned once per connection). This
 # command also sets how the rest of the write transaction is planned. Its commands are the
@@ -131,7 +132,7 @@ async def begin_write(
     )
     return WriteStart(
         row["stored_at"],
-        row["through_at"] - CONSISTENCY_MARGIN,
+        row["through_at"],
         orjson.loads(row["existing_json"]),
         orjson.loads(row["referenced_json"]),
         frozenset(credentials[n - 1] for n in row["confirmed"]),
