@@ -15,6 +15,8 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
 
 from tests.factories import make_statement
 from tests.paging import statement_ids as walk
@@ -81,6 +83,37 @@ async def test_consistent_through_covers_earlier_writes(client: httpx.AsyncClien
     through = instant(response.headers[THROUGH])
     now = datetime.now(UTC)
     assert now - timedelta(seconds=30) < through <= now
+
+
+async def test_consistent_through_is_not_held_back_by_a_long_read(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    """STR-R-009: a transaction that only reads (a long report, a backup's dump, an analyst's
+    session left open) stores no statement, so it does not hold Consistent-Through back."""
+    async with app.state.lrs.engine.connect() as reader:
+        await reader.execute(text("SELECT count(*) FROM statements"))  # a transaction opens
+        stored_id = (await post(client, [make_statement()]))[0]
+        stored = instant((await page(client, statementId=stored_id))["stored"])
+        response = await client.get(URL, params={"limit": 1})
+        assert instant(response.headers[THROUGH]) >= stored.replace(
+            microsecond=stored.microsecond // 1000 * 1000
+        )
+
+
+async def test_consistent_through_waits_for_an_open_write(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    """ORD-008: a transaction that may still store statements (it holds a transaction id,
+    as every statement write does before it takes `stored`) holds Consistent-Through at its
+    start until it ends."""
+    async with app.state.lrs.engine.connect() as writer:
+        started = (await writer.execute(text("SELECT now(), pg_current_xact_id()"))).first()
+        assert started is not None
+        await post(client, [make_statement()])
+        response = await client.get(URL, params={"limit": 1})
+        assert instant(response.headers[THROUGH]) <= started[0]
+    response = await client.get(URL, params={"limit": 1})
+    assert instant(response.headers[THROUGH]) > started[0]
 
 
 async def test_default_order_is_newest_first(client: httpx.AsyncClient) -> None:

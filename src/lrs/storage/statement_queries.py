@@ -343,7 +343,7 @@ _READ_START = "SELECT r.through_at, r.confirmed FROM lrs_read_start($1::text, $2
 
 async def consistent_through(conn: AsyncConnection) -> datetime:
     """Every statement stored before this instant is queryable (STR-R-008, ORD-008): the
-    oldest open transaction bounds what a reader may not see yet."""
+    oldest open statement write bounds what a reader may not see yet."""
     through, _ = await read_start(conn, "", "")
     return through
 

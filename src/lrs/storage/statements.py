@@ -66,14 +66,15 @@ _EXISTING = text(
 INGEST_LOCK_KEY = 7_300_103
 
 # The first command of a write, `lrs_begin_write` (migration 0012) and its plan settings.
-# `through`: no other transaction open now started earlier, and any transaction starting
-# later takes a later `stored`, so once this one commits every statement stored before
-# `through` is queryable (ORD-008). It needs no safety margin, so it stays as recent as it
-# can be (STR-R-009): a writer's start is published in pg_stat_activity when its transaction
-# starts, before it takes `stored` (`clock_timestamp()` inside the write), and is cleared
-# only after its commit is visible. A reader that does not see a writer's start therefore
-# either sees its commit or read the activity before that writer took `stored`, that is
-# after the reader's own `now()`, which bounds `through`. `referenced`: which of the batch's
+# `through` (`lrs_consistent_through()`, migration 0017): no other statement write open now
+# started earlier, and any write starting later takes a later `stored`, so once this one
+# commits every statement stored before `through` is queryable (ORD-008). A write takes its
+# transaction id before it takes `stored` (`clock_timestamp()` inside the write), and the id
+# is cleared only after its commit is visible; transactions without one (reads) are not
+# counted. A reader that does not count a write therefore either sees its commit or read the
+# activity before that write took `stored`, that is after the reader's own `now()`, which
+# bounds `through`. Hence no safety margin, and no long read holding it back: it stays as
+# recent as it can be (STR-R-009). `referenced`: which of the batch's
 # ids stored statements already point at (StatementRef objects), and whether one of those
 # is a voiding statement, so that voiding (ST-VOID-006) and StatementRef terms (STR-Q-025)
 # are applied only when they can apply. `confirmed`: which remembered credentials are
