@@ -18,6 +18,8 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 
+from lrs.auth import authenticator
+from lrs.services import statement_query as reads
 from tests.factories import make_statement
 from tests.paging import statement_ids as walk
 
@@ -68,11 +70,30 @@ async def test_single_fetch_headers(client: httpx.AsyncClient) -> None:
     assert through <= datetime.now(UTC)
 
 
-async def test_unknown_statement_is_404(client: httpx.AsyncClient) -> None:
-    """STR-R-005, ERR-013."""
-    response = await client.get(URL, params={"statementId": str(uuid.uuid4())})
-    assert response.status_code == 404
-    assert THROUGH in response.headers
+async def test_unknown_statement_is_404(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """STR-R-005, ERR-013, STR-R-008: the 404 carries the Consistent-Through its read took,
+    recent; the read's first command confirmed the credential, so the error is answered
+    without reading the credential row or Consistent-Through again."""
+    stored_id = (await post(client, [make_statement()]))[0]
+    stored = instant((await page(client, statementId=stored_id))["stored"])
+    again: list[str] = []
+
+    async def counted(name: str, original: Any, *args: Any) -> Any:
+        again.append(name)
+        return await original(*args)
+
+    for module, name in ((authenticator, "find_credential"), (reads, "current_consistent_through")):
+        original = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *args, n=name, f=original: counted(n, f, *args))
+    for params in ({"statementId": str(uuid.uuid4())}, {"voidedStatementId": stored_id}):
+        response = await client.get(URL, params=params)
+        assert response.status_code == 404, response.text
+        through = instant(response.headers[THROUGH])
+        assert stored.replace(microsecond=stored.microsecond // 1000 * 1000) <= through
+        assert through <= datetime.now(UTC)
+    assert again == []
 
 
 async def test_consistent_through_covers_earlier_writes(client: httpx.AsyncClient) -> None:

@@ -55,7 +55,11 @@ class _StatementRoute(APIRoute):
             try:
                 return await handler(request)
             except LRSError as error:
-                through = await reads.current_consistent_through(get_context(request).engine)
+                through = (
+                    error.consistent_through
+                    if isinstance(error, reads.StatementNotFound)
+                    else await reads.current_consistent_through(get_context(request).engine)
+                )
                 headers = _through_header(through) if through is not None else {}
                 return error_response(error, headers=headers)
 
@@ -108,11 +112,12 @@ async def _answering_confirmed(
     request: Request, principal: Principal, access: Access
 ) -> AsyncIterator[None]:
     """An error is answered only to a confirmed credential: one revoked since it was
-    remembered gets its 401 instead (`lrs.auth.authenticator`)."""
+    remembered gets its 401 instead (`lrs.auth.authenticator`). A statement not found was
+    looked for after the read's first command confirmed it."""
     try:
         yield
-    except LRSError:
-        if not principal.confirmed:
+    except LRSError as error:
+        if not principal.confirmed and not isinstance(error, reads.StatementNotFound):
             await reconfirmed(request, principal, access)
         raise
 

@@ -233,6 +233,16 @@ async def current_consistent_through(engine: AsyncEngine) -> datetime | None:
         return None
 
 
+class StatementNotFound(NotFound):
+    """No statement with the id asked for (404), found after the read's first command had
+    confirmed the credential and taken Consistent-Through: the answer needs neither again
+    (two commands fewer than an error raised before the read, `lrs.api.statements`)."""
+
+    def __init__(self, message: str, consistent_through: datetime) -> None:
+        super().__init__(message)
+        self.consistent_through = consistent_through
+
+
 async def run_single(engine: AsyncEngine, request: SingleRequest, principal: Principal) -> Page:
     """One statement by id, as a page of one row with what serving it needs
     (STR-R-001/002); Consistent-Through is taken before the read, as in `run_query`."""
@@ -244,7 +254,7 @@ async def run_single(engine: AsyncEngine, request: SingleRequest, principal: Pri
         )
         if row is None:
             what = "voided statement" if request.voided else "statement"
-            raise NotFound(f"no {what} with id {request.statement_id}")
+            raise StatementNotFound(f"no {what} with id {request.statement_id}", through)
         canonical, attachments = await _extras(conn, [row], request.presentation, own is not None)
     return Page([row], "", through, canonical, attachments)
 
