@@ -180,42 +180,44 @@ async def test_conditional_read_modify_write_loses_no_increment(
     assert sum(conflicts) > 0, "the writers never raced; the test proves nothing"
 
 
-async def _write_one_by_one(client: httpx.AsyncClient, registration: str, count: int) -> None:
-    for _ in range(count):
-        body = make_statement(context={"registration": registration})
+async def _write(
+    client: httpx.AsyncClient, registration: str, posts: int, batch: int | None
+) -> None:
+    """`posts` POSTs of one statement (`batch` None: the grouped path) or of `batch`."""
+    for _ in range(posts):
+        statements = [
+            make_statement(context={"registration": registration}) for _ in range(batch or 1)
+        ]
+        body = statements[0] if batch is None else statements
         answer = await client.post("/xAPI/statements", json=body)
         assert answer.status_code == 200, answer.text
 
 
-async def _write_batches(client: httpx.AsyncClient, registration: str, count: int) -> None:
-    for _ in range(count):
-        batch = [make_statement(context={"registration": registration}) for _ in range(5)]
-        answer = await client.post("/xAPI/statements", json=batch)
-        assert answer.status_code == 200, answer.text
+async def _read_all(
+    client: httpx.AsyncClient, registration: str
+) -> tuple[datetime, dict[str, datetime]]:
+    """The first page's Consistent-Through, and every statement's `stored` over all pages
+    (later pages can only add statements)."""
+    first = await client.get("/xAPI/statements", params={"registration": registration})
+    assert first.status_code == 200, first.text
+    through = datetime.fromisoformat(first.headers["X-Experience-API-Consistent-Through"])
+    stored = {
+        s["id"]: datetime.fromisoformat(s["stored"])
+        async for body in pages(client, first)
+        for s in body["statements"]
+    }
+    return through, stored
 
 
 async def _observe(
     client: httpx.AsyncClient, registration: str, writing: asyncio.Future[Any]
 ) -> list[tuple[datetime, set[str]]]:
-    """(Consistent-Through of the first page, ids over all pages) for each read while the
-    writers run; later pages can only add statements."""
+    """(Consistent-Through, ids returned) for each read while the writers run."""
     seen = []
     while not writing.done():
-        first = await client.get("/xAPI/statements", params={"registration": registration})
-        assert first.status_code == 200, first.text
-        through = datetime.fromisoformat(first.headers["X-Experience-API-Consistent-Through"])
-        returned = {s["id"] async for body in pages(client, first) for s in body["statements"]}
-        seen.append((through, returned))
+        through, stored = await _read_all(client, registration)
+        seen.append((through, set(stored)))
     return seen
-
-
-async def _stored(client: httpx.AsyncClient, registration: str) -> dict[str, datetime]:
-    first = await client.get("/xAPI/statements", params={"registration": registration})
-    return {
-        s["id"]: datetime.fromisoformat(s["stored"])
-        async for body in pages(client, first)
-        for s in body["statements"]
-    }
 
 
 async def test_consistent_through_is_never_ahead_of_a_racing_write(
@@ -225,14 +227,14 @@ async def test_consistent_through_is_never_ahead_of_a_racing_write(
     and batch writers race, every read's Consistent-Through is behind every statement it
     did not return; and it keeps up with the writes (recent, not stuck at the start)."""
     registration = str(uuid.uuid4())
-    writers = [_write_one_by_one(client, registration, 40) for _ in range(6)]
-    writers += [_write_batches(client, registration, 8) for _ in range(2)]
+    writers = [_write(client, registration, 40, None) for _ in range(6)]
+    writers += [_write(client, registration, 8, 5) for _ in range(2)]
     writing = asyncio.ensure_future(asyncio.gather(*writers))
     observations = await asyncio.gather(
         *(_observe(client, registration, writing) for _ in range(3))
     )
     await writing
-    stored = await _stored(client, registration)
+    _, stored = await _read_all(client, registration)
     assert len(stored) == 6 * 40 + 2 * 8 * 5
     reads = [read for reader in observations for read in reader]
     assert len(reads) >= 10

@@ -74,11 +74,12 @@ INGEST_LOCK_KEY = 7_300_103
 # counted. A reader that does not count a write therefore either sees its commit or read the
 # activity before that write took `stored`, that is after the reader's own `now()`, which
 # bounds `through`. Hence no safety margin, and no long read holding it back: it stays as
-# recent as it can be (STR-R-009). `referenced`: which of the batch's
-# ids stored statements already point at (StatementRef objects), and whether one of those
-# is a voiding statement, so that voiding (ST-VOID-006) and StatementRef terms (STR-Q-025)
-# are applied only when they can apply. `confirmed`: which remembered credentials are
-# unrevoked and unchanged (`lrs.auth.authenticator`). All of it costs one round trip.
+# recent as it can be (STR-R-009).
+# `referenced`: which of the batch's ids stored statements already point at (StatementRef
+# objects), and whether one of those is a voiding statement, so that voiding (ST-VOID-006)
+# and StatementRef terms (STR-Q-025) are applied only when they can apply. `confirmed`:
+# which remembered credentials are unrevoked and unchanged (`lrs.auth.authenticator`). All
+# of it costs one round trip.
 #
 # The function keeps its own query's plan (generic, planned once per connection). This
 # command also sets how the rest of the write transaction is planned. Its commands are the
