@@ -23,8 +23,10 @@ from bench.runner import (
     run_http,
     run_ratio,
 )
+from bench.targets import run_targets, targets_text
 
-ALL_MODES = (*MODES, "baseline", "ratio", "ceiling", "generate")
+ALL_MODES = (*MODES, "baseline", "ratio", "ceiling", "targets", "generate")
+NEEDS_DATABASE = ("baseline", "ratio", "ceiling", "targets")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -35,7 +37,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--secret", default=os.environ.get("BENCH_SECRET", ""))
     p.add_argument("--xapi-version", default="2.0.0", choices=("1.0.3", "2.0.0"))
     p.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"),
-                   help="PostgreSQL of the LRS (baseline, ratio, ceiling; CPU)")  # fmt: skip
+                   help="the LRS's database (baseline, ratio, ceiling, targets; CPU)")  # fmt: skip
     p.add_argument("--shape", default="realistic", choices=SHAPES,
                    help="statement shape (bench/README.md): realistic or simple")  # fmt: skip
     p.add_argument("--baseline", default="table", choices=("table", "lrs-tables"),
@@ -73,7 +75,7 @@ def _server_pid(args: argparse.Namespace) -> int | None:
 
 async def _one_round(args: argparse.Namespace, options: Options) -> dict[str, Any]:
     target = Target(args.url, args.key, args.secret, args.xapi_version)
-    if args.mode in ("baseline", "ratio", "ceiling") and not args.database_url:
+    if args.mode in NEEDS_DATABASE and not args.database_url:
         raise SystemExit("--database-url (or BENCH_DATABASE_URL) is needed for this mode")
     if args.mode == "baseline":
         return await run_baseline(options, args.database_url)
@@ -85,6 +87,8 @@ async def _one_round(args: argparse.Namespace, options: Options) -> dict[str, An
         return await run_ratio(target, options, args.database_url, watched)
     if args.mode == "ceiling":
         return await run_ceiling(target, options, args.database_url, watched)
+    if args.mode == "targets":
+        return await run_targets(target, options, args.database_url, watched)
     return await run_http(args.mode, target, options, watched)
 
 
@@ -92,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.mode == "generate":
         return generate_ndjson(args.seed, args.count, args.start, args.shape)
+    if args.mode == "targets" and args.rounds != 1:
+        raise SystemExit("targets runs each measurement once: run it again for another sitting")
     base = Options(
         seed=args.seed, count=args.count, start=args.start, batch=args.batch,
         concurrency=args.concurrency, requests=args.requests, pages=args.pages,
@@ -105,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
         line = orjson.dumps(result).decode()
         print(f"round {index + 1}: {line}", file=sys.stderr if args.json else sys.stdout)
     summary = medians(rounds) if len(rounds) > 1 else rounds[0]
-    print(orjson.dumps(summary).decode() if args.json else _text(summary))
+    text = targets_text if args.mode == "targets" else _text
+    print(orjson.dumps(summary).decode() if args.json else text(summary))
     return 0
 
 

@@ -29,6 +29,7 @@ from bench.report import (
     percentile,
     tree_cpu_seconds,
 )
+from bench.targets import Verdict
 
 from tests.conftest import ROOT, create_database, drop_database, free_port
 
@@ -216,6 +217,49 @@ def test_ceiling_runs_the_thin_endpoint_then_the_lrs(
     assert ceiling["ratio_to_thin"] == round(ceiling["lrs_per_s"] / ceiling["thin_per_s"], 3)
     assert ceiling["thin_server_cpu_ms_per_item"] >= 0  # its own process (40 POSTs: a tick or two)
     assert ceiling["series"]["POST x1"]["errors"] == {}
+
+
+def test_targets_runs_the_three_measurements_and_judges_them(
+    live: tuple[str, int], bench_db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`targets`: the ceiling, the batch ratio and the queries while 2 clients ingest, on
+    consecutive slices of statements, each figure judged against its target."""
+    summary = _run(
+        capsys,
+        *_http(live, "targets", "--database-url", bench_db, "--count", "100",
+               "--requests", "2", "--start", "60000"),
+    )  # fmt: skip
+    single, batches, queries = summary["single"], summary["batches"], summary["queries"]
+    assert single["series"]["POST x1"]["items"] == 100
+    assert batches["series"]["POST x100"]["items"] == 100
+    assert queries["series"]["POST x100 (background)"]["items"] >= 100
+    assert summary["stored_before_queries"] >= 200  # both write runs, read from lrs's tables
+    by_target = {v["target"]: v for v in summary["verdicts"]}
+    assert (
+        by_target["one statement per POST, ratio to the thin endpoint >= 0.6"]["measured"]
+        == (single["ratio_to_thin"])
+    )
+    assert (
+        by_target["batches of 100, ratio to executemany >= 0.4"]["measured"]
+        == (batches["ratio_to_executemany"])
+    )
+    agent = by_target["query agent with ingest, p95 ms <= 20"]
+    assert agent["measured"] == queries["series"]["GET agent"]["p95_ms"]
+    assert agent["met"] == (agent["measured"] <= 20)
+    assert len(by_target) == 4 + 7  # three for single POSTs, one for batches, seven filters
+    assert summary["met"] == all(v["met"] for v in summary["verdicts"])
+
+
+def test_targets_verdicts_and_refusals(capsys: pytest.CaptureFixture[str]) -> None:
+    """A bound is met from its side only; targets needs the database and runs once."""
+    assert Verdict("rate", 1000.0, 1000.0, at_least=True).met
+    assert not Verdict("rate", 999.9, 1000.0, at_least=True).met
+    assert Verdict("p95", 20.0, 20.0, at_least=False).met
+    assert not Verdict("p95", 20.1, 20.0, at_least=False).met
+    with pytest.raises(SystemExit, match="needed for this mode"):
+        bench_main(["targets", "--url", "http://127.0.0.1:9/xAPI/", "--database-url", ""])
+    with pytest.raises(SystemExit, match="runs each measurement once"):
+        bench_main(["targets", "--rounds", "2", "--database-url", "postgresql://x/y"])
 
 
 def test_generate_is_deterministic(capsysbinary: pytest.CaptureFixture[bytes]) -> None:
