@@ -29,7 +29,7 @@ from bench.report import (
     percentile,
     tree_cpu_seconds,
 )
-from bench.targets import Verdict
+from bench.targets import Verdict, stored_statements
 
 from tests.conftest import ROOT, create_database, drop_database, free_port
 
@@ -248,6 +248,17 @@ def test_targets_runs_the_three_measurements_and_judges_them(
     assert agent["met"] == (agent["measured"] <= 20)
     assert len(by_target) == 4 + 7  # three for single POSTs, one for batches, seven filters
     assert summary["met"] == all(v["met"] for v in summary["verdicts"])
+
+
+async def test_targets_counts_lrs_statements_only(server_url: str, bench_db: str) -> None:
+    """The statements stored are counted in lrs's own table; another LRS's database (no such
+    table) gives None rather than an error."""
+    assert await stored_statements(bench_db) is not None
+    other = await create_database(server_url, "not_lrs")
+    try:
+        assert await stored_statements(other) is None
+    finally:
+        await drop_database(server_url, other)
 
 
 def test_targets_verdicts_and_refusals(capsys: pytest.CaptureFixture[str]) -> None:
