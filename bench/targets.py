@@ -9,7 +9,8 @@
 
 All three use 4 clients. Each run writes fresh statements from `--start` (`--count` for the
 single POSTs, the next `--count` for the batches, then as many as the ingest clients post
-while the queries run, about 20,000 on a 2-core machine): give each run its own `--start`.
+while the queries run, some thousands a second): give each run its own `--start`.
+`--concurrency` and `--batch` are not read: the targets fix them.
 """
 
 from __future__ import annotations
