@@ -7,6 +7,7 @@ in a stale ``postmaster.pid`` (see docs/embedded-postgres.md).
 Layout of the data dir::
 
     <data_dir>/pgdata/           the cluster (owned by the user PostgreSQL runs as)
+    <data_dir>/pgdata/lrs.conf   the settings lrs starts it with (lrs.storage.embedded_settings)
     <data_dir>/postgresql.log    server log
     <data_dir>/embedded.lock     exclusive flock held while a process starts or stops the server
     <data_dir>/embedded.users    shared flock held by every process that uses the server
@@ -45,6 +46,7 @@ from urllib.parse import quote
 
 from lrs.errors import LRSError
 from lrs.storage.embedded_memory import memory_limit_bytes, shared_buffers_mb
+from lrs.storage.embedded_settings import write_settings
 
 __all__ = ["EmbeddedPostgres", "EmbeddedPostgresError"]
 
@@ -217,6 +219,8 @@ class EmbeddedPostgres:
             "unix_socket_directories": socket_dir,
             "port": PORT,
         }
+        owner = None if run_as is None else (run_as.uid, run_as.gid)
+        write_settings(self.pgdata, settings, owner)
         options = " ".join(shlex.quote(f"--{key}={value}") for key, value in settings.items())
         logger.info("starting embedded PostgreSQL in %s", self.pgdata)
         # pg_ctl detaches the server (own session, not our child): Ctrl-C on lrs does not reach

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 import lrs
 from lrs.storage.embedded import EmbeddedPostgres, EmbeddedPostgresError
 from lrs.storage.embedded_memory import memory_limit_bytes, shared_buffers_mb
+from lrs.storage.embedded_settings import SETTINGS_FILE
 
 SRC = str(Path(lrs.__file__).resolve().parents[1])
 HOLDER = """
@@ -171,6 +172,33 @@ async def test_first_start_creates_lrs_database_and_data_survives_restart(data_d
     url = again.start()
     assert await fetch(url, "SELECT x FROM t") == [(42,)]
     again.stop()
+
+
+async def test_a_configuration_reload_finds_the_settings_in_use(cluster: Path) -> None:
+    """A reload (`pg_reload_conf()`, `pg_ctl reload`) reads the values the server was started
+    with: nothing is logged as needing a restart and nothing is left pending; a restart
+    rewrites the settings file without including it twice."""
+    log = cluster / "postgresql.log"
+    for _ in range(2):
+        with EmbeddedPostgres(cluster) as pg:
+            assert pg.url is not None
+            logged = log.stat().st_size
+            assert await fetch(pg.url, "SELECT pg_reload_conf()") == [(True,)]
+            deadline = time.monotonic() + 10
+            while b"reloading configuration files" not in log.read_bytes()[logged:]:
+                assert time.monotonic() < deadline, "the server did not reload"
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.3)  # the lines a reload logs come together
+            reload_lines = log.read_bytes()[logged:].decode()
+            assert "without restarting" not in reload_lines
+            assert "contains errors" not in reload_lines
+            pending = await fetch(pg.url, "SELECT name FROM pg_settings WHERE pending_restart")
+            assert pending == []
+    conf = (cluster / "pgdata" / "postgresql.conf").read_text()
+    assert conf.count(f"include_if_exists = '{SETTINGS_FILE}'") == 1
+    written = (cluster / "pgdata" / SETTINGS_FILE).read_text()
+    assert f"shared_buffers = '{shared_buffers_mb(memory_limit_bytes())}MB'" in written
+    assert "fsync = 'on'" in written
 
 
 async def test_url_is_usable_by_sqlalchemy(cluster: Path) -> None:
