@@ -132,6 +132,11 @@ def targets_text(summary: dict[str, Any]) -> str:
         f"  statements stored when the queries ran: {'unknown' if stored is None else stored}"
         f" (the query target is set at {summary['stored_target']:,})",
     ]
+    if stored is not None and stored < summary["stored_target"]:
+        lines.append(
+            "  (fewer than that: store more first, for example with `python -m bench ingest"
+            " --batch 100 --count 250000 --rounds 4 --start N`, and VACUUM ANALYZE)"
+        )
     for verdict in summary["verdicts"]:
         mark = "met" if verdict["met"] else "MISSED"
         lines.append(f"  {verdict['target']:<62} {verdict['measured']:>10}  {mark}")

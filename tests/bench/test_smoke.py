@@ -29,7 +29,7 @@ from bench.report import (
     percentile,
     tree_cpu_seconds,
 )
-from bench.targets import Verdict, stored_statements
+from bench.targets import Verdict, stored_statements, targets_text
 
 from tests.conftest import ROOT, create_database, drop_database, free_port
 
@@ -244,6 +244,10 @@ def test_targets_runs_the_three_measurements_and_judges_them(
     assert agent["met"] == (agent["measured"] <= 20)
     assert len(by_target) == 4 + 7  # three for single POSTs, one for batches, seven filters
     assert summary["met"] == all(v["met"] for v in summary["verdicts"])
+    text = targets_text(summary)  # what a terminal shows
+    assert "fewer than that: store more first" in text  # a few hundred stored, not 1M
+    assert f"{thin['target']:<62} {thin['measured']:>10}" in text
+    assert text.endswith(f"all met: {summary['met']}")
 
 
 async def test_targets_counts_lrs_statements_only(server_url: str, bench_db: str) -> None:
