@@ -127,9 +127,10 @@ async def run_targets(
 def targets_text(summary: dict[str, Any]) -> str:
     """The verdicts as lines, for a reader at a terminal."""
     stored = summary["stored_before_queries"]
+    count = "unknown" if stored is None else f"{stored:,}"
     lines = [
         "mode targets",
-        f"  statements stored when the queries ran: {'unknown' if stored is None else stored}"
+        f"  statements stored when the queries ran: {count}"
         f" (the query target is set at {summary['stored_target']:,})",
     ]
     if stored is not None and stored < summary["stored_target"]:
