@@ -8,7 +8,8 @@ start_local_lrs conformance
 status=0
 for version in 1.0.3 2.0.0; do
   echo "== conformance, xAPI $version =="
-  python -m conformance --endpoint "$LRS_URL" --user "$LRS_KEY" --password "$LRS_SECRET" \
+  # The = form: a generated secret may begin with "-", which would otherwise read as an option.
+  python -m conformance --endpoint="$LRS_URL" --user="$LRS_KEY" --password="$LRS_SECRET" \
     --xapi-version "$version" --report "reports/conformance-$version.json" \
     --junit "reports/conformance-$version.xml" || status=1
 done

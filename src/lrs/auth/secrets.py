@@ -18,7 +18,12 @@ def new_key() -> str:
 
 
 def new_secret() -> str:
-    return secrets.token_urlsafe(24)
+    """32 URL-safe characters (192 random bits), never beginning with "-": one in 64 did, and
+    on a command line (`--password SECRET`) such a secret reads as an option."""
+    secret = secrets.token_urlsafe(24)
+    while secret.startswith("-"):
+        secret = secrets.token_urlsafe(24)
+    return secret
 
 
 def hash_secret(secret: str) -> str:
