@@ -40,20 +40,24 @@ async def ingest_until(
     stop: asyncio.Event,
     first_answered: asyncio.Event,
 ) -> None:
-    """`options.ingest_clients` writers: batches of fresh statements until `stop` is set."""
-    stream = batches(
-        options.seed, 10_000_000, options.batch, start=options.start, shape=options.shape
+    """`options.ingest_clients` writers: batches of fresh statements until `stop` is set;
+    `first_answered` is set once the stream's first batch is answered."""
+    stream = enumerate(
+        batches(options.seed, 10_000_000, options.batch, start=options.start, shape=options.shape)
     )
 
     async def worker() -> None:
-        for batch in stream:
+        # The writers share one stream: the event waits for its first batch, which another
+        # writer's later batch may overtake.
+        for number, batch in stream:
             if stop.is_set():
                 return
             await timed(
                 client, recorder, "POST", "/xAPI/statements",
                 content=body_of(batch), items=len(batch), headers=JSON,
             )  # fmt: skip
-            first_answered.set()
+            if number == 0:
+                first_answered.set()
 
     recorder.restart()
     try:
