@@ -113,7 +113,7 @@ async def _answering_confirmed(
 ) -> AsyncIterator[None]:
     """An error is answered only to a confirmed credential: one revoked since it was
     remembered gets its 401 instead (`lrs.auth.authenticator`). A statement not found was
-    looked for after the read's first command confirmed it."""
+    looked for by a read that had confirmed it first."""
     try:
         yield
     except LRSError as error:

@@ -198,29 +198,31 @@ async def run_query(
         limit=query.limit,
         after=query.after,
     )
-    # Autocommit: Consistent-Through is taken first, so every statement stored before it is
-    # committed before the page's own snapshot is taken (STR-R-008); no BEGIN/COMMIT trips.
+    # One command: Consistent-Through is taken first, so every statement stored before it is
+    # committed before the page's own snapshot is taken (STR-R-008), and a principal taken
+    # from memory is confirmed (`_check`). Autocommit: no BEGIN/COMMIT trips.
     async with autocommit(engine) as conn:
-        through = await _through_confirming(conn, principal)
-        rows, has_more = await queries.find_page(conn, page_query)
-        extras = await _extras(conn, rows, query.presentation, own is not None)
+        read = _confirmed(await queries.read_page(conn, page_query, _check(principal)), principal)
+        extras = await _extras(conn, read.rows, query.presentation, own is not None)
+    rows = read.rows
     more = ""
-    if has_more and rows:
+    if read.has_more and rows:
         after = Position(rows[-1].stored, rows[-1].seq)
         more = more_link(STATEMENTS_PATH, codec.encode(STATEMENTS_PATH, query.params, after))
-    return Page(rows, more, through, *extras)
+    return Page(rows, more, read.consistent_through, *extras)
 
 
-async def _through_confirming(conn: AsyncConnection, principal: Principal) -> datetime:
-    """Consistent-Through, taken before a read; for a principal taken from memory, also its
-    confirmation (`lrs.auth.authenticator`): `StaleCredential` when the credential row
-    changed, before anything is read."""
-    if principal.confirmed:
-        return await queries.consistent_through(conn)
-    through, confirmed = await queries.read_start(conn, principal.key, principal.version)
-    if not confirmed:
+def _check(principal: Principal) -> tuple[str, str]:
+    """The credential a read confirms before it reads anything: a principal taken from
+    memory (`lrs.auth.authenticator`) as its (key, version), else none ('', '')."""
+    return ("", "") if principal.confirmed else (principal.key, principal.version)
+
+
+def _confirmed(read: queries.Read, principal: Principal) -> queries.Read:
+    """`read`, or `StaleCredential` when its credential row had changed (nothing was read)."""
+    if read.stale:
         raise StaleCredential(principal.key)
-    return through
+    return read
 
 
 async def current_consistent_through(engine: AsyncEngine) -> datetime | None:
@@ -234,9 +236,9 @@ async def current_consistent_through(engine: AsyncEngine) -> datetime | None:
 
 
 class StatementNotFound(NotFound):
-    """No statement with the id asked for (404), found after the read's first command had
-    confirmed the credential and taken Consistent-Through: the answer needs neither again
-    (two commands fewer than an error raised before the read, `lrs.api.statements`)."""
+    """No statement with the id asked for (404), found by a read that had confirmed the
+    credential and taken Consistent-Through: the answer needs neither again (two commands
+    fewer than an error raised before the read, `lrs.api.statements`)."""
 
     def __init__(self, message: str, consistent_through: datetime) -> None:
         super().__init__(message)
@@ -248,15 +250,19 @@ async def run_single(engine: AsyncEngine, request: SingleRequest, principal: Pri
     (STR-R-001/002); Consistent-Through is taken before the read, as in `run_query`."""
     own = principal.authority_key if principal.reads_only_own_statements else None
     async with autocommit(engine) as conn:
-        through = await _through_confirming(conn, principal)
-        row = await queries.get_statement(
-            conn, request.statement_id, voided=request.voided, authority_key=own
+        read = await queries.read_statement(
+            conn,
+            request.statement_id,
+            voided=request.voided,
+            authority_key=own,
+            check=_check(principal),
         )
-        if row is None:
+        through = _confirmed(read, principal).consistent_through
+        if not read.rows:
             what = "voided statement" if request.voided else "statement"
             raise StatementNotFound(f"no {what} with id {request.statement_id}", through)
-        canonical, attachments = await _extras(conn, [row], request.presentation, own is not None)
-    return Page([row], "", through, canonical, attachments)
+        extras = await _extras(conn, read.rows, request.presentation, own is not None)
+    return Page(read.rows, "", through, *extras)
 
 
 async def read_statements(

@@ -12,6 +12,8 @@ order and its probe looks for any of them. Page N costs what page 1 costs.
 from __future__ import annotations
 
 import functools
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -55,23 +57,6 @@ class PageQuery:
     ascending: bool
     limit: int
     after: tuple[datetime, int] | None
-
-
-# A statement by id; `$3` NULL, or the one authority whose statements may be read.
-_STATEMENT_BY_ID = """
-    SELECT seq, stored, payload FROM statements
-    WHERE id = $1::uuid AND voided = $2::boolean
-      AND ($3::text IS NULL OR authority_key = $3::text)
-    """
-
-
-async def get_statement(
-    conn: AsyncConnection, statement_id: str, *, voided: bool, authority_key: str | None
-) -> StoredRow | None:
-    """The statement with this id, voided or not as asked (STR-R-001/002, ST-VOID-007/009)."""
-    driver = await driver_connection(conn)
-    row = await driver.fetchrow(_STATEMENT_BY_ID, statement_id, voided, authority_key)
-    return None if row is None else StoredRow._make(row)
 
 
 # The aliases are built once: a fresh alias per request rebuilds its column collection, which
@@ -322,35 +307,116 @@ def _page_sql(shape: _Shape) -> tuple[str, tuple[str, ...]]:
     return str(compiled), names
 
 
-async def find_page(conn: AsyncConnection, page: PageQuery) -> tuple[list[StoredRow], bool]:
-    """Up to `limit` statements in stored order after the cursor, and whether more remain."""
+# A page query's values travel to `lrs_read_page` (migration 0018) in three typed arrays,
+# each value at a fixed place: the page's SQL refers to `$1[i]` (texts), `$2[i]` (moments)
+# and `$3[i]` (numbers) instead of its own parameters (`_read_page_sql`).
+_MOMENT_VALUES = ("since", "until", "after_stored")
+_NUMBER_VALUES = ("row_limit", "after_seq")
+_TEXT_VALUES = tuple(
+    name for name in _values(_EVERY_VALUE) if name not in _MOMENT_VALUES + _NUMBER_VALUES
+)
+_PLACES = {
+    name: f"${array}[{index}]"
+    for array, names in enumerate((_TEXT_VALUES, _MOMENT_VALUES, _NUMBER_VALUES), start=1)
+    for index, name in enumerate(names, start=1)
+}
+_PARAMETER = re.compile(r"\$(\d+)")
+
+
+@functools.cache
+def _read_page_sql(shape: _Shape) -> str:
+    """The page query of a shape as `lrs_read_page` runs it: each `$n` parameter replaced by
+    its value's place in the three arrays (`_PLACES`)."""
+    sql, names = _page_sql(shape)
+    return _PARAMETER.sub(lambda match: _PLACES[names[int(match.group(1)) - 1]], sql)
+
+
+# One command: the read's start, then its statements, each with its own snapshot
+# (migration 0018).
+_READ = """
+    SELECT seq, stored, payload
+    FROM lrs_read_page($1::text, $2::text, $3::text, $4::text[], $5::timestamptz[], $6::bigint[])
+    """
+
+
+@dataclass(frozen=True)
+class Read:
+    """Statements read and their read's start: `consistent_through`, taken before their
+    snapshot; `stale` when the credential to confirm was revoked or changed (then nothing
+    was read); `has_more` whether a page has more after its rows."""
+
+    consistent_through: datetime
+    stale: bool
+    rows: list[StoredRow]
+    has_more: bool = False
+
+
+async def _read(
+    conn: AsyncConnection,
+    check: tuple[str, str],
+    sql: str,
+    values: Mapping[str, Any],
+    places: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]],
+) -> tuple[datetime, bool, list[StoredRow]]:
+    """Consistent-Through, the confirmation of credential (key, version) `check` (('', '')
+    for none: `lrs.auth.authenticator`), then `sql`'s rows, in one command on an autocommit
+    connection (whose commands run in READ COMMITTED, as the function requires). `sql` reads
+    its values from three arrays (texts, moments, numbers): `places` names each array's
+    values in order."""
+    driver = await driver_connection(conn)
+    start, *found = await driver.fetch(
+        _READ, *check, sql, *([values.get(name) for name in names] for names in places)
+    )
+    return start["stored"], start["payload"] == "stale", list(map(StoredRow._make, found))
+
+
+_PAGE_PLACES = (_TEXT_VALUES, _MOMENT_VALUES, _NUMBER_VALUES)
+
+
+async def read_page(conn: AsyncConnection, page: PageQuery, check: tuple[str, str]) -> Read:
+    """Up to `limit` statements in stored order after the cursor, and whether more remain,
+    with their read's start (`_read`)."""
     if len(page.terms) > len(_PROBES) + 1:
         raise ValueError(f"at most {len(_PROBES) + 1} query terms, got {len(page.terms)}")
     if page.verb is not None and not page.terms:
         raise ValueError("a verb is checked on a walk: it needs a term to drive it")
-    sql, names = _page_sql(_shape(page))
-    values = _values(page)
-    driver = await driver_connection(conn)
-    rows = list(map(StoredRow._make, await driver.fetch(sql, *map(values.get, names))))
-    return rows[: page.limit], len(rows) > page.limit
+    sql = _read_page_sql(_shape(page))
+    through, stale, rows = await _read(conn, check, sql, _values(page), _PAGE_PLACES)
+    return Read(through, stale, rows[: page.limit], len(rows) > page.limit)
 
 
-# The first command of a read: Consistent-Through, and whether a credential remembered in
-# memory is unrevoked at the row version it was remembered at (`lrs.auth.authenticator`). A
-# function (migration 0013), so that its plan is kept.
-_READ_START = "SELECT r.through_at, r.confirmed FROM lrs_read_start($1::text, $2::text) AS r"
+# A statement by id; `authority_key` NULL, or the one authority whose statements may be read.
+_STATEMENT_BY_ID = """
+    SELECT seq, stored, payload FROM statements
+    WHERE id = $1[1]::uuid AND voided = $1[2]::boolean
+      AND ($1[3]::text IS NULL OR authority_key = $1[3]::text)
+    """
+_BY_ID_PLACES = (("id", "voided", "authority_key"), (), ())
+
+
+async def read_statement(
+    conn: AsyncConnection,
+    statement_id: str,
+    *,
+    voided: bool,
+    authority_key: str | None,
+    check: tuple[str, str],
+) -> Read:
+    """The statement with this id, voided or not as asked (STR-R-001/002, ST-VOID-007/009),
+    as no row or one, with its read's start (`_read`)."""
+    values = {"id": statement_id, "voided": str(voided).lower(), "authority_key": authority_key}
+    through, stale, rows = await _read(conn, check, _STATEMENT_BY_ID, values, _BY_ID_PLACES)
+    return Read(through, stale, rows)
+
+
+# Consistent-Through alone, for an answer that reads no statement (an error): the read's
+# start of `lrs_read_page`, a function (migration 0013) so that its plan is kept.
+_READ_START = "SELECT r.through_at FROM lrs_read_start($1::text, $2::text) AS r"
 
 
 async def consistent_through(conn: AsyncConnection) -> datetime:
     """Every statement stored before this instant is queryable (STR-R-008, ORD-008): the
     oldest open statement write bounds what a reader may not see yet."""
-    through, _ = await read_start(conn, "", "")
-    return through
-
-
-async def read_start(conn: AsyncConnection, key: str, version: str) -> tuple[datetime, bool]:
-    """`consistent_through`, and whether credential `key` is unrevoked at `version`."""
     driver = await driver_connection(conn)  # an autocommit connection (see the callers)
-    row = await driver.fetchrow(_READ_START, key, version)
-    through: datetime = row["through_at"]
-    return through, bool(row["confirmed"])
+    through: datetime = await driver.fetchval(_READ_START, "", "")
+    return through

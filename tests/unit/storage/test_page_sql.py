@@ -1,15 +1,26 @@
 """The page query's SQL is compiled once per shape: every shape compiles, each of its
 parameters has a value, a probe keeps its LIMIT 1 (the plan that walks in stored order,
-see `_probe`), and a related form reads both its spellings (`lrs.xapi.terms.spellings`)."""
+see `_probe`), a related form reads both its spellings (`lrs.xapi.terms.spellings`), and
+the read's one command gets every value where the query reads it (`_read_page_sql`)."""
 
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import UTC, datetime
 
 import pytest
 
-from lrs.storage.statement_queries import PageQuery, _page_sql, _shape, _values
+from lrs.storage.statement_queries import (
+    _DIALECT,
+    _PLACES,
+    PageQuery,
+    _page_select,
+    _page_sql,
+    _read_page_sql,
+    _shape,
+    _values,
+)
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -92,3 +103,25 @@ def test_a_related_activity_walks_its_two_spellings_and_no_authority() -> None:
         index = len(terms) - 1
         assert values[f"term_{index}_also"] == "activity:http://e.com/a"
         assert sql.count(" UNION ALL ") == (1 if index == 0 else 0)
+
+
+_ARRAY_OF_TYPE = {"Text": "$1", "DateTime": "$2", "Integer": "$3", "BigInteger": "$3"}
+
+
+@pytest.mark.parametrize("page", _pages()[::7], ids=lambda p: str(_shape(p)))
+def test_the_read_page_function_gets_each_value_in_its_typed_array(page: PageQuery) -> None:
+    """`lrs_read_page` (migration 0018) runs the page query with its values in three typed
+    arrays: no parameter of the query's own is left, and each value's place is in the array
+    of its type (a text read as a moment would fail, or worse, be cast)."""
+    shape = _shape(page)
+    sql, names = _page_sql(shape)
+    placed = _read_page_sql(shape)
+    assert not re.search(r"\$\d+::", placed), placed
+    binds = _page_select(shape).compile(dialect=_DIALECT).binds
+    for number, name in enumerate(names, start=1):
+        array = _ARRAY_OF_TYPE[type(binds[name].type).__name__]
+        assert _PLACES[name].startswith(array + "["), (name, _PLACES[name])
+        assert f"${number}::" in sql
+        assert f"{_PLACES[name]}::" in placed
+    # the page is the same query: only its parameters' spelling changed
+    assert re.sub(r"\$\d+(\[\d+\])?::", "?::", placed) == re.sub(r"\$\d+::", "?::", sql)
