@@ -12,7 +12,8 @@ its own snapshot (in READ COMMITTED, which the function requires), so the page's
 taken after Consistent-Through was read, as it was with two commands (ORD-008, STR-R-008).
 The page query is the server's own SQL for the query's shape
 (`lrs.storage.statement_queries`), its values in three typed arrays (`$1` texts, `$2`
-moments, `$3` numbers); it is planned with those values, as every page query is.
+moments, `$3` numbers); it is planned with those values, as every page query is. It runs
+that SQL as its caller (SECURITY INVOKER): it grants nothing its caller could not do.
 
 The first row returned is the read's start: no `seq`, Consistent-Through as `stored`, and
 as `payload` 'stale' when the credential to check (`check_key`, '' for none) is revoked or
