@@ -39,7 +39,14 @@ _UNAVAILABLE = (
 # Per-query plans: a generic plan cached for a prepared statement can be far worse than a
 # custom one while a table is young or its statistics are stale (a whole-table scan instead
 # of an index probe was seen on the StatementRef query). JIT only costs on these short queries.
-_SERVER_SETTINGS = {"plan_cache_mode": "force_custom_plan", "jit": "off"}
+# READ COMMITTED whatever the server's default: lrs is written for it (a statement read,
+# `lrs_read_page`, takes its page's snapshot after Consistent-Through and refuses any other
+# level); a block that needs one snapshot asks for REPEATABLE READ itself (`read_only`).
+_SERVER_SETTINGS = {
+    "plan_cache_mode": "force_custom_plan",
+    "jit": "off",
+    "default_transaction_isolation": "read committed",
+}
 
 
 def make_engine(

@@ -14,10 +14,11 @@ import orjson
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
-from lrs.storage.database import autocommit, read_only
+from lrs.storage.database import autocommit, make_engine, read_only
 from lrs.storage.statement_queries import PageQuery, Read, read_page, read_statement
-from tests.conftest import ADMIN_KEY
+from tests.conftest import ADMIN_KEY, asyncpg_dsn
 from tests.factories import make_statement
 
 _EVERY_STATEMENT = PageQuery(
@@ -86,6 +87,35 @@ async def test_the_function_refuses_one_snapshot_for_the_whole_read(
     with pytest.raises(asyncpg.RaiseError, match="needs READ COMMITTED"):
         async with read_only(app.state.lrs.engine) as conn:
             await read_page(conn, _EVERY_STATEMENT, _NONE)
+
+
+async def test_a_server_that_defaults_to_another_level_still_reads(
+    app: FastAPI, client: httpx.AsyncClient, database_url: str, clean_db: None
+) -> None:
+    """An external PostgreSQL may be set to start transactions in REPEATABLE READ: lrs's
+    connections ask for READ COMMITTED (`lrs.storage.database`), so reads still work."""
+    assert (await client.post("/xAPI/statements", json=make_statement())).status_code == 200
+    database = make_url(database_url).database
+    assert database is not None
+    level = "ALTER DATABASE {} {{}} default_transaction_isolation".format(
+        '"' + database.replace('"', '""') + '"'
+    )
+    engine = make_engine(database_url, pool_size=1)
+    async with autocommit(app.state.lrs.engine) as conn:
+        await conn.execute(text(level.format("SET") + " = 'repeatable read'"))
+    try:
+        plain = await asyncpg.connect(asyncpg_dsn(database_url))
+        try:  # a connection that does not ask gets the database's default
+            assert await plain.fetchval("SHOW transaction_isolation") == "repeatable read"
+        finally:
+            await plain.close()
+        async with autocommit(engine) as conn:
+            read = await read_page(conn, _EVERY_STATEMENT, _NONE)
+        assert len(read.rows) == 1
+    finally:
+        async with autocommit(app.state.lrs.engine) as conn:
+            await conn.execute(text(level.format("RESET")))
+        await engine.dispose()
 
 
 async def test_a_statement_by_id_comes_with_its_read_start(
