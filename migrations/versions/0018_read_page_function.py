@@ -1,23 +1,24 @@
-"""A statement query's page becomes one command: `lrs_read_page`.
+"""A statement read (a query's page, or one statement by id) becomes one command:
+`lrs_read_page`.
 
-A page was read in two round trips: the read's first command (`lrs_read_start`:
-Consistent-Through, and the confirmation of a credential remembered in memory), then the page
-query. They could not be one query: a query has one snapshot, taken when it starts, and a
-statement write that committed after that snapshot but before the query read the activity of
-the server's backends would be counted neither as open (Consistent-Through past its `stored`)
-nor as visible (missing from the page).
+A read took two round trips: the read's first command (`lrs_read_start`: Consistent-Through,
+and the confirmation of a credential remembered in memory), then the page query (or the
+statement by id). They could not be one query: a query has one snapshot, taken when it
+starts, and a statement write that committed after that snapshot but before the query read
+the activity of the server's backends would be counted neither as open (Consistent-Through
+past its `stored`) nor as visible (missing from the page).
 
 This function runs them in order in one command: each command of a PL/pgSQL function takes
 its own snapshot (in READ COMMITTED, which the function requires), so the page's snapshot is
 taken after Consistent-Through was read, as it was with two commands (ORD-008, STR-R-008).
-The page query is the server's own SQL for the query's shape
-(`lrs.storage.statement_queries`), its values in three typed arrays (`$1` texts, `$2`
+The query is the server's own SQL (the page query for the query's shape, or the statement
+by id: `lrs.storage.statement_queries`), its values in three typed arrays (`$1` texts, `$2`
 moments, `$3` numbers); it is planned with those values, as every page query is. It runs
 that SQL as its caller (SECURITY INVOKER): it grants nothing its caller could not do.
 
 The first row returned is the read's start: no `seq`, Consistent-Through as `stored`, and
 as `payload` 'stale' when the credential to check (`check_key`, '' for none) is revoked or
-changed, in which case nothing is read, else 'confirmed'. The page's rows follow.
+changed, in which case nothing is read, else 'confirmed'. The statements read follow.
 
 Revision ID: 0018
 Revises: 0017

@@ -315,9 +315,10 @@ _NUMBER_VALUES = ("row_limit", "after_seq")
 _TEXT_VALUES = tuple(
     name for name in _values(_EVERY_VALUE) if name not in _MOMENT_VALUES + _NUMBER_VALUES
 )
+_PAGE_PLACES = (_TEXT_VALUES, _MOMENT_VALUES, _NUMBER_VALUES)
 _PLACES = {
     name: f"${array}[{index}]"
-    for array, names in enumerate((_TEXT_VALUES, _MOMENT_VALUES, _NUMBER_VALUES), start=1)
+    for array, names in enumerate(_PAGE_PLACES, start=1)
     for index, name in enumerate(names, start=1)
 }
 _PARAMETER = re.compile(r"\$(\d+)")
@@ -368,9 +369,6 @@ async def _read(
         _READ, *check, sql, *([values.get(name) for name in names] for names in places)
     )
     return start["stored"], start["payload"] == "stale", list(map(StoredRow._make, found))
-
-
-_PAGE_PLACES = (_TEXT_VALUES, _MOMENT_VALUES, _NUMBER_VALUES)
 
 
 async def read_page(conn: AsyncConnection, page: PageQuery, check: tuple[str, str]) -> Read:
