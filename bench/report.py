@@ -45,6 +45,10 @@ class Recorder:
     items: int = 0
     started: float = field(default_factory=time.perf_counter)
     finished: float | None = None
+    # this process's CPU seconds at the series' start and stop: the load generator's own
+    # share of the machine while the clock ran (generating bodies before it is not in it)
+    cpu_started: float = field(default_factory=time.process_time)
+    cpu_finished: float | None = None
 
     def record(self, status: int, seconds: float, items: int = 1) -> None:
         self.latencies.append(seconds)
@@ -54,12 +58,15 @@ class Recorder:
 
     def restart(self) -> None:
         self.started = time.perf_counter()
+        self.cpu_started = time.process_time()
 
     def stop(self) -> None:
         self.finished = time.perf_counter()
+        self.cpu_finished = time.process_time()
 
     def summary(self) -> dict[str, Any]:
         elapsed = (self.finished or time.perf_counter()) - self.started
+        cpu = (self.cpu_finished or time.process_time()) - self.cpu_started
         ms = [v * 1000 for v in self.latencies]
         errors = {str(s): n for s, n in sorted(self.statuses.items()) if s >= 400 or s == 0}
         return {
@@ -70,6 +77,7 @@ class Recorder:
             "p50_ms": round(percentile(ms, 50), 2),
             "p95_ms": round(percentile(ms, 95), 2),
             "p99_ms": round(percentile(ms, 99), 2),
+            "client_cpu_ms_per_item": round(cpu * 1000 / self.items, 4) if self.items else None,
             "errors": errors,
         }
 

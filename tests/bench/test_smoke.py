@@ -24,6 +24,7 @@ from bench.generate import statements
 from bench.modes import Options
 from bench.modes import query as query_mode
 from bench.report import (
+    Recorder,
     Report,
     database_pid,
     find_listening_pid,
@@ -138,6 +139,9 @@ def test_ingest_then_query_documents_mixed(
     assert ingest["server_cpu_s"] > 0
     assert ingest["server_cpu_ms_per_item"] == round(ingest["server_cpu_s"] * 1000 / 120, 4)
     assert ingest["database_cpu_s"] is None  # no --database-url, no --database-pid
+    # the load generator's own share while the clock ran, bodies generated before it
+    in_window_s = ingest["series"]["POST x40"]["client_cpu_ms_per_item"] * 120 / 1000
+    assert 0 < in_window_s < ingest["client_cpu_s"]
 
     single = _run(capsys, *_http(live, "single", "--count", "6", "--start", "120"))
     _no_errors(single)
@@ -290,6 +294,27 @@ def test_report_helpers(live: tuple[str, int]) -> None:
     url, pid = live
     port = int(url.rsplit(":", 1)[1].split("/")[0])
     assert find_listening_pid(port) == pid
+
+
+def test_a_series_counts_the_load_generators_cpu_while_its_clock_runs() -> None:
+    """CPU spent before a series' start (generating bodies) or after its stop is not its
+    `client_cpu_ms_per_item`; what is spent in between is."""
+
+    def busy(seconds: float) -> None:
+        deadline = time.process_time() + seconds
+        while time.process_time() < deadline:
+            pass
+
+    recorder = Recorder()
+    busy(0.3)
+    recorder.restart()
+    busy(0.1)
+    recorder.record(200, 0.001, items=10)
+    recorder.stop()
+    busy(0.3)
+    per_item = recorder.summary()["client_cpu_ms_per_item"]
+    assert 10 <= per_item < 20  # 100 ms over 10 items, not 700
+    assert Recorder().summary()["client_cpu_ms_per_item"] is None  # nothing done
 
 
 def test_cpu_and_database_process_helpers(tmp_path: Path) -> None:
