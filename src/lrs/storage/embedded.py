@@ -59,6 +59,14 @@ PORT = 5432
 START_TIMEOUT = 300.0  # crash recovery after a SIGKILL may replay a lot of WAL
 STOP_TIMEOUT = 60.0
 LOG_ROTATE_BYTES = 10 * 1024 * 1024
+# glibc's malloc in the server's processes: a write's parameters (a batch of 100 is a few
+# hundred kB of JSON text) are allocated and freed by its backend each time, and by default
+# glibc hands the freed memory back to the kernel, so the next write faults its pages in
+# again: four page faults a statement in batches of 100, about 8% of the database's CPU.
+# With allocations up to 1 MiB taken from the heap and up to 8 MiB of its free top kept, one
+# (bench/RESULTS.md, twenty-fifth round); a backend holds about 3.5 MB more. The
+# environment `lrs` runs in overrides either.
+_MALLOC_SETTINGS = {"MALLOC_MMAP_THRESHOLD_": "1048576", "MALLOC_TRIM_THRESHOLD_": "8388608"}
 SOCKET_PATH_MAX = 100  # sun_path is 108 bytes on Linux, 104 on macOS
 SERVER_SETTINGS = {
     "listen_addresses": "",  # unix socket only
@@ -332,7 +340,10 @@ class EmbeddedPostgres:
 
         A pipe would be inherited by the server that pg_ctl leaves behind and never close.
         """
-        env = {key: value for key, value in os.environ.items() if not key.startswith("PG")}
+        env = {
+            **_MALLOC_SETTINGS,
+            **{key: value for key, value in os.environ.items() if not key.startswith("PG")},
+        }
         output: Any = log if log is not None else subprocess.PIPE
         done = subprocess.run(
             [str(_bin_dir() / tool), *args],

@@ -201,6 +201,34 @@ async def test_a_configuration_reload_finds_the_settings_in_use(cluster: Path) -
     assert "fsync = 'on'" in written
 
 
+def malloc_environment(pid: int) -> dict[str, str]:
+    """The MALLOC_* variables a process was started with."""
+    pairs = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    found = dict(pair.decode().partition("=")[::2] for pair in pairs if pair)
+    return {key: value for key, value in found.items() if key.startswith("MALLOC_")}
+
+
+def test_the_servers_processes_keep_freed_memory_for_the_next_write(cluster: Path) -> None:
+    """The server (its backends are its children) is started with glibc's malloc told to keep
+    up to 8 MiB of freed heap and to serve allocations up to 1 MiB from it (a batch's
+    parameters, freed after each write)."""
+    with EmbeddedPostgres(cluster):
+        postmaster = postmaster_pid(cluster)
+        assert postmaster is not None
+        assert malloc_environment(postmaster) == {
+            "MALLOC_MMAP_THRESHOLD_": "1048576",
+            "MALLOC_TRIM_THRESHOLD_": "8388608",
+        }
+
+
+def test_the_operators_malloc_settings_win(cluster: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "131072")
+    with EmbeddedPostgres(cluster):
+        postmaster = postmaster_pid(cluster)
+        assert postmaster is not None
+        assert malloc_environment(postmaster)["MALLOC_TRIM_THRESHOLD_"] == "131072"
+
+
 async def test_url_is_usable_by_sqlalchemy(cluster: Path) -> None:
     with EmbeddedPostgres(cluster) as pg:
         assert pg.url is not None
