@@ -63,9 +63,9 @@ LOG_ROTATE_BYTES = 10 * 1024 * 1024
 # hundred kB of JSON text) are allocated and freed by its backend each time, and by default
 # glibc hands the freed memory back to the kernel, so the next write faults its pages in
 # again: four page faults a statement in batches of 100, about 8% of the database's CPU.
-# With allocations up to 1 MiB taken from the heap and up to 8 MiB of its free top kept, one
-# (bench/RESULTS.md, twenty-fifth round); a backend holds about 3.5 MB more. The
-# environment `lrs` runs in overrides either.
+# With allocations up to 1 MiB taken from the heap and up to 8 MiB of its free top kept: one
+# fault a statement (bench/RESULTS.md, twenty-fifth round), for about 3.5 MB more held by a
+# backend. The environment `lrs` runs in overrides either.
 _MALLOC_SETTINGS = {"MALLOC_MMAP_THRESHOLD_": "1048576", "MALLOC_TRIM_THRESHOLD_": "8388608"}
 SOCKET_PATH_MAX = 100  # sun_path is 108 bytes on Linux, 104 on macOS
 SERVER_SETTINGS = {
