@@ -27,6 +27,7 @@ from lrs.heap import settle_heap
 from lrs.hooks import ingest_hooks
 from lrs.logs import configure_logging, json_logging_active
 from lrs.services.batch_process import BatchProcess
+from lrs.services.batch_processes import BatchProcesses
 from lrs.services.credentials import ensure_bootstrap
 from lrs.services.forwarder import Forwarder
 from lrs.services.retention import start_retention, stop_retention
@@ -101,7 +102,12 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False) -> Fa
             if settings.bootstrap_key and settings.bootstrap_secret:
                 await ensure_bootstrap(engine, settings.bootstrap_key, settings.bootstrap_secret)
             await start_extensions(engine, settings)
-            batches = BatchProcess(url, settings, ingest_hooks, json_logs=json_logging_active())
+            batches = BatchProcesses(
+                [
+                    BatchProcess(url, settings, ingest_hooks, json_logs=json_logging_active())
+                    for _ in range(settings.batch_processes)
+                ]
+            )
             await batches.start()
             app.state.lrs = AppContext(
                 settings=settings,
@@ -109,7 +115,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False) -> Fa
                 authenticator=Authenticator(engine),
                 metrics=metrics,
                 ingest_hooks=ingest_hooks(settings),
-                batch_process=batches,
+                batch_processes=batches,
             )
             settle_heap()
             retention = start_retention(engine, settings.retention_days)

@@ -14,8 +14,9 @@ from lrs.errors import LRSError
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 
-# At most this many workers by default: each holds up to 2 x LRS_POOL_SIZE connections (its
-# batch process 4 more, its forwarder 2), and the embedded PostgreSQL accepts 120.
+# At most this many workers by default: each holds up to 2 x LRS_POOL_SIZE connections (each
+# of its LRS_BATCH_PROCESSES batch processes 4 more, its forwarder 2), and the embedded
+# PostgreSQL accepts 150.
 MAX_DEFAULT_WORKERS = 4
 
 
@@ -61,6 +62,13 @@ class Settings(BaseSettings):
         "that would pass it waits, read, until others are done",
     )
     max_batch_statements: int = Field(default=1000, ge=1)
+    batch_processes: int = Field(
+        default=2,
+        ge=1,
+        le=8,
+        description="batch processes per worker: the first takes every body over 64 KiB "
+        "while it holds fewer than 2, the others (started when first wanted) the rest",
+    )
     max_query_limit: int = Field(default=100, ge=1, le=10000)
     max_document_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["*"])

@@ -18,43 +18,23 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from lrs.app import create_app
-from lrs.services.batch_process import (
-    APPLICATION_NAME,
-    BATCH_BYTES,
-    BATCHES_AT_ONCE,
-    BatchProcess,
-)
+from lrs.services.batch_process import APPLICATION_NAME, BATCH_BYTES, BATCHES_AT_ONCE
 from lrs.settings import Settings
 from tests.api.in_server import writes_in_the_server
+from tests.api.large_batches import PADDING, all_running, batch_processes, large_batch
 from tests.conftest import ADMIN_KEY
 from tests.factories import make_attachment, make_statement
 from tests.paging import statement_ids
 
 URL = "/xAPI/statements"
-PADDING = "x" * 1000
-
-
-def large_batch(count: int = 80, registration: str | None = None) -> list[dict[str, Any]]:
-    """A batch whose body is above BATCH_BYTES (statements of about 1.3 KB)."""
-    registration = registration or str(uuid.uuid4())
-    return [
-        make_statement(context={"registration": registration}, result={"response": PADDING})
-        for _ in range(count)
-    ]
-
-
-def batch_process(app: FastAPI) -> BatchProcess:
-    batches = app.state.lrs.batch_process
-    assert isinstance(batches, BatchProcess)
-    return batches
 
 
 async def test_a_large_batch_is_stored_by_the_batch_process(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
-    batches = batch_process(app)
-    assert batches.pid is not None
-    assert batches.pid != os.getpid()
+    batches = batch_processes(app)
+    assert batches.first.pid is not None
+    assert batches.first.pid != os.getpid()
     registration = str(uuid.uuid4())
     batch = large_batch(registration=registration)
     del batch[3]["id"]  # the LRS assigns it (STR-W-008: the ids in order)
@@ -75,7 +55,7 @@ async def test_a_large_batch_is_stored_by_the_batch_process(
 
 
 async def test_a_small_batch_stays_in_the_server(app: FastAPI, client: httpx.AsyncClient) -> None:
-    batches = batch_process(app)
+    batches = batch_processes(app)
     handled = batches.handled
     response = await client.post(URL, json=[make_statement(), make_statement()])
     assert response.status_code == 200, response.text
@@ -119,7 +99,7 @@ async def test_a_bad_large_batch_gets_the_answer_the_server_gives(
     server itself, and nothing of the batch stored."""
     make, status = BAD_BODIES[case]
     batch = make()
-    batches = batch_process(app)
+    batches = batch_processes(app)
     handled = batches.handled
     there = await client.post(URL, json=batch)
     assert batches.handled == handled + 1
@@ -144,9 +124,9 @@ async def test_a_large_batch_conflicting_with_a_stored_statement_is_409_and_stor
     batch = _conflicting(stored)
     for statement in batch:
         statement.setdefault("context", {})["registration"] = registration
-    handled = batch_process(app).handled
+    handled = batch_processes(app).handled
     response = await client.post(URL, json=batch)
-    assert batch_process(app).handled == handled + 1
+    assert batch_processes(app).handled == handled + 1
     assert response.status_code == 409, response.text
     assert "STR-W-006" in response.json()["error"]["message"]
     assert set(await statement_ids(client, registration=registration)) == set()
@@ -187,12 +167,12 @@ async def test_a_large_multipart_batch_with_attachments(
         + f"\r\n--{boundary}--\r\n".encode()
     )
     assert len(body) > BATCH_BYTES
-    handled = batch_process(app).handled
+    handled = batch_processes(app).handled
     response = await client.post(
         URL, content=body, headers={"Content-Type": f"multipart/mixed; boundary={boundary}"}
     )
     assert response.status_code == 200, response.text
-    assert batch_process(app).handled == handled + 1
+    assert batch_processes(app).handled == handled + 1
     served = await client.get(URL, params={"statementId": batch[2]["id"], "attachments": "true"})
     assert served.status_code == 200
     assert payload in served.content
@@ -225,24 +205,27 @@ async def _batch_process_backends(app: FastAPI) -> set[int]:
         return {row.pid for row in rows}
 
 
-async def test_the_batch_process_keeps_its_connections_open(
+async def test_the_batch_processes_keep_their_connections_open(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
-    """As many connections as batches at once, opened once: a new connection is a new
-    PostgreSQL backend (its start, catalog caches and prepared statements cost the database
-    about a quarter more CPU per statement when a pool's overflow opened and closed them)."""
+    """As many connections as batches at once in each process, opened once: a new connection
+    is a new PostgreSQL backend (its start, catalog caches and prepared statements cost the
+    database about a quarter more CPU per statement when a pool's overflow opened and closed
+    them)."""
 
-    batches = batch_process(app)
+    batches = batch_processes(app)
 
     async def many_at_once() -> None:
         handled = batches.handled
-        answers = await asyncio.gather(*(client.post(URL, json=large_batch()) for _ in range(12)))
-        assert [answer.status_code for answer in answers] == [200] * 12
-        assert batches.handled == handled + 12
+        answers = await asyncio.gather(*(client.post(URL, json=large_batch()) for _ in range(16)))
+        assert [answer.status_code for answer in answers] == [200] * 16
+        assert batches.handled == handled + 16
 
+    await many_at_once()  # the first holds more than two: the others are started
+    await all_running(batches)
     await many_at_once()
     backends = await _batch_process_backends(app)
-    assert len(backends) == BATCHES_AT_ONCE
+    assert len(backends) == BATCHES_AT_ONCE * len(batches.processes)
     await many_at_once()
     assert await _batch_process_backends(app) == backends
 
@@ -250,7 +233,7 @@ async def test_the_batch_process_keeps_its_connections_open(
 async def test_a_dead_batch_process_is_replaced(app: FastAPI, client: httpx.AsyncClient) -> None:
     """Killed, the batch process is started again for the next batch; a batch it held is
     answered 503 (never 500) and is stored whole or not at all."""
-    batches = batch_process(app)
+    batches = batch_processes(app).first
     old, started = batches.pid, batches.started
     assert old is not None
     registration = str(uuid.uuid4())
@@ -271,12 +254,16 @@ async def test_a_dead_batch_process_is_replaced(app: FastAPI, client: httpx.Asyn
     assert batches.pid not in (None, old)
 
 
-async def test_the_batch_process_ends_with_the_app(database_url: str) -> None:
+async def test_the_batch_processes_end_with_the_app(database_url: str) -> None:
     other = create_app(Settings(database_url=database_url))
     async with other.router.lifespan_context(other):
-        batches = batch_process(other)
-        pid = batches.pid
+        batches = batch_processes(other)
+        await batches.processes[1].start()
+        pids = [process.pid for process in batches.processes]
+        for pid in pids:
+            assert pid is not None
+            os.kill(pid, 0)  # alive
+    for pid in pids:
         assert pid is not None
-        os.kill(pid, 0)  # alive
-    with pytest.raises(ProcessLookupError):
-        os.kill(pid, 0)
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)

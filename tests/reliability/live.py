@@ -117,14 +117,19 @@ class LiveServer:
         return self._children_running(b"spawn_main")
 
     def batch_process_pid(self, timeout: float = 30.0) -> int:
-        """The batch process of a one-worker server (`lrs.services.batch_process`)."""
+        """The batch process of a one-worker server that has not had more than two batches
+        at once yet (`lrs.services.batch_processes` starts a second one then)."""
+        [pid] = self.batch_process_pids(timeout)
+        return pid
+
+    def batch_process_pids(self, timeout: float = 30.0) -> list[int]:
+        """The batch processes of a one-worker server (`lrs.services.batch_process`)."""
         assert self.workers == 1
         deadline = time.monotonic() + timeout
         while not (pids := self._children_running(b"lrs.services.batch_process")):
             assert time.monotonic() < deadline, "no batch process"
             time.sleep(0.05)
-        [pid] = pids
-        return pid
+        return pids
 
     def _children_running(self, command_part: bytes) -> list[int]:
         if self.process is None:

@@ -225,16 +225,60 @@ async def test_kill_9_of_the_batch_process_loses_no_acknowledged_batch(spawn: Sp
     assert not ingest.refused, ingest.refused
     assert len(ingest.interrupted) <= WRITERS, ingest.interrupted
     assert all("send it again" in text for text in ingest.interrupted), ingest.interrupted
-    assert server.batch_process_pid() != killed
+    assert killed not in server.batch_process_pids()
     await _check_all_or_nothing(server, ingest)
 
 
-async def test_the_batch_process_ends_when_the_server_is_killed(spawn: Spawn) -> None:
-    """Orphaned by a kill -9 of the server, the batch process finishes and exits by itself
-    (its socket to the server is closed): nothing is left holding database connections."""
+async def test_kill_9_of_the_second_batch_process_loses_no_acknowledged_batch(
+    spawn: Spawn,
+) -> None:
+    """Four clients posting large batches: past two held by the first batch process, the
+    others go to a second (`lrs.services.batch_processes`). Killed mid-ingest, the batches
+    it held are answered 503, the first goes on, a new second one is started, and every
+    acknowledged batch is whole, every other whole or absent."""
     server = spawn()
-    child = server.batch_process_pid()
-    assert server.process is not None
-    server.process.send_signal(signal.SIGKILL)
-    server.process.wait(timeout=30)
-    await asyncio.to_thread(wait_gone, [child], 30.0)
+    first = server.batch_process_pid()
+    ingest = Ingest(size=LARGE_BATCH, padding=PADDING, expected_failure=503)
+    killed: list[int] = []
+
+    def second() -> int:
+        killed.append(_second_batch_process(server, first))
+        return killed[0]
+
+    in_flight = await _kill_mid_ingest(server, ingest, second)
+    assert in_flight, "the kill should land while batches are being written"
+    assert not ingest.refused, ingest.refused
+    assert len(ingest.interrupted) <= WRITERS, ingest.interrupted
+    assert all("send it again" in text for text in ingest.interrupted), ingest.interrupted
+    assert first in server.batch_process_pids()
+    assert killed[0] not in server.batch_process_pids()
+    await _check_all_or_nothing(server, ingest)
+
+
+def _second_batch_process(server: LiveServer, first: int, within: float = 30.0) -> int:
+    deadline = time.monotonic() + within
+    while not (others := [pid for pid in server.batch_process_pids() if pid != first]):
+        assert time.monotonic() < deadline, "no second batch process"
+        time.sleep(0.05)
+    [pid] = others
+    return pid
+
+
+async def test_the_batch_processes_end_when_the_server_is_killed(spawn: Spawn) -> None:
+    """Orphaned by a kill -9 of the server, both batch processes finish and exit by
+    themselves (their sockets to the server are closed): nothing is left holding database
+    connections."""
+    server = spawn()
+    first = server.batch_process_pid()
+    ingest = Ingest(size=LARGE_BATCH, padding=PADDING)
+    tasks = await _run_writers(server, ingest)
+    try:
+        await ingest.until_acked(ACKED_BEFORE_KILL)
+        children = [first, _second_batch_process(server, first)]
+        assert server.process is not None
+        server.process.send_signal(signal.SIGKILL)
+        server.process.wait(timeout=30)
+    finally:
+        ingest.stop.set()
+        await asyncio.gather(*tasks)
+    await asyncio.to_thread(wait_gone, children, 30.0)

@@ -36,6 +36,8 @@ def test_environment_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
         ("LRS_PORT", "eighty"),
         ("LRS_PORT", "70000"),
         ("LRS_WORKERS", "0"),
+        ("LRS_BATCH_PROCESSES", "0"),
+        ("LRS_BATCH_PROCESSES", "9"),
         ("LRS_MAX_BODY_BYTES", "-1"),
         ("LRS_LOG_LEVEL", "chatty"),
         ("LRS_DATABASE_URL", "mysql://root@localhost/lrs"),

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from lrs.api.metrics import Metrics
 from lrs.auth.authenticator import Authenticator
-from lrs.services.batch_process import BatchProcess
+from lrs.services.batch_processes import BatchProcesses
 from lrs.services.group_commit import StatementWriter
 from lrs.services.statements import IngestHook
 from lrs.settings import Settings
@@ -22,8 +22,8 @@ class AppContext:
     metrics: Metrics
     # Extra work done inside every statement write's transaction (see IngestHook).
     ingest_hooks: tuple[IngestHook, ...] = field(default=())
-    # Large POST bodies are handled here, a process of its own (built with the same hooks).
-    batch_process: BatchProcess | None = None
+    # Large POST bodies are handled here, processes of their own (built with the same hooks).
+    batch_processes: BatchProcesses | None = None
     _writer: StatementWriter | None = field(default=None, init=False, repr=False)
     _started_hooks: tuple[IngestHook, ...] = field(default=(), init=False, repr=False)
 
@@ -31,12 +31,12 @@ class AppContext:
         self._started_hooks = tuple(self.ingest_hooks)
 
     @property
-    def batches(self) -> BatchProcess | None:
-        """The batch process, while the registered hooks are those it was started with
-        (it builds its own from the settings; other hooks need the in-process writer)."""
+    def batches(self) -> BatchProcesses | None:
+        """The batch processes, while the registered hooks are those they were started with
+        (they build their own from the settings; other hooks need the in-process writer)."""
         if tuple(self.ingest_hooks) != self._started_hooks:
             return None
-        return self.batch_process
+        return self.batch_processes
 
     @property
     def statement_writer(self) -> StatementWriter:

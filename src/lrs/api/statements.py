@@ -23,7 +23,8 @@ from lrs.auth.scopes import Access
 from lrs.errors import BadRequest, LRSError
 from lrs.logs import request_id_var
 from lrs.services import statement_query as reads
-from lrs.services.batch_process import BATCH_BYTES, BatchJob, BatchProcess
+from lrs.services.batch_process import BATCH_BYTES, BatchJob
+from lrs.services.batch_processes import BatchProcesses
 from lrs.services.paging import token_codec
 from lrs.services.statement_input import StatementInput, read_statement_input
 from lrs.services.statements import Attachment, WriteResult
@@ -167,7 +168,7 @@ async def put_statement(request: Request) -> Response:
 
 async def _store_in_batch_process(
     request: Request,
-    batches: BatchProcess,
+    batches: BatchProcesses,
     principal: Principal,
     body: bytes,
     version: XapiVersion,
@@ -191,7 +192,7 @@ async def _store_in_batch_process(
 @router.post("/xAPI/statements", openapi_extra={"parameters": STATEMENT_POST})
 async def post_statements(request: Request) -> JSONResponse:
     """Store one statement or a batch, all or nothing; answer the ids in order (STR-W-007/008).
-    Bodies above `BATCH_BYTES` are handled by the batch process (`lrs.services.batch_process`)."""
+    Bodies above `BATCH_BYTES` are handled by a batch process (`lrs.services.batch_processes`)."""
     context, version, principal = await _call(request, Access.STATEMENTS_WRITE)
     async with _answering_confirmed(request, principal, Access.STATEMENTS_WRITE):
         query_values(request.query_params.multi_items(), ())

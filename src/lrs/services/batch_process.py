@@ -3,11 +3,12 @@
 A batch of 100 realistic statements costs the server a few milliseconds of CPU to parse,
 validate and store; in the process that also answers queries and one-statement POSTs, that
 time is taken from them (Python runs one thread at a time), and their p95 doubled while two
-clients posted batches (bench/RESULTS.md). So `lrs serve` starts one child process, the
-batch process, and hands it every POST body above `BATCH_BYTES` as it was received: the
-child parses and validates it exactly as the server would (`parse_statement_input`), stores
-it in one transaction (`store_statements`, the same ingest hooks) on a pool of its own, and
-sends back the ids or the error. The server only reads the body and answers.
+clients posted batches (bench/RESULTS.md). So `lrs serve` starts a child process, the
+batch process (a second one past two bodies at once, `lrs.services.batch_processes`), and
+hands it every POST body above `BATCH_BYTES` as it was received: the child parses and
+validates it exactly as the server would (`parse_statement_input`), stores it in one
+transaction (`store_statements`, the same ingest hooks) on a pool of its own, and sends back
+the ids or the error. The server only reads the body and answers.
 
 Guarantees are those of the write path itself: the child answers after COMMIT, so an
 acknowledged batch is durable; a batch is stored whole or not at all; a principal taken from
@@ -119,6 +120,16 @@ class BatchProcess:
     @property
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
+
+    @property
+    def running(self) -> bool:
+        """Whether the child is up and taking bodies."""
+        return self._writer is not None
+
+    @property
+    def held(self) -> int:
+        """Bodies handed to the child and not answered yet."""
+        return len(self._pending)
 
     async def start(self) -> None:
         """Start the child and wait until it is ready."""
