@@ -4,7 +4,7 @@ for every console user, viewers included)."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import httpx
 import pytest
@@ -16,9 +16,19 @@ pytestmark = pytest.mark.usefixtures("ext_db")
 __all__ = ["admin_console", "console_users", "ext_db", "viewer_console"]
 
 
-async def _seed(client: httpx.AsyncClient) -> None:
+def _last_weeks_wednesday() -> datetime:
+    """Noon UTC on last week's Wednesday: in one ISO week in every door's timezone whatever
+    the time of the run (the doors' weeks are local: on a Monday before 05:00 UTC, this
+    week has not begun in New York, which then has no row for it)."""
+    today = datetime.now(UTC).date()
+    monday = today - timedelta(days=today.weekday())
+    return datetime.combine(monday - timedelta(days=5), time(12), tzinfo=UTC)
+
+
+async def _seed(client: httpx.AsyncClient) -> str:
     """Seven advisors in Paris, six cashiers in New York (shown, or hidden as the complement
-    of the small group) and one manager in London (too small to show)."""
+    of the small group) and one manager in London (too small to show); four advisors and
+    the manager active last week, whose ISO week (`2026-W48`) is returned."""
     await seed_registry(client)
     start = (datetime.now(UTC) - timedelta(weeks=6)).date().isoformat()
     people = [f"p{i}" for i in range(7)]
@@ -28,20 +38,24 @@ async def _seed(client: httpx.AsyncClient) -> None:
         *(assignment(f"c{i}", "NYC", "cashier", start) for i in range(6)),
         assignment("lonely", "LON", "manager", start),
     )
-    now = (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    await store(client, *(statement(p, now) for p in [*people[:4], "lonely"]))
+    active = _last_weeks_wednesday()
+    await store(
+        client,
+        *(statement(p, active.strftime("%Y-%m-%dT%H:%M:%SZ")) for p in [*people[:4], "lonely"]),
+    )
+    year, week, _ = active.isocalendar()
+    return f"{year}-W{week:02d}"
 
 
 async def test_the_dashboard_shows_door_weeks_and_suppresses_small_groups(
     viewer_console: httpx.AsyncClient, client: httpx.AsyncClient
 ) -> None:
-    await _seed(client)
-    page = await viewer_console.get("/admin/dashboard", params={"weeks": "1"})
+    week = await _seed(client)
+    page = await viewer_console.get("/admin/dashboard", params={"weeks": "2"})
     assert page.status_code == 200, page.text
-    rows = [r for r in page.text.split("<tr>") if r.startswith("<td>")]
-    paris = [r for r in rows if r.startswith("<td>PAR</td><td>advisor</td>")]
-    assert paris, page.text
-    assert "<td>7</td><td>4</td><td>57%</td>" in paris[-1]
+    rows = [r for r in page.text.split("<tr>") if r.startswith("<td>") and week in r]
+    [paris] = [r for r in rows if r.startswith("<td>PAR</td><td>advisor</td>")]
+    assert "<td>7</td><td>4</td><td>57%</td>" in paris
     [london] = [r for r in rows if r.startswith("<td>LON</td>")]
     assert "<td>1</td>" not in london
     assert "min_group_size" in london
@@ -90,7 +104,7 @@ async def test_dashboard_region_filter(
     admin_console: httpx.AsyncClient, client: httpx.AsyncClient
 ) -> None:
     await _seed(client)
-    page = await admin_console.get("/admin/dashboard", params={"region": "US", "weeks": "1"})
+    page = await admin_console.get("/admin/dashboard", params={"region": "US", "weeks": "2"})
     assert page.status_code == 200, page.text
     assert "<td>NYC</td>" in page.text
     assert "<td>PAR</td>" not in page.text
