@@ -15,8 +15,8 @@ LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 
 # At most this many workers by default: each holds up to 2 x LRS_POOL_SIZE connections (each
-# of its LRS_BATCH_PROCESSES batch processes 4 more, its forwarder 2), and the embedded
-# PostgreSQL accepts 150.
+# of its LRS_BATCH_PROCESSES batch processes 4 more once started, its forwarder 2), and the
+# embedded PostgreSQL accepts 150.
 MAX_DEFAULT_WORKERS = 4
 
 
@@ -63,7 +63,7 @@ class Settings(BaseSettings):
     )
     max_batch_statements: int = Field(default=1000, ge=1)
     batch_processes: int = Field(
-        default=2,
+        default=3,
         ge=1,
         le=8,
         description="batch processes per worker: the first takes every body over 64 KiB "

@@ -75,9 +75,9 @@ async def fresh(
         yield served
 
 
-def test_there_are_two_batch_processes_by_default(app: FastAPI) -> None:
-    assert Settings().batch_processes == 2
-    assert len(batch_processes(app).processes) == 2
+def test_there_are_three_batch_processes_by_default(app: FastAPI) -> None:
+    assert Settings().batch_processes == 3
+    assert len(batch_processes(app).processes) == 3
 
 
 def test_at_least_one_process_is_needed() -> None:

@@ -229,23 +229,23 @@ async def test_kill_9_of_the_batch_process_loses_no_acknowledged_batch(spawn: Sp
     await _check_all_or_nothing(server, ingest)
 
 
-async def test_kill_9_of_the_second_batch_process_loses_no_acknowledged_batch(
+async def test_kill_9_of_a_further_batch_process_loses_no_acknowledged_batch(
     spawn: Spawn,
 ) -> None:
     """Four clients posting large batches: past two held by the first batch process, the
-    others go to a second (`lrs.services.batch_processes`). Killed mid-ingest, the batches
-    it held are answered 503, the first goes on, a new second one is started, and every
+    others go to further ones (`lrs.services.batch_processes`). One killed mid-ingest, the
+    batches it held are answered 503, the first goes on, a new one is started, and every
     acknowledged batch is whole, every other whole or absent."""
     server = spawn()
     first = server.batch_process_pid()
     ingest = Ingest(size=LARGE_BATCH, padding=PADDING, expected_failure=503)
     killed: list[int] = []
 
-    def second() -> int:
-        killed.append(_second_batch_process(server, first))
+    def further() -> int:
+        killed.append(_further_batch_processes(server, first)[0])
         return killed[0]
 
-    in_flight = await _kill_mid_ingest(server, ingest, second)
+    in_flight = await _kill_mid_ingest(server, ingest, further)
     assert in_flight, "the kill should land while batches are being written"
     assert not ingest.refused, ingest.refused
     assert len(ingest.interrupted) <= WRITERS, ingest.interrupted
@@ -255,18 +255,18 @@ async def test_kill_9_of_the_second_batch_process_loses_no_acknowledged_batch(
     await _check_all_or_nothing(server, ingest)
 
 
-def _second_batch_process(server: LiveServer, first: int, within: float = 30.0) -> int:
+def _further_batch_processes(server: LiveServer, first: int, within: float = 30.0) -> list[int]:
+    """The batch processes other than `first`, once there is one."""
     deadline = time.monotonic() + within
     while not (others := [pid for pid in server.batch_process_pids() if pid != first]):
-        assert time.monotonic() < deadline, "no second batch process"
+        assert time.monotonic() < deadline, "no further batch process"
         time.sleep(0.05)
-    [pid] = others
-    return pid
+    return others
 
 
 async def test_the_batch_processes_end_when_the_server_is_killed(spawn: Spawn) -> None:
-    """Orphaned by a kill -9 of the server, both batch processes finish and exit by
-    themselves (their sockets to the server are closed): nothing is left holding database
+    """Orphaned by a kill -9 of the server, every batch process finishes and exits by
+    itself (its socket to the server is closed): nothing is left holding database
     connections."""
     server = spawn()
     first = server.batch_process_pid()
@@ -274,7 +274,7 @@ async def test_the_batch_processes_end_when_the_server_is_killed(spawn: Spawn) -
     tasks = await _run_writers(server, ingest)
     try:
         await ingest.until_acked(ACKED_BEFORE_KILL)
-        children = [first, _second_batch_process(server, first)]
+        children = [first, *_further_batch_processes(server, first)]
         assert server.process is not None
         server.process.send_signal(signal.SIGKILL)
         server.process.wait(timeout=30)

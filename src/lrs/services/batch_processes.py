@@ -5,13 +5,13 @@ first time one is wanted.
 
 Why more than one: a batch process is one Python thread, and under batches from 4 clients
 it was busy 73-80% of a CPU while the database's backends used the other, so parsing and
-validating one batch held up the next. A second process takes half of them (bench/
-RESULTS.md, twenty-sixth round: 4 clients posting batches of 100, +16% statements/s over
-three alternating pairs). Why only past `SPILL_AT`: with one or two clients posting batches
-while others query, the second process would take CPU from the queries' worker for little
-gain (measured in the twentieth round: query p95 1.0-1.3 ms higher), so that traffic keeps
-to the first, as before. A body is never held back for a process to start: until the next
-is up, the first takes it.
+validating one batch held up the next. With 4 clients posting batches of 100, a second
+process stored 15-18% more statements a second and a third 14% more again, the first
+holding 2 and the others 1 each (bench/RESULTS.md, twenty-sixth round). Why only past
+`SPILL_AT`: with one or two clients posting batches while others query, the others would
+take CPU from the queries' worker for little gain (measured in the twentieth round: query
+p95 1.0-1.3 ms higher), so that traffic keeps to the first, as before. A body is never held
+back for a process to start: until the next is up, the running ones take it.
 """
 
 from __future__ import annotations

@@ -70,8 +70,8 @@ _MALLOC_SETTINGS = {"MALLOC_MMAP_THRESHOLD_": "1048576", "MALLOC_TRIM_THRESHOLD_
 SOCKET_PATH_MAX = 100  # sun_path is 108 bytes on Linux, 104 on macOS
 SERVER_SETTINGS = {
     "listen_addresses": "",  # unix socket only
-    # lrs serve's default at most: 4 workers x (2 x 10 pool + 2 x 4 batch processes + 2
-    # forwarder), 120, and room for the CLI's commands and a psql or two.
+    # lrs serve's default at most: 4 workers x (2 x 10 pool + 3 x 4 batch processes + 2
+    # forwarder), 136, and room for the CLI's commands and a psql or two.
     "max_connections": "150",
     "fsync": "on",  # an acknowledged write must survive a crash
     "synchronous_commit": "on",
