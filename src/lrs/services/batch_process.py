@@ -4,7 +4,7 @@ A batch of 100 realistic statements costs the server a few milliseconds of CPU t
 validate and store; in the process that also answers queries and one-statement POSTs, that
 time is taken from them (Python runs one thread at a time), and their p95 doubled while two
 clients posted batches (bench/RESULTS.md). So `lrs serve` starts a child process, the
-batch process (a second one past two bodies at once, `lrs.services.batch_processes`), and
+batch process (further ones past two bodies at once, `lrs.services.batch_processes`), and
 hands it every POST body above `BATCH_BYTES` as it was received: the child parses and
 validates it exactly as the server would (`parse_statement_input`), stores it in one
 transaction (`store_statements`, the same ingest hooks) on a pool of its own, and sends back
