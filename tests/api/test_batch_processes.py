@@ -63,16 +63,16 @@ async def serving(settings: Settings) -> AsyncIterator[tuple[FastAPI, httpx.Asyn
 @pytest.fixture
 async def fresh(
     app: FastAPI, database_url: str
-) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
-    """`serving` with the default settings; the session's `app` has migrated the database
-    and created the admin credential. The credential is checked once first: a new app
-    checks its secret's hash on each request until then, which staggers bodies sent at
-    once by tens of milliseconds (and the first process would seldom hold two)."""
-    async with serving(Settings(database_url=database_url)) as served:
-        _, client = served
+) -> AsyncIterator[tuple[BatchProcesses, httpx.AsyncClient]]:
+    """The batch processes of a `serving` app with the default settings, and its client;
+    the session's `app` has migrated the database and created the admin credential. The
+    credential is checked once first: a new app checks its secret's hash on each request
+    until then, which staggers bodies sent at once by tens of milliseconds (and the first
+    process would seldom hold two)."""
+    async with serving(Settings(database_url=database_url)) as (other, client):
         warm = await client.get(URL, params={"limit": 1})
         assert warm.status_code == 200, warm.text
-        yield served
+        yield batch_processes(other), client
 
 
 def test_there_are_three_batch_processes_by_default(app: FastAPI) -> None:
@@ -102,7 +102,7 @@ async def test_bodies_past_two_held_go_to_the_process_holding_fewest(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
     batches = batch_processes(app)
-    await post_at_once(client, 4)  # starts the second process, if it is not running yet
+    await post_at_once(client, 4)  # starts the further processes, if they are not running yet
     await all_running(batches)
     first, others = batches.first.handled, handled_by_others(batches)
     sent = await post_at_once(client, 8)
@@ -113,29 +113,26 @@ async def test_bodies_past_two_held_go_to_the_process_holding_fewest(
 
 
 async def test_no_body_waits_for_a_further_process_to_start(
-    fresh: tuple[FastAPI, httpx.AsyncClient],
+    fresh: tuple[BatchProcesses, httpx.AsyncClient],
 ) -> None:
-    """The first bodies past two are taken by the first process while the second starts."""
-    app, client = fresh
-    batches = batch_processes(app)
-    spill = batches.processes[1]
-    assert not spill.running
+    """The first bodies past two are taken by the first process while the others start."""
+    batches, client = fresh
+    assert not any(process.running for process in batches.processes[1:])
     sent = await post_at_once(client, 8)
     assert_stored_in_order(sent)
     # All eight arrived within milliseconds, long before a process can start (an import
-    # and a connection): had one been handed to the second process, it would have waited.
-    assert spill.handled == 0
+    # and a connection): had one been handed to a further process, it would have waited.
+    assert handled_by_others(batches) == 0
     await all_running(batches)
-    assert spill.started == 1
+    assert [process.started for process in batches.processes[1:]] == [1, 1]
     assert_stored_in_order(await post_at_once(client, 8))
-    assert spill.handled > 0
+    assert handled_by_others(batches) > 0
 
 
 async def test_a_dead_further_process_is_replaced_and_loses_nothing(
-    fresh: tuple[FastAPI, httpx.AsyncClient],
+    fresh: tuple[BatchProcesses, httpx.AsyncClient],
 ) -> None:
-    app, client = fresh
-    batches = batch_processes(app)
+    batches, client = fresh
     spill = batches.processes[1]
     await spill.start()
     assert spill.pid is not None
